@@ -84,7 +84,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache and queue broker: Redis when REDIS_URL is set, else local memory + the django-q2 ORM broker.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,0 +1,50 @@
+# nanodeck: `make run` sets up and runs the demo; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+APT_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim
+SAMPLE := generation/samples/ai-classroom-zh.md
+DECK_DIR := media/exports
+
+.PHONY: setup run test lint system-packages
+
+setup: system-packages $(STAMP)
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py load_starter_templates
+
+# Debian packages the renderer (CJK fonts) and the OCR check need; installed only when missing.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+run: setup
+	@mkdir -p $(DECK_DIR)
+	$(PY) manage.py generate_deck $(SAMPLE) --template education --out $(DECK_DIR)/sample-deck.pptx \
+	  --editable $(DECK_DIR)/sample-deck-editable.pptx --pdf $(DECK_DIR)/sample-deck.pdf --images $(DECK_DIR)/sample-deck
+	@echo "sample deck: $(CURDIR)/$(DECK_DIR)/sample-deck.pptx (also -editable.pptx, .pdf and PNGs in $(DECK_DIR)/sample-deck/)"
+	@$(PY) manage.py demo_admin
+	@echo "site: http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops the site and the worker)"
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py qcluster & worker=$$!; \
+	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup lint
+	$(PY) -m pytest

@@ -1,0 +1,182 @@
+from django.contrib import admin
+from django.utils.html import format_html
+
+from generation.models import Batch, Page, StepPolicy, StepRun
+
+
+def _img(field_file, height: int) -> str:
+    if not field_file:
+        return "-"
+    return format_html(
+        '<img src="{}" style="height:{}px;border:1px solid #ccc">', field_file.url, height
+    )
+
+
+class StepRunInline(admin.TabularInline):
+    model = StepRun
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = (
+        "step",
+        "attempt",
+        "score",
+        "threshold",
+        "passed",
+        "selected",
+        "provider",
+        "latency_ms",
+        "error_kind",
+        "preview",
+    )
+    readonly_fields = fields
+    ordering = ("step", "attempt")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="output")
+    def preview(self, obj: StepRun) -> str:
+        return _img(obj.output_image, 48) if obj.output_image else (obj.output_text[:80] or "-")
+
+
+class BatchStepRunInline(StepRunInline):
+    verbose_name_plural = "batch-level step runs"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(page__isnull=True)
+
+
+class PageInline(admin.TabularInline):
+    model = Page
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("index", "thumb", "kind", "title", "status", "flagged", "current_step")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="thumbnail")
+    def thumb(self, obj: Page) -> str:
+        return _img(obj.thumbnail, 54)
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "status", "progress", "owner", "template", "created_at")
+    list_filter = ("status", "kind", "template", "created_at")
+    search_fields = ("id", "title", "outline", "owner__username")
+    list_select_related = ("owner", "template")
+    raw_id_fields = ("owner",)
+    readonly_fields = (
+        "id",
+        "status",
+        "total_pages",
+        "completed_pages",
+        "failed_pages",
+        "template_snapshot",
+        "options",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "updated_at",
+    )
+    inlines = [PageInline, BatchStepRunInline]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="progress")
+    def progress(self, obj: Batch) -> str:
+        done = obj.completed_pages + obj.failed_pages
+        return format_html(
+            '<progress value="{}" max="{}" title="{} of {}"></progress> {}/{}',
+            done,
+            obj.total_pages or 1,
+            done,
+            obj.total_pages,
+            done,
+            obj.total_pages,
+        )
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ("thumb", "title", "index", "kind", "status", "flagged", "batch")
+    list_display_links = ("thumb", "title")
+    list_filter = ("status", "kind", "flagged")
+    search_fields = ("title", "description", "batch__title", "batch__id")
+    list_select_related = ("batch",)
+    raw_id_fields = ("batch",)
+    readonly_fields = (
+        "large",
+        "plan",
+        "image_prompt",
+        "lease_owner",
+        "lease_until",
+        "started_at",
+        "finished_at",
+    )
+    inlines = [StepRunInline]
+
+    @admin.display(description="thumbnail")
+    def thumb(self, obj: Page) -> str:
+        return _img(obj.thumbnail, 54)
+
+    @admin.display(description="image")
+    def large(self, obj: Page) -> str:
+        return _img(obj.image, 360)
+
+
+@admin.register(StepRun)
+class StepRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "batch",
+        "step",
+        "attempt",
+        "score",
+        "threshold",
+        "passed",
+        "selected",
+        "provider",
+        "latency_ms",
+        "error_kind",
+    )
+    list_filter = ("step", "passed", "selected", "provider", "error_kind", "cache_hit")
+    search_fields = ("batch__id", "batch__title", "page__title", "error_message")
+    list_select_related = ("batch", "page")
+    raw_id_fields = ("batch", "page")
+    readonly_fields = [field.name for field in StepRun._meta.fields] + ["preview"]
+
+    @admin.display(description="output image")
+    def preview(self, obj: StepRun) -> str:
+        return _img(obj.output_image, 360)
+
+
+@admin.register(StepPolicy)
+class StepPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "step",
+        "threshold",
+        "max_attempts",
+        "review_sample_rate",
+        "human_pass_mark",
+        "on_no_pass",
+        "updated_at",
+    )
+    list_editable = (
+        "threshold",
+        "max_attempts",
+        "review_sample_rate",
+        "human_pass_mark",
+        "on_no_pass",
+    )
+    readonly_fields = ("step",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,215 @@
+"""The step engine (DESIGN §4): record every attempt, judge it, retry with adjusted params, select.
+
+Steps only compute; the engine owns StepRuns, policies and the "no attempt passed" rule.
+Every attempt is committed before the next provider call, so a killed worker loses at most
+the attempt in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from PIL import Image
+
+from generation.errors import StepFailed, StepHeld
+from generation.models import NoPassRule, StepPolicy, StepRun
+from generation.policies import POLICY_DEFAULTS
+from generation.providers.base import ProviderError
+
+if TYPE_CHECKING:
+    from generation.models import Batch, Page
+    from generation.slides import Theme
+
+logger = logging.getLogger("nanodeck.engine")
+
+
+@dataclass
+class StepOutput:
+    text: str = ""
+    data: dict = field(default_factory=dict)
+    image: Image.Image | None = None
+    provider: str = ""
+    model: str = ""
+    cache_hit: bool = False
+
+
+@dataclass
+class Assessment:
+    score: float  # 0-10
+    metrics: dict = field(default_factory=dict)
+    hints: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StepContext:
+    batch: Batch
+    page: Page | None = None
+    theme: Theme | None = None
+    instruction: str = ""
+
+
+class Step(Protocol):
+    name: str
+
+    def default_params(self, ctx: StepContext) -> dict: ...
+
+    def input_digest(self, ctx: StepContext, params: dict) -> str: ...
+
+    def run(self, ctx: StepContext, params: dict) -> StepOutput: ...
+
+    def assess(self, ctx: StepContext, output: StepOutput) -> Assessment: ...
+
+    def adjust(self, params: dict, assessment: Assessment, attempt: int) -> dict: ...
+
+    def commit(self, ctx: StepContext, run: StepRun) -> None: ...
+
+
+def digest(value: object) -> str:
+    payload = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def step_policy(step: str) -> StepPolicy:
+    policy, _ = StepPolicy.objects.get_or_create(step=step, defaults=POLICY_DEFAULTS[step])
+    return policy
+
+
+def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> StepRun:
+    """Run attempts of `step` until one passes or the policy's attempts are spent.
+
+    Returns the selected StepRun (the best successful attempt). Raises StepFailed when no
+    attempt produced an output, or when none passed and the policy says fail; StepHeld when
+    none passed and the policy says hold.
+    """
+    policy = step_policy(step.name)
+    params = {**step.default_params(ctx), **(params or {})}
+    if ctx.instruction:
+        params["instruction"] = ctx.instruction
+    first = _next_attempt(ctx, step.name)
+    runs: list[StepRun] = []
+    adjustments: dict = {}
+    for offset in range(policy.max_attempts):
+        run, assessment = _attempt(step, ctx, params, first + offset, policy.threshold, adjustments)
+        runs.append(run)
+        if run.passed or run.error_kind:
+            break
+        if offset + 1 < policy.max_attempts:
+            new_params = step.adjust(params, assessment, run.attempt)
+            adjustments = _changes(run, params, new_params, assessment)
+            params = new_params
+    return _select(step, ctx, runs, policy)
+
+
+def _next_attempt(ctx: StepContext, step: str) -> int:
+    scope = {"page": ctx.page} if ctx.page else {"batch": ctx.batch, "page__isnull": True}
+    last = StepRun.objects.filter(step=step, **scope).aggregate(n=Max("attempt"))["n"]
+    return (last or 0) + 1
+
+
+def _attempt(
+    step: Step, ctx: StepContext, params: dict, attempt: int, threshold: float, adjustments: dict
+) -> tuple[StepRun, Assessment | None]:
+    run = StepRun(
+        batch=ctx.batch,
+        page=ctx.page,
+        step=step.name,
+        attempt=attempt,
+        params=params,
+        adjustments=adjustments,
+        input_digest=step.input_digest(ctx, params),
+        threshold=threshold,
+        started_at=timezone.now(),
+    )
+    started = time.monotonic()
+    assessment = None
+    try:
+        output = step.run(ctx, params)
+    except ProviderError as exc:
+        run.error_kind, run.error_message = exc.kind.value, exc.message
+    else:
+        assessment = step.assess(ctx, output)
+        _fill(run, output, assessment, threshold)
+    run.latency_ms = round((time.monotonic() - started) * 1000)
+    run.finished_at = timezone.now()
+    run.save()
+    logger.info(
+        "step_attempt batch=%s page=%s step=%s attempt=%s score=%s passed=%s latency_ms=%s error=%s",
+        ctx.batch.pk,
+        ctx.page.index if ctx.page else "-",
+        step.name,
+        attempt,
+        run.score,
+        run.passed,
+        run.latency_ms,
+        run.error_kind or "-",
+    )
+    return run, assessment
+
+
+def _fill(run: StepRun, output: StepOutput, assessment: Assessment, threshold: float) -> None:
+    run.output_text = output.text
+    run.output_data = output.data
+    run.provider, run.model, run.cache_hit = output.provider, output.model, output.cache_hit
+    run.score = round(max(0.0, min(10.0, assessment.score)), 2)
+    run.metrics, run.hints = assessment.metrics, assessment.hints
+    run.passed = run.score >= threshold
+    if output.image is not None:
+        buffer = io.BytesIO()
+        output.image.save(buffer, "PNG", compress_level=6)
+        name = f"{run.page.index if run.page else 'batch'}-{run.step}-{run.attempt}.png"
+        run.output_image.save(name, ContentFile(buffer.getvalue()), save=False)
+
+
+def _changes(run: StepRun, old: dict, new: dict, assessment: Assessment) -> dict:
+    changed = {key: [old.get(key), value] for key, value in new.items() if old.get(key) != value}
+    return {
+        "after_attempt": run.attempt,
+        "previous_score": run.score,
+        "reasons": assessment.hints,
+        "changes": changed,
+    }
+
+
+def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy) -> StepRun:
+    usable = [run for run in runs if not run.error_kind]
+    if not usable:
+        last = runs[-1]
+        raise StepFailed(
+            f"{step.name} failed: {last.error_message}", details={"kind": last.error_kind}
+        )
+    best = max(usable, key=lambda run: (run.score, -run.attempt))
+    with transaction.atomic():
+        scope = {"page": ctx.page} if ctx.page else {"batch": ctx.batch, "page__isnull": True}
+        StepRun.objects.filter(step=step.name, selected=True, **scope).update(selected=False)
+        best.selected = True
+        best.save(update_fields=["selected"])
+    if not best.passed:
+        _no_pass(step, ctx, best, policy)
+    step.commit(ctx, best)
+    return best
+
+
+def _no_pass(step: Step, ctx: StepContext, best: StepRun, policy: StepPolicy) -> None:
+    reason = (
+        f"{step.name}: best of {best.attempt} attempts scored {best.score:g} "
+        f"< threshold {policy.threshold:g} ({', '.join(best.hints) or 'no hint'})"
+    )
+    if policy.on_no_pass == NoPassRule.FAIL:
+        raise StepFailed(reason)
+    if policy.on_no_pass == NoPassRule.HOLD:
+        step.commit(ctx, best)
+        raise StepHeld(reason)
+    if ctx.page is not None:
+        ctx.page.flagged = True
+        ctx.page.flag_reason = reason[:300]
+        ctx.page.save(update_fields=["flagged", "flag_reason"])

@@ -1,0 +1,26 @@
+"""One error hierarchy for the service layer; the API and the CLI map it to their own shapes."""
+
+
+class NanodeckError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class InvalidInput(NanodeckError):
+    code = "invalid"
+
+
+class StepFailed(NanodeckError):
+    """No usable attempt: the page (or the batch, for batch-level steps) fails."""
+
+    code = "step_failed"
+
+
+class StepHeld(NanodeckError):
+    """No attempt passed and the policy says to hold the page for human review."""
+
+    code = "step_held"

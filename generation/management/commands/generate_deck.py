@@ -1,0 +1,115 @@
+"""Outline file → deck, synchronously in this process (no worker needed)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from generation.errors import InvalidInput
+from generation.exports import export_deck
+from generation.models import BatchStatus
+from generation.services import batch_create, batch_run
+from templates_app.models import SlideTemplate
+
+
+class Command(BaseCommand):
+    help = "Generate a slide deck from an outline file through the whole pipeline, synchronously."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("outline_file", help="UTF-8 text or Markdown outline")
+        parser.add_argument(
+            "--template", default="business", help="template slug (default: business)"
+        )
+        parser.add_argument("--out", required=True, help="where to write the PPTX")
+        parser.add_argument(
+            "--editable", help="also write an editable PPTX (native text boxes) here"
+        )
+        parser.add_argument("--pdf", help="also write a PDF here")
+        parser.add_argument("--zip", help="also write a ZIP of PNGs here")
+        parser.add_argument("--images", help="also write one PNG per slide into this folder")
+        parser.add_argument(
+            "--size", default=None, help="1536x864 (default), 1536x1024 or 1024x768"
+        )
+        parser.add_argument("--title", default="", help="deck title (default: the outline's)")
+        parser.add_argument(
+            "--provider", default=None, help="image provider (default: DEFAULT_PROVIDER)"
+        )
+        parser.add_argument(
+            "--text-provider", default=None, help="provider for outline/plan/describe"
+        )
+
+    def handle(self, *args, **options) -> None:
+        outline = self._read(Path(options["outline_file"]))
+        template = self._template(options["template"])
+        batch_options = {
+            "size": options["size"],
+            "provider": options["provider"],
+            "text_provider": options["text_provider"],
+        }
+        try:
+            batch = batch_create(
+                template=template,
+                outline=outline,
+                title=options["title"],
+                options={k: v for k, v in batch_options.items() if v},
+            )
+        except InvalidInput as exc:
+            raise CommandError(exc.message) from None
+        batch = batch_run(batch=batch)
+        if batch.status == BatchStatus.FAILED and not batch.pages.exists():
+            raise CommandError(batch.error)
+        self._report(batch)
+        self._write(batch, options)
+        if batch.status != BatchStatus.COMPLETED:
+            raise CommandError(
+                f"batch {batch.pk} ended {batch.status}: {batch.failed_pages} page(s) failed"
+            )
+
+    def _read(self, path: Path) -> str:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CommandError(f"outline file not found: {path}") from None
+        except IsADirectoryError:
+            raise CommandError(f"outline path is a folder, not a file: {path}") from None
+        except UnicodeDecodeError:
+            raise CommandError(f"outline file is not UTF-8 text: {path}") from None
+        if not text.strip():
+            raise CommandError(f"the outline is empty: {path}")
+        return text
+
+    def _template(self, slug: str) -> SlideTemplate:
+        try:
+            return SlideTemplate.objects.active().get(slug=slug)
+        except SlideTemplate.DoesNotExist:
+            known = (
+                ", ".join(SlideTemplate.objects.active().values_list("slug", flat=True)) or "none"
+            )
+            raise CommandError(f"unknown template '{slug}' (available: {known})") from None
+
+    def _report(self, batch) -> None:
+        for page in batch.pages.order_by("index"):
+            runs = page.step_runs.filter(step="render")
+            selected = runs.filter(selected=True).first()
+            score = f"{selected.score:.1f}" if selected and selected.score is not None else "-"
+            flag = "  flagged" if page.flagged else ""
+            self.stdout.write(
+                f"{page.index:>3}  {page.kind:<10}  {page.title[:40]:<40}  "
+                f"attempts={runs.count()}  score={score}  {page.status}{flag}"
+            )
+
+    def _write(self, batch, options: dict) -> None:
+        outputs = [("pptx", options["out"]), ("pptx-editable", options["editable"])]
+        outputs += [("pdf", options["pdf"]), ("zip", options["zip"])]
+        for fmt, target in outputs:
+            if target:
+                path = Path(target)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(export_deck(batch, fmt))
+                self.stdout.write(f"wrote {fmt}: {path}")
+        if options["images"]:
+            folder = Path(options["images"])
+            folder.mkdir(parents=True, exist_ok=True)
+            for page in batch.pages.filter(status="completed").order_by("index"):
+                with page.image.open("rb") as handle:
+                    (folder / f"slide-{page.index:02d}.png").write_bytes(handle.read())
+            self.stdout.write(f"wrote images: {folder}")

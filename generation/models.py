@@ -1,0 +1,246 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from generation.slides import PAGE_KINDS
+
+STEP_NAMES = ("outline", "plan", "describe", "render", "finish")
+BATCH_STEPS = ("outline", "plan")
+PAGE_STEPS = ("describe", "render", "finish")
+
+
+class Step(models.TextChoices):
+    OUTLINE = "outline"
+    PLAN = "plan"
+    DESCRIBE = "describe"
+    RENDER = "render"
+    FINISH = "finish"
+
+
+class NoPassRule(models.TextChoices):
+    CONTINUE = "continue", "Continue with the best attempt and flag it"
+    HOLD = "hold", "Hold the page for review"
+    FAIL = "fail", "Fail the page"
+
+
+class StepPolicy(models.Model):
+    """How the engine judges one step: threshold, attempts, what to do when nothing passes."""
+
+    step = models.CharField(max_length=20, choices=Step.choices, unique=True)
+    threshold = models.FloatField(help_text="Auto score (0-10) an attempt needs to pass.")
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    review_sample_rate = models.FloatField(
+        default=0.0, help_text="Share (0-1) of passing attempts sent to human review."
+    )
+    human_pass_mark = models.FloatField(
+        default=7.0, help_text="Human overall (1-10) that counts as a pass."
+    )
+    on_no_pass = models.CharField(
+        max_length=10, choices=NoPassRule.choices, default=NoPassRule.CONTINUE
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "step policies"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0, threshold__lte=10), name="steppolicy_threshold_0_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_attempts__gte=1, max_attempts__lte=10),
+                name="steppolicy_max_attempts_1_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_sample_rate__gte=0, review_sample_rate__lte=1),
+                name="steppolicy_sample_rate_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(human_pass_mark__gte=1, human_pass_mark__lte=10),
+                name="steppolicy_human_pass_mark_1_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} ≥ {self.threshold:g} ({self.max_attempts} attempts)"
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending"
+    PLANNING = "planning"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Batch(models.Model):
+    FINAL_STATUSES = (
+        BatchStatus.COMPLETED,
+        BatchStatus.PARTIAL,
+        BatchStatus.FAILED,
+        BatchStatus.CANCELLED,
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batches",
+    )
+    kind = models.CharField(
+        max_length=10, choices=[("deck", "deck"), ("image", "image")], default="deck"
+    )
+    title = models.CharField(max_length=300, blank=True)
+    outline = models.TextField()
+    template = models.ForeignKey(
+        "templates_app.SlideTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batches",
+    )
+    template_snapshot = models.JSONField(default=dict)
+    options = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=12, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    total_pages = models.PositiveIntegerField(default=0)
+    completed_pages = models.PositiveIntegerField(default=0)
+    failed_pages = models.PositiveIntegerField(default=0)
+    credits_reserved = models.PositiveIntegerField(default=0)
+    credits_spent = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title or str(self.id)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        width, height = self.options["size"].split("x")
+        return int(width), int(height)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+
+class PageStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    HELD = "held"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def _page_upload(instance: "Page", filename: str) -> str:
+    return f"batches/{instance.batch_id}/pages/{filename}"
+
+
+def _steprun_upload(instance: "StepRun", filename: str) -> str:
+    return f"batches/{instance.batch_id}/attempts/{filename}"
+
+
+class Page(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="pages")
+    index = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=[(k, k) for k in PAGE_KINDS])
+    title = models.CharField(max_length=300, blank=True)
+    plan = models.JSONField(default=dict)
+    description = models.TextField(blank=True)
+    image_prompt = models.TextField(blank=True)
+    image = models.ImageField(upload_to=_page_upload, blank=True)
+    thumbnail = models.ImageField(upload_to=_page_upload, blank=True)
+    status = models.CharField(max_length=10, choices=PageStatus.choices, default=PageStatus.PENDING)
+    current_step = models.CharField(max_length=20, choices=Step.choices, blank=True)
+    flagged = models.BooleanField(default=False)
+    flag_reason = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "index"], name="page_index_unique_per_batch")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.index}. {self.title}"
+
+
+class StepRun(models.Model):
+    """One attempt of one step, for one page or (page null) for the batch."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="step_runs")
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="step_runs"
+    )
+    step = models.CharField(max_length=20, choices=Step.choices)
+    attempt = models.PositiveSmallIntegerField()
+    params = models.JSONField(default=dict)
+    adjustments = models.JSONField(
+        default=dict, blank=True, help_text="What changed from the previous attempt and why."
+    )
+    input_digest = models.CharField(max_length=64, blank=True)
+    output_text = models.TextField(blank=True)
+    output_data = models.JSONField(default=dict, blank=True)
+    output_image = models.ImageField(upload_to=_steprun_upload, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    hints = models.JSONField(default=list, blank=True)
+    threshold = models.FloatField()
+    passed = models.BooleanField(default=False)
+    selected = models.BooleanField(default=False)
+    provider = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    cache_hit = models.BooleanField(default=False)
+    error_kind = models.CharField(max_length=30, blank=True)
+    error_message = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "page__index", "step", "attempt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "step", "attempt"],
+                condition=Q(page__isnull=False),
+                name="steprun_attempt_unique_per_page_step",
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "step", "attempt"],
+                condition=Q(page__isnull=True),
+                name="steprun_attempt_unique_per_batch_step",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=10),
+                name="steprun_score_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0, threshold__lte=10), name="steprun_threshold_0_10"
+            ),
+        ]
+        indexes = [models.Index(fields=["step", "passed"])]
+
+    def __str__(self) -> str:
+        where = f"page {self.page.index}" if self.page_id else "batch"
+        return f"{self.step} #{self.attempt} ({where})"

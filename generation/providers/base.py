@@ -1,0 +1,75 @@
+"""Provider contracts (DESIGN §5): one error type with a kind, requests and results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from PIL import Image
+
+from generation.slides import TextBox, Theme
+
+
+class ErrorKind(StrEnum):
+    RATE_LIMITED = "rate_limited"
+    TRANSIENT = "transient"
+    INVALID_REQUEST = "invalid_request"
+    CONTENT_BLOCKED = "content_blocked"
+    AUTH = "auth"
+
+
+RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT})
+
+
+class ProviderError(Exception):
+    def __init__(self, kind: ErrorKind, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
+
+
+@dataclass
+class ImageRequest:
+    prompt: str
+    size: tuple[int, int]
+    quality: str = "standard"
+    references: list[bytes] = field(default_factory=list)
+    # What a layout-aware provider (the local renderer) draws from instead of the prompt.
+    page_plan: dict = field(default_factory=dict)
+    theme: Theme | None = None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImageResult:
+    image: Image.Image
+    provider: str
+    model: str
+    boxes: list[TextBox] | None = None  # known only when the provider laid the text out itself
+    safe_box: tuple[int, int, int, int] | None = None
+    layout: str = ""
+    usage: dict = field(default_factory=dict)
+
+
+class TextProvider(Protocol):
+    """Does the planning steps' work: structure an outline, plan pages, describe a page."""
+
+    name: str
+
+    def structure_outline(self, text: str, *, params: dict) -> dict: ...
+
+    def plan_pages(self, outline: dict, *, params: dict) -> list[dict]: ...
+
+    def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str: ...
+
+
+class ImageProvider(Protocol):
+    name: str
+
+    def generate(self, request: ImageRequest) -> ImageResult: ...

@@ -1,0 +1,53 @@
+"""The embedded provider: no key, no network. Plans with rules, renders with Pillow."""
+
+from generation.describe import describe_page
+from generation.outline import OutlineError, parse_outline
+from generation.planner import compose_pages
+from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
+from generation.render.renderer import render_slide
+from generation.slides import Theme
+
+
+class LocalProvider:
+    name = "local"
+    model = "nanodeck-local-1"
+
+    def structure_outline(self, text: str, *, params: dict) -> dict:
+        try:
+            return parse_outline(text)
+        except OutlineError as exc:
+            raise ProviderError(ErrorKind.INVALID_REQUEST, str(exc)) from None
+
+    def plan_pages(self, outline: dict, *, params: dict) -> list[dict]:
+        return compose_pages(
+            outline,
+            max_items_per_page=params.get("max_items_per_page", 6),
+            disambiguate_titles=params.get("disambiguate_titles", False),
+        )
+
+    def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str:
+        return describe_page(
+            page,
+            deck_title=deck_title,
+            detail=params.get("detail", 2),
+            max_chars=params.get("max_chars", 400),
+        )
+
+    def generate(self, request: ImageRequest) -> ImageResult:
+        if not request.page_plan:
+            raise ProviderError(
+                ErrorKind.INVALID_REQUEST,
+                "the local renderer draws slides from a page plan; use an image model for free prompts",
+            )
+        result = render_slide(
+            request.page_plan, request.theme or Theme(), request.size, request.params
+        )
+        return ImageResult(
+            image=result.image,
+            provider=self.name,
+            model=self.model,
+            boxes=result.boxes,
+            safe_box=result.safe_box,
+            layout=result.layout,
+            usage={"overflow": result.overflow, "font_scale": result.font_scale},
+        )

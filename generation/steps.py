@@ -1,0 +1,338 @@
+"""The five steps. Each computes, judges and adjusts; the engine records and decides."""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from generation.describe import check_description
+from generation.engine import Assessment, StepContext, StepOutput, digest
+from generation.models import Page, StepRun
+from generation.planner import check_plan
+from generation.prompts import build_image_prompt
+from generation.providers.base import ImageRequest
+from generation.providers.registry import image_provider, text_provider
+from generation.quality.image_checks import assess_slide
+from generation.slides import TextBox, Theme
+
+THUMBNAIL_WIDTH = 300
+
+
+def selected_run(ctx: StepContext, step: str, *, batch_level: bool = False) -> StepRun:
+    scope = {"page__isnull": True} if batch_level else {"page": ctx.page}
+    return StepRun.objects.get(batch=ctx.batch, step=step, selected=True, **scope)
+
+
+def load_theme(snapshot: dict) -> Theme:
+    reference = None
+    if snapshot.get("reference_images"):
+        with default_storage.open(snapshot["reference_images"][0]["path"], "rb") as handle:
+            reference = Image.open(handle).convert("RGB")
+    return Theme.from_palette(
+        snapshot.get("palette", []), reference_image=reference, style=snapshot.get("style", "")
+    )
+
+
+def _severity(assessment: Assessment) -> float:
+    """Large adjustments below 5/10, small ones below 7/10 (the brief's adaptive retry)."""
+    return 2.0 if assessment.score < 5 else 1.0
+
+
+class OutlineStep:
+    name = "outline"
+
+    def default_params(self, ctx: StepContext) -> dict:
+        return {}
+
+    def input_digest(self, ctx: StepContext, params: dict) -> str:
+        return digest([ctx.batch.outline, ctx.batch.options.get("text_provider"), params])
+
+    def run(self, ctx: StepContext, params: dict) -> StepOutput:
+        provider = text_provider(ctx.batch.options["text_provider"])
+        outline = provider.structure_outline(ctx.batch.outline, params=params)
+        return StepOutput(
+            data=outline, provider=provider.name, model=getattr(provider, "model", "")
+        )
+
+    def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
+        sections = output.data.get("sections", [])
+        pages = [page for section in sections for page in section.get("pages", [])]
+        loose = [
+            section for section in sections if section.get("items") and not section.get("pages")
+        ]
+        empty = [page for page in pages if not page.get("items")]
+        metrics = {
+            "title_present": bool(output.data.get("title")),
+            "sections": len(sections),
+            "pages": len(pages) + len(loose),
+            "empty_pages": len(empty),
+            "headings": len(output.data.get("headings", [])),
+        }
+        hints = []
+        score = 10.0
+        if not metrics["title_present"]:
+            score -= 3
+            hints.append("no_title")
+        if metrics["pages"] == 0:
+            score = 0.0
+            hints.append("no_pages")
+        elif empty:
+            score -= 4 * len(empty) / metrics["pages"]
+            hints.append("empty_pages")
+        return Assessment(score=max(score, 0.0), metrics=metrics, hints=hints)
+
+    def adjust(self, params: dict, assessment: Assessment, attempt: int) -> dict:
+        # A text model is told what was wrong; the rule-based parser reads the same input again.
+        return {**params, "fix": assessment.hints}
+
+    def commit(self, ctx: StepContext, run: StepRun) -> None:
+        if not ctx.batch.title:
+            ctx.batch.title = run.output_data.get("title", "")[:300]
+            ctx.batch.save(update_fields=["title", "updated_at"])
+
+
+class PlanStep:
+    name = "plan"
+
+    def default_params(self, ctx: StepContext) -> dict:
+        return {"max_items_per_page": 6, "disambiguate_titles": False}
+
+    def _outline(self, ctx: StepContext) -> dict:
+        return selected_run(ctx, "outline", batch_level=True).output_data
+
+    def input_digest(self, ctx: StepContext, params: dict) -> str:
+        return digest([self._outline(ctx), params])
+
+    def run(self, ctx: StepContext, params: dict) -> StepOutput:
+        provider = text_provider(ctx.batch.options["text_provider"])
+        pages = provider.plan_pages(self._outline(ctx), params=params)
+        return StepOutput(
+            data={"pages": pages}, provider=provider.name, model=getattr(provider, "model", "")
+        )
+
+    def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
+        score, metrics, hints = check_plan(
+            self._outline(ctx),
+            output.data["pages"],
+            max_pages=settings.NANODECK["MAX_PAGES_PER_BATCH"],
+        )
+        return Assessment(score=score, metrics=metrics, hints=hints)
+
+    def adjust(self, params: dict, assessment: Assessment, attempt: int) -> dict:
+        new = dict(params)
+        if "duplicate_titles" in assessment.hints:
+            new["disambiguate_titles"] = True
+        if "too_many_pages" in assessment.hints:
+            new["max_items_per_page"] = params["max_items_per_page"] + round(
+                2 * _severity(assessment)
+            )
+        return new
+
+    def commit(self, ctx: StepContext, run: StepRun) -> None:
+        plans = run.output_data["pages"]
+        Page.objects.bulk_create(
+            Page(
+                batch=ctx.batch,
+                index=index,
+                kind=plan["kind"],
+                title=plan["title"][:300],
+                plan=plan,
+            )
+            for index, plan in enumerate(plans, start=1)
+        )
+        ctx.batch.total_pages = len(plans)
+        ctx.batch.save(update_fields=["total_pages", "updated_at"])
+
+
+class DescribeStep:
+    name = "describe"
+
+    def default_params(self, ctx: StepContext) -> dict:
+        return {"detail": 2, "max_chars": 400}
+
+    def input_digest(self, ctx: StepContext, params: dict) -> str:
+        return digest([ctx.page.plan, ctx.batch.title, params])
+
+    def run(self, ctx: StepContext, params: dict) -> StepOutput:
+        provider = text_provider(ctx.batch.options["text_provider"])
+        text = provider.describe_page(ctx.page.plan, deck_title=ctx.batch.title, params=params)
+        return StepOutput(text=text, provider=provider.name, model=getattr(provider, "model", ""))
+
+    def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
+        score, metrics, hints = check_description(output.text, ctx.page.plan)
+        return Assessment(score=score, metrics=metrics, hints=hints)
+
+    def adjust(self, params: dict, assessment: Assessment, attempt: int) -> dict:
+        step = round(_severity(assessment))
+        new = dict(params)
+        if "too_short" in assessment.hints:
+            new["detail"] = min(3, params["detail"] + step)
+        if "too_long" in assessment.hints:
+            new["detail"] = max(1, params["detail"] - step)
+            new["max_chars"] = params["max_chars"] - 20 * step
+        if "markdown_left" in assessment.hints:
+            new["plain_text"] = True
+        return new
+
+    def commit(self, ctx: StepContext, run: StepRun) -> None:
+        page = ctx.page
+        page.description = run.output_text
+        page.image_prompt = build_image_prompt(
+            page=page.plan,
+            description=run.output_text,
+            deck_title=ctx.batch.title,
+            snapshot=ctx.batch.template_snapshot,
+            size=ctx.batch.size,
+        )
+        page.save(update_fields=["description", "image_prompt"])
+
+
+def expected_texts(plan: dict) -> list[str]:
+    texts = [plan.get("title", ""), plan.get("subtitle", "")]
+    for item in plan.get("items", []):
+        texts += [item.get("title", ""), item.get("text", "")]
+    return [text for text in texts if text]
+
+
+class RenderStep:
+    name = "render"
+    MIN_FONT_SCALE = 0.6
+
+    def default_params(self, ctx: StepContext) -> dict:
+        return {
+            "font_scale": 1.0,
+            "layout": "auto",
+            "scrim": 0.0,
+            "text_contrast": "auto",
+            "max_items": None,
+        }
+
+    def input_digest(self, ctx: StepContext, params: dict) -> str:
+        snapshot = ctx.batch.template_snapshot
+        refs = [ref["sha256"] for ref in snapshot.get("reference_images", [])]
+        options = ctx.batch.options
+        return digest(
+            [
+                ctx.page.image_prompt,
+                ctx.page.plan,
+                refs,
+                options["provider"],
+                options["size"],
+                params,
+            ]
+        )
+
+    def _references(self, ctx: StepContext) -> list[bytes]:
+        refs = []
+        for ref in ctx.batch.template_snapshot.get("reference_images", []):
+            with default_storage.open(ref["path"], "rb") as handle:
+                refs.append(handle.read())
+        return refs
+
+    def run(self, ctx: StepContext, params: dict) -> StepOutput:
+        provider = image_provider(ctx.batch.options["provider"])
+        request = ImageRequest(
+            prompt=ctx.page.image_prompt,
+            size=ctx.batch.size,
+            quality=ctx.batch.options.get("quality", "standard"),
+            references=[] if provider.name == "local" else self._references(ctx),
+            page_plan=ctx.page.plan,
+            theme=ctx.theme,
+            params=params,
+        )
+        result = provider.generate(request)
+        data = {
+            "boxes": [box.to_dict() for box in result.boxes] if result.boxes is not None else None,
+            "safe_box": list(result.safe_box) if result.safe_box else None,
+            "layout": result.layout,
+            "usage": result.usage,
+        }
+        return StepOutput(
+            image=result.image, data=data, provider=result.provider, model=result.model
+        )
+
+    def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
+        boxes = output.data.get("boxes")
+        safe_box = output.data.get("safe_box")
+        result = assess_slide(
+            output.image,
+            expected_size=ctx.batch.size,
+            boxes=[TextBox.from_dict(box) for box in boxes] if boxes is not None else None,
+            safe_box=tuple(safe_box) if safe_box else None,
+            expected_texts=expected_texts(ctx.page.plan),
+            ocr=settings.NANODECK["OCR_ENABLED"],
+            ocr_languages=settings.NANODECK["OCR_LANGUAGES"],
+        )
+        return Assessment(score=result.score, metrics=result.metrics, hints=result.hints)
+
+    def adjust(self, params: dict, assessment: Assessment, attempt: int) -> dict:
+        hints, factor = set(assessment.hints), _severity(assessment)
+        new = dict(params)
+        if hints & {"overflow", "font_too_small"}:
+            shrunk = round(params["font_scale"] * (1 - 0.12 * factor), 2)
+            if shrunk >= self.MIN_FONT_SCALE and "font_too_small" not in hints:
+                new["font_scale"] = shrunk
+            else:
+                new["max_items"] = max(2, (params.get("max_items") or 6) - round(factor))
+                new["layout"] = "bullets"
+        if "low_contrast" in hints:
+            new["scrim"] = min(1.0, round(params["scrim"] + 0.35 * factor, 2))
+            new["text_contrast"] = "max"
+        if "ocr_mismatch" in hints:
+            new["font_scale"] = round(min(1.3, new["font_scale"] * (1 + 0.1 * factor)), 2)
+            new["text_contrast"] = "max"
+        return new
+
+    def commit(self, ctx: StepContext, run: StepRun) -> None:
+        """The selected render is what `finish` publishes; nothing to write on the page yet."""
+
+
+class FinishStep:
+    name = "finish"
+
+    def default_params(self, ctx: StepContext) -> dict:
+        return {"thumbnail_width": THUMBNAIL_WIDTH}
+
+    def input_digest(self, ctx: StepContext, params: dict) -> str:
+        return digest([selected_run(ctx, "render").pk, params])
+
+    def run(self, ctx: StepContext, params: dict) -> StepOutput:
+        render = selected_run(ctx, "render")
+        with render.output_image.open("rb") as handle:
+            image = Image.open(io.BytesIO(handle.read())).convert("RGB")
+        width = params["thumbnail_width"]
+        thumbnail = image.resize(
+            (width, round(width * image.height / image.width)), Image.Resampling.LANCZOS
+        )
+        data = {"image": render.output_image.name, "source_size": list(image.size)}
+        return StepOutput(image=thumbnail, data=data, provider="local", model="pillow")
+
+    def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
+        width, height = output.data["source_size"]
+        expected = (THUMBNAIL_WIDTH, round(THUMBNAIL_WIDTH * height / width))
+        stored = default_storage.exists(output.data["image"])
+        metrics = {
+            "thumbnail_size": list(output.image.size),
+            "expected": list(expected),
+            "image_stored": stored,
+        }
+        ok = output.image.size == expected and stored
+        return Assessment(
+            score=10.0 if ok else 0.0, metrics=metrics, hints=[] if ok else ["not_published"]
+        )
+
+    def adjust(self, params: dict, assessment: Assessment, attempt: int) -> dict:
+        return {**params, "thumbnail_width": THUMBNAIL_WIDTH}
+
+    def commit(self, ctx: StepContext, run: StepRun) -> None:
+        page = ctx.page
+        page.image.name = run.output_data["image"]
+        page.thumbnail.name = run.output_image.name
+        page.save(update_fields=["image", "thumbnail"])
+
+
+BATCH_STEPS = {step.name: step for step in (OutlineStep(), PlanStep())}
+PAGE_STEPS = {step.name: step for step in (DescribeStep(), RenderStep(), FinishStep())}

@@ -1,0 +1,52 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from generation.services import batch_create
+from templates_app.models import SlideTemplate
+
+EN_OUTLINE = """# Remote Work Playbook
+How distributed teams ship
+
+## Foundations
+### Why remote works
+- Focus time: fewer interruptions
+- Hiring: talent anywhere
+- Costs: smaller offices
+
+### Tools compared
+- Chat vs email
+- Video calls vs documents
+
+## Practice
+### Onboarding steps
+- Step 1: laptop and accounts
+- Step 2: buddy and first task
+- Step 3: first release
+"""
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("pw-for-tests-only")
+
+
+class SlideTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SlideTemplate
+
+    slug = factory.Sequence(lambda n: f"template-{n}")
+    name = factory.Sequence(lambda n: f"Template {n}")
+    style = "flat, clean"
+    palette = ["#ffffff", "#1f3a5f", "#e07a24", "#1b2430", "#6b7280"]
+    fonts = {"title": "Noto Sans CJK SC", "body": "Noto Sans CJK SC"}
+    reference_image = factory.django.ImageField(width=320, height=180, color="#dfe7f2")
+    recommended_for = ["business"]
+
+
+def make_batch(*, outline: str = EN_OUTLINE, template: SlideTemplate | None = None, **kwargs):
+    return batch_create(template=template or SlideTemplateFactory(), outline=outline, **kwargs)

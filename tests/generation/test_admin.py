@@ -1,0 +1,75 @@
+import pytest
+
+from generation.models import StepPolicy, StepRun
+from generation.services import batch_run
+from tests.factories import make_batch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def batch():
+    return batch_run(batch=make_batch())
+
+
+def test_the_batch_list_shows_status_progress_and_searches_titles(admin_client, batch):
+    response = admin_client.get("/admin/generation/batch/?q=Remote&status__exact=completed")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Remote Work Playbook" in html
+    assert f'<progress value="{batch.total_pages}" max="{batch.total_pages}"' in html
+
+
+def test_the_batch_page_shows_page_thumbnails_and_batch_step_runs(admin_client, batch):
+    response = admin_client.get(f"/admin/generation/batch/{batch.pk}/change/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("/pages/") >= batch.total_pages
+    assert "batch-level step runs" in html.lower()
+
+
+def test_the_page_admin_shows_the_image_and_its_attempts(admin_client, batch):
+    page = batch.pages.get(index=4)
+
+    response = admin_client.get(f"/admin/generation/page/{page.pk}/change/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert page.image.url in html
+    assert StepRun.objects.filter(page=page).count() >= 3
+    assert "render" in html and "describe" in html
+
+
+def test_step_runs_can_be_filtered_by_step_and_outcome(admin_client, batch):
+    response = admin_client.get("/admin/generation/steprun/?step__exact=render&passed__exact=1")
+    assert response.status_code == 200
+
+
+def test_step_policies_are_editable_from_the_list(admin_client):
+    policy = StepPolicy.objects.get(step="render")
+    data = {
+        "form-TOTAL_FORMS": 1,
+        "form-INITIAL_FORMS": 1,
+        "form-0-id": policy.pk,
+        "form-0-threshold": "7.5",
+        "form-0-max_attempts": 4,
+        "form-0-review_sample_rate": "0.1",
+        "form-0-human_pass_mark": "7",
+        "form-0-on_no_pass": "hold",
+        "_save": "Save",
+    }
+
+    response = admin_client.post("/admin/generation/steppolicy/?step__exact=render", data)
+
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.threshold, policy.max_attempts, policy.on_no_pass) == (7.5, 4, "hold")
+
+
+def test_a_threshold_outside_0_10_is_refused_by_the_database():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StepPolicy.objects.filter(step="render").update(threshold=11)

@@ -1,0 +1,136 @@
+"""The services that drive the pipeline: create, plan, run pages, derive the batch status."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from generation.errors import InvalidInput
+from generation.models import PageStatus, StepPolicy, StepRun
+from generation.services import batch_options, batch_refresh, batch_run, page_run
+from generation.steps import load_theme
+from tests.factories import SlideTemplateFactory, make_batch
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_batch_runs_to_completion_with_every_step_recorded():
+    batch = batch_run(batch=make_batch())
+
+    assert batch.status == "completed"
+    assert batch.title == "Remote Work Playbook"
+    assert batch.completed_pages == batch.total_pages == batch.pages.count() > 3
+    batch_steps = StepRun.objects.filter(batch=batch, page__isnull=True, selected=True)
+    assert set(batch_steps.values_list("step", flat=True)) == {"outline", "plan"}
+    for page in batch.pages.all():
+        assert page.status == PageStatus.COMPLETED
+        assert 200 <= len(page.description) <= 400
+        assert page.description in page.image_prompt
+        assert page.image and page.thumbnail
+
+
+def test_the_batch_keeps_its_template_snapshot_when_the_template_changes():
+    template = SlideTemplateFactory(palette=["#ffffff", "#112233"])
+    batch = make_batch(template=template)
+    reference = batch.template_snapshot["reference_images"][0]["path"]
+    before = default_storage.open(reference).read()
+
+    template.palette = ["#000000", "#ffffff"]
+    template.reference_image.save("other.png", ContentFile(b"not the same image"), save=True)
+    template.delete()
+    batch.refresh_from_db()
+
+    assert batch.template_snapshot["palette"] == ["#ffffff", "#112233"]
+    assert default_storage.open(reference).read() == before
+    assert load_theme(batch.template_snapshot).background == "#ffffff"
+    assert batch_run(batch=batch).status == "completed"
+
+
+def test_a_one_line_brief_fails_the_batch_with_a_clear_reason():
+    batch = batch_run(batch=make_batch(outline="Make me a deck about AI in schools"))
+
+    assert batch.status == "failed"
+    assert "needs an outline or a text model" in batch.error
+    assert not batch.pages.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"size": "640x480"}, "size 640x480 is not supported"),
+        ({"quality": "ultra"}, "quality must be one of standard, hd"),
+        ({"provider": "nope"}, "unknown provider 'nope'"),
+        ({"text_provider": "nope"}, "unknown text_provider 'nope'"),
+        ({"colour": "red"}, "unknown option(s): colour"),
+    ],
+)
+def test_bad_options_are_refused_with_the_option_named(options, message):
+    with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
+        batch_options(options)
+
+
+def test_defaults_fill_the_options():
+    assert batch_options({}) == {
+        "size": "1536x864",
+        "quality": "standard",
+        "language": "auto",
+        "provider": "local",
+        "text_provider": "local",
+    }
+
+
+def test_empty_and_oversized_outlines_are_refused(settings):
+    settings.NANODECK = {**settings.NANODECK, "MAX_OUTLINE_CHARS": 100}
+    with pytest.raises(InvalidInput, match="the outline is empty"):
+        make_batch(outline="   ")
+    with pytest.raises(InvalidInput, match="the limit is 100"):
+        make_batch(outline="# T\n## S\n### P\n" + "- item\n" * 30)
+
+
+def test_an_inactive_template_is_refused():
+    with pytest.raises(InvalidInput, match="is not active"):
+        make_batch(template=SlideTemplateFactory(is_active=False))
+
+
+def test_regenerating_a_page_from_render_keeps_earlier_attempts_and_stores_the_instruction():
+    batch = batch_run(batch=make_batch())
+    page = batch.pages.get(index=4)
+    first_image = page.image.name
+
+    page_run(page=page, from_step="render", instruction="bigger title")
+
+    renders = StepRun.objects.filter(page=page, step="render").order_by("attempt")
+    assert renders.count() >= 2
+    latest = renders.last()
+    assert latest.selected and latest.params["instruction"] == "bigger title"
+    assert StepRun.objects.filter(page=page, step="describe").count() == 1
+    page.refresh_from_db()
+    assert page.status == "completed"
+    assert page.image.name != first_image
+
+
+def test_a_page_held_by_policy_keeps_the_batch_running():
+    StepPolicy.objects.filter(step="describe").update(
+        threshold=10, max_attempts=1, on_no_pass="hold"
+    )
+    batch = batch_run(batch=make_batch())
+
+    assert batch.status == "running"
+    assert batch.pages.filter(status="held").count() == batch.total_pages
+    assert all("threshold 10" in page.error for page in batch.pages.all())
+
+
+def test_a_batch_with_failed_and_completed_pages_is_partial():
+    batch = batch_run(batch=make_batch())
+    batch.status = "running"
+    batch.pages.filter(index=2).update(status="failed")
+
+    batch = batch_refresh(batch=batch)
+
+    assert (batch.status, batch.failed_pages) == ("partial", 1)
+    assert batch.completed_pages == batch.total_pages - 1
+
+
+def test_an_unknown_from_step_is_refused():
+    batch = batch_run(batch=make_batch())
+    with pytest.raises(InvalidInput, match="from_step must be one of describe, render, finish"):
+        page_run(page=batch.pages.first(), from_step="paint")
