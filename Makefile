@@ -46,5 +46,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The suite runs on SQLite (the embedded default), then the database-bound tests run again on
+# PostgreSQL (production's database) when a server answers at POSTGRES_TEST_URL.
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/nanodeck
+PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py tests/generation/test_admin.py tests/templates_app
+
 test: setup lint
 	$(PY) -m pytest
+	@if $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== the same database tests on PostgreSQL ($(POSTGRES_TEST_URL)) =="; \
+	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest $(PG_TESTS); \
+	else \
+	  echo "SKIPPED the PostgreSQL pass: no server answers at $(POSTGRES_TEST_URL)"; \
+	fi

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from generation.models import Batch, Page, StepPolicy, StepRun
+from generation.models import Batch, BatchStatus, Page, StepPolicy, StepRun
+from generation.services import batch_enqueue
 
 
 def _img(field_file, height: int) -> str:
@@ -86,6 +87,21 @@ class BatchAdmin(admin.ModelAdmin):
     )
     inlines = [PageInline, BatchStepRunInline]
     date_hierarchy = "created_at"
+    actions = ["run_in_worker"]
+
+    @admin.action(description="Run selected pending batches in the worker")
+    def run_in_worker(self, request, queryset) -> None:
+        pending = list(queryset.filter(status=BatchStatus.PENDING))
+        for batch in pending:
+            batch_enqueue(batch=batch)
+        skipped = queryset.count() - len(pending)
+        self.message_user(
+            request, f"queued {len(pending)} batch(es); {skipped} not pending, left alone"
+        )
+        if not pending:
+            self.message_user(
+                request, "nothing queued: only pending batches can be run", messages.WARNING
+            )
 
     @admin.display(description="progress")
     def progress(self, obj: Batch) -> str:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from generation.engine import StepContext, run_step
 from generation.errors import InvalidInput, StepFailed, StepHeld
@@ -87,6 +88,15 @@ def batch_create(
     batch.save()
     logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)
     return batch
+
+
+def batch_enqueue(*, batch: Batch) -> None:
+    """Queue the batch for a worker once the surrounding transaction has committed."""
+    transaction.on_commit(
+        lambda: async_task(
+            "generation.tasks.run_batch", str(batch.pk), task_name=f"batch {batch.pk}"
+        )
+    )
 
 
 def batch_plan(*, batch: Batch) -> Batch:

@@ -202,13 +202,8 @@ class RenderStep:
     MIN_FONT_SCALE = 0.6
 
     def default_params(self, ctx: StepContext) -> dict:
-        return {
-            "font_scale": 1.0,
-            "layout": "auto",
-            "scrim": 0.0,
-            "text_contrast": "auto",
-            "max_items": None,
-        }
+        # No scrim: the renderer's per-kind default applies until a retry asks for more.
+        return {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
         snapshot = ctx.batch.template_snapshot
@@ -279,7 +274,8 @@ class RenderStep:
                 new["max_items"] = max(2, (params.get("max_items") or 6) - round(factor))
                 new["layout"] = "bullets"
         if "low_contrast" in hints:
-            new["scrim"] = min(1.0, round(params["scrim"] + 0.35 * factor, 2))
+            current = params.get("scrim")
+            new["scrim"] = min(1.0, round((0.8 if current is None else current) + 0.1 * factor, 2))
             new["text_contrast"] = "max"
         if "ocr_mismatch" in hints:
             new["font_scale"] = round(min(1.3, new["font_scale"] * (1 + 0.1 * factor)), 2)

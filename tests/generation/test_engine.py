@@ -105,7 +105,7 @@ def test_no_pass_with_hold_keeps_the_best_and_holds(ctx):
     set_policy(threshold=7, max_attempts=2, on_no_pass="hold")
     step = ScriptedStep([3.0, 5.5])
 
-    with pytest.raises(StepHeld, match="5.5 < threshold 7"):
+    with pytest.raises(StepHeld, match=r"5\.5 < threshold 7"):
         run_step(step, ctx)
 
     assert step.committed.attempt == 2

@@ -1,5 +1,6 @@
 """Outline file → deck, synchronously in this process (no worker needed)."""
 
+import unicodedata
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -93,7 +94,7 @@ class Command(BaseCommand):
             score = f"{selected.score:.1f}" if selected and selected.score is not None else "-"
             flag = "  flagged" if page.flagged else ""
             self.stdout.write(
-                f"{page.index:>3}  {page.kind:<10}  {page.title[:40]:<40}  "
+                f"{page.index:>3}  {page.kind:<10}  {_fit(page.title, 40)}  "
                 f"attempts={runs.count()}  score={score}  {page.status}{flag}"
             )
 
@@ -113,3 +114,15 @@ class Command(BaseCommand):
                 with page.image.open("rb") as handle:
                     (folder / f"slide-{page.index:02d}.png").write_bytes(handle.read())
             self.stdout.write(f"wrote images: {folder}")
+
+
+def _fit(text: str, columns: int) -> str:
+    """Cut and pad to a terminal width where CJK characters take two columns."""
+    out, used = [], 0
+    for char in text:
+        width = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used + width > columns:
+            break
+        out.append(char)
+        used += width
+    return "".join(out) + " " * (columns - used)

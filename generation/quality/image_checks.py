@@ -1,0 +1,355 @@
+"""Automatic quality check of one rendered slide image, scored 0-10.
+
+Checks, each reported in `SlideAssessment.metrics` (JSON) and, when it fails, as a hint:
+
+- wrong_size: the image is not exactly the expected size.
+- blank: grayscale standard deviation below BLANK_STDDEV, or one gray level covers at least
+  BLANK_DOMINANT_FRACTION of the pixels.
+- low_contrast: WCAG contrast of a box's text colour against the median colour of a ring
+  around the box (RING_GAP_PX..RING_GAP_PX + RING_WIDTH_PX outside it) is below 4.5, or below
+  3.0 for large text (>= 24 pt, or bold and >= 18.67 pt).
+- overflow: a box reaches outside the safe box (the image when there is none) by more than
+  OVERFLOW_TOLERANCE_PX.
+- font_too_small: a title is below 24 pt, any other box below 18 pt (pt via px_per_pt).
+- ocr_mismatch: a box's OCR text has a character error rate above OCR_MISMATCH_CER.
+
+Without boxes (an image from a remote model) the box checks are null, and OCR reads the whole
+slide and looks for each expected text anywhere in it.
+
+Score, with the weights in WEIGHTS:
+
+    deduction per failing check = check
+                                  + severity * worst shortfall            (contrast, font size)
+                                  + min(extra_box * (failing boxes - 1), extra_box_cap)
+      contrast shortfall = (required - ratio) / (required - 1), font shortfall = (min - pt) / min
+    plus, whenever OCR ran, ocr_cer weight * min(ocr_cer, 1)
+    score = clamp(10 - sum of deductions, 0, 10), times gate_factor when wrong size or blank
+
+So a clean render scores >= 8.5, one failing check at most 6, two failing checks at most 2,
+and a wrong-size or blank image at most 1. The score never rises as any metric gets worse.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PIL import Image, ImageColor, ImageStat
+
+from generation.quality.ocr import RGB, OcrUnavailable, languages_for, read_boxes, read_slide
+from generation.quality.textdiff import Comparison, compare, compare_in, normalize
+from generation.slides import TextBox, px_per_pt
+
+WEIGHTS = {
+    "check": 4.0,  # any failing check (low contrast, overflow, small font, OCR mismatch)
+    "extra_box": 0.5,  # each further failing box of the same check ...
+    "extra_box_cap": 1.5,  # ... up to this much per check
+    "contrast_severity": 2.0,  # times the worst relative contrast shortfall (0-1)
+    "font_severity": 2.0,  # times the worst relative font size shortfall (0-1)
+    "ocr_cer": 5.0,  # times the overall character error rate (capped at 1)
+    "gate_factor": 0.1,  # wrong size or blank: the score is scaled into 0-1
+}
+HINTS = ("wrong_size", "blank", "low_contrast", "overflow", "font_too_small", "ocr_mismatch")
+
+BLANK_STDDEV = 3.0
+BLANK_DOMINANT_FRACTION = 0.999
+RING_GAP_PX = 2
+RING_WIDTH_PX = 6
+CONTRAST_BODY = 4.5
+CONTRAST_LARGE = 3.0
+LARGE_PT = 24.0
+LARGE_BOLD_PT = 18.67
+MIN_TITLE_PT = 24.0
+MIN_BODY_PT = 18.0
+OVERFLOW_TOLERANCE_PX = 2
+OCR_MISMATCH_CER = 0.2
+
+BOX_METRICS = (
+    "contrast_min",
+    "contrast_per_box",
+    "low_contrast_boxes",
+    "contrast_shortfall",
+    "overflow_boxes",
+    "min_font_pt",
+    "small_font_boxes",
+    "font_shortfall",
+)
+OCR_METRICS = ("ocr_cer", "ocr_boxes", "ocr_mismatch_boxes", "ocr_seconds", "ocr_languages")
+
+_Inked = tuple[TextBox, tuple[RGB, RGB]]  # a box with its (text colour, background colour)
+
+
+@dataclass
+class SlideAssessment:
+    """The result of assess_slide().
+
+    metrics keys: size_ok, blank, pixel_stddev, dominant_fraction; box checks (null without
+    boxes): contrast_min, contrast_per_box, low_contrast_boxes, contrast_shortfall,
+    overflow_boxes, min_font_pt, small_font_boxes, font_shortfall; OCR (null when skipped):
+    ocr_cer, ocr_boxes [{role, expected, got, cer, diff}], ocr_mismatch_boxes, ocr_seconds,
+    ocr_languages, and ocr_skipped (the reason, else null); deductions {check: points};
+    check_seconds (the whole assessment, OCR included).
+    """
+
+    score: float  # 0-10, rounded to 2 decimals
+    metrics: dict  # JSON-serialisable
+    hints: list[str]  # a subset of HINTS, in that order
+
+
+def assess_slide(
+    image: Image.Image,
+    *,
+    expected_size: tuple[int, int],
+    boxes: list[TextBox] | None,
+    safe_box: tuple[int, int, int, int] | None,
+    expected_texts: list[str] | None = None,
+    ocr: bool = True,
+    ocr_languages: str = "chi_sim+eng",
+) -> SlideAssessment:
+    """Check a rendered slide; boxes win over expected_texts when both are given."""
+    started = time.perf_counter()
+    rgb = image.convert("RGB")
+    metrics: dict = {"size_ok": rgb.size == tuple(expected_size), **_blank_metrics(rgb)}
+    inked = None if boxes is None else [(box, _ink(rgb, box)) for box in boxes]
+    if inked is None:
+        metrics.update(dict.fromkeys(BOX_METRICS))
+    else:
+        metrics.update(_box_metrics(rgb, inked, safe_box))
+    if not ocr:
+        metrics.update(_ocr_skipped("disabled"))
+    elif metrics["blank"]:
+        metrics.update(_ocr_skipped("blank image"))
+    else:
+        metrics.update(_ocr_metrics(rgb, inked, expected_texts, ocr_languages))
+    score, metrics["deductions"] = score_metrics(metrics)
+    metrics["check_seconds"] = round(time.perf_counter() - started, 4)
+    return SlideAssessment(score=score, metrics=metrics, hints=hints_for(metrics))
+
+
+def score_metrics(metrics: dict) -> tuple[float, dict[str, float]]:
+    """(score, deduction per check) from the metrics, see the module docstring."""
+    deductions = {
+        "low_contrast": _deduction(
+            metrics["low_contrast_boxes"], "contrast_severity", metrics["contrast_shortfall"]
+        ),
+        "overflow": _deduction(metrics["overflow_boxes"]),
+        "font_too_small": _deduction(
+            metrics["small_font_boxes"], "font_severity", metrics["font_shortfall"]
+        ),
+        "ocr_mismatch": _deduction(metrics["ocr_mismatch_boxes"]),
+        "ocr_cer": WEIGHTS["ocr_cer"] * min(metrics["ocr_cer"] or 0.0, 1.0),
+    }
+    score = min(max(10.0 - sum(deductions.values()), 0.0), 10.0)
+    if not metrics["size_ok"] or metrics["blank"]:
+        score *= WEIGHTS["gate_factor"]
+    return round(score, 2), {name: round(value, 2) for name, value in deductions.items() if value}
+
+
+def hints_for(metrics: dict) -> list[str]:
+    """The hints of the failing checks, in HINTS order."""
+    failing = {
+        "wrong_size": not metrics["size_ok"],
+        "blank": metrics["blank"],
+        "low_contrast": bool(metrics["low_contrast_boxes"]),
+        "overflow": bool(metrics["overflow_boxes"]),
+        "font_too_small": bool(metrics["small_font_boxes"]),
+        "ocr_mismatch": bool(metrics["ocr_mismatch_boxes"]),
+    }
+    return [hint for hint in HINTS if failing[hint]]
+
+
+def contrast_ratio(first: RGB, second: RGB) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (1-21)."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def ring_median(image: Image.Image, box: TextBox) -> RGB:
+    """Median colour (per channel) of the ring of pixels just around a box."""
+    inner = _clip(image, _grow(box, RING_GAP_PX))
+    outer = _clip(image, _grow(box, RING_GAP_PX + RING_WIDTH_PX))
+    strips = (
+        (outer[0], outer[1], outer[2], inner[1]),
+        (outer[0], inner[3], outer[2], outer[3]),
+        (outer[0], inner[1], inner[0], inner[3]),
+        (inner[2], inner[1], outer[2], inner[3]),
+    )
+    histograms = [image.crop(s).histogram() for s in strips if s[2] > s[0] and s[3] > s[1]]
+    if not histograms:
+        histograms = [image.crop(_clip(image, _grow(box, 0))).histogram()]
+    histogram = [sum(counts) for counts in zip(*histograms, strict=True)]
+    red, green, blue = (_median(histogram[start : start + 256]) for start in (0, 256, 512))
+    return red, green, blue
+
+
+def _blank_metrics(rgb: Image.Image) -> dict:
+    histogram = rgb.convert("L").histogram()
+    stddev = ImageStat.Stat(histogram).stddev[0]
+    dominant = max(histogram) / (rgb.width * rgb.height)
+    blank = stddev < BLANK_STDDEV or dominant >= BLANK_DOMINANT_FRACTION
+    return {
+        "blank": blank,
+        "pixel_stddev": round(stddev, 2),
+        "dominant_fraction": round(dominant, 4),
+    }
+
+
+def _ink(rgb: Image.Image, box: TextBox) -> tuple[RGB, RGB]:
+    """(text colour, background colour) of a box."""
+    return ImageColor.getrgb(box.color)[:3], ring_median(rgb, box)
+
+
+def _box_metrics(
+    rgb: Image.Image, inked: list[_Inked], safe_box: tuple[int, int, int, int] | None
+) -> dict:
+    boxes = [box for box, _ in inked]
+    scale = px_per_pt(*rgb.size)
+    sizes_pt = [box.font_px / scale for box in boxes]
+    ratios = [contrast_ratio(text, background) for _, (text, background) in inked]
+    contrast_gaps = [
+        _shortfall(ratio, _required_contrast(box, pt), floor=1.0)
+        for box, pt, ratio in zip(boxes, sizes_pt, ratios, strict=True)
+    ]
+    font_gaps = [_shortfall(pt, _min_pt(box)) for box, pt in zip(boxes, sizes_pt, strict=True)]
+    limits = safe_box or (0, 0, rgb.width, rgb.height)
+    return {
+        "contrast_min": round(min(ratios), 2) if ratios else None,
+        "contrast_per_box": [round(ratio, 2) for ratio in ratios],
+        "low_contrast_boxes": sum(gap > 0 for gap in contrast_gaps),
+        "contrast_shortfall": round(max(contrast_gaps, default=0.0), 3),
+        "overflow_boxes": sum(_outside(box, limits) for box in boxes),
+        "min_font_pt": round(min(sizes_pt), 1) if sizes_pt else None,
+        "small_font_boxes": sum(gap > 0 for gap in font_gaps),
+        "font_shortfall": round(max(font_gaps, default=0.0), 3),
+    }
+
+
+def _ocr_metrics(
+    rgb: Image.Image, inked: list[_Inked] | None, expected_texts: list[str] | None, languages: str
+) -> dict:
+    started = time.perf_counter()
+    if inked is not None:
+        inked = [(box, ink) for box, ink in inked if normalize(box.text)]
+        expected = [box.text for box, _ in inked]
+    else:
+        expected = [text for text in expected_texts or [] if normalize(text)]
+    if not expected:
+        return _ocr_skipped("no text to read")
+    languages = languages_for(expected, languages)
+    try:
+        if inked is not None:
+            rows = _read_boxes(rgb, inked, languages)
+        else:
+            rows = _read_expected(rgb, expected, languages)
+    except OcrUnavailable as exc:
+        return _ocr_skipped(str(exc))
+    comparisons = [row.comparison for row in rows]
+    total = sum(len(comparison.expected) for comparison in comparisons)
+    return {
+        "ocr_cer": round(sum(comparison.distance for comparison in comparisons) / total, 4),
+        "ocr_boxes": [row.to_dict() for row in rows],
+        "ocr_mismatch_boxes": sum(c.cer > OCR_MISMATCH_CER for c in comparisons),
+        "ocr_seconds": round(time.perf_counter() - started, 4),
+        "ocr_languages": languages,
+        "ocr_skipped": None,
+    }
+
+
+def _read_boxes(rgb: Image.Image, inked: list[_Inked], languages: str) -> list[_OcrRow]:
+    """OCR of each box (stacked, one tesseract call) against the box's source text."""
+    texts = read_boxes(rgb, [box for box, _ in inked], [ink for _, ink in inked], languages)
+    return [
+        _OcrRow(box.role, box.text, got, compare(box.text, got))
+        for (box, _), got in zip(inked, texts, strict=True)
+    ]
+
+
+def _read_expected(rgb: Image.Image, expected_texts: list[str], languages: str) -> list[_OcrRow]:
+    """OCR of the whole slide; each expected text against its best matching span in it."""
+    recognised = read_slide(rgb, languages)
+    rows = []
+    for text in expected_texts:
+        comparison = compare_in(text, recognised)
+        rows.append(_OcrRow("text", text, comparison.got, comparison))
+    return rows
+
+
+@dataclass(frozen=True)
+class _OcrRow:
+    role: str
+    expected: str  # the source text
+    got: str  # the box's OCR text, or the (normalised) best matching span of the slide's
+    comparison: Comparison
+
+    def to_dict(self) -> dict:
+        return {
+            "role": self.role,
+            "expected": self.expected,
+            "got": self.got,
+            "cer": self.comparison.cer,
+            "diff": self.comparison.diff,
+        }
+
+
+def _ocr_skipped(reason: str) -> dict:
+    return {**dict.fromkeys(OCR_METRICS), "ocr_skipped": reason}
+
+
+def _deduction(failing: int | None, severity: str | None = None, shortfall: float = 0.0) -> float:
+    if not failing:
+        return 0.0
+    extra = min(WEIGHTS["extra_box"] * (failing - 1), WEIGHTS["extra_box_cap"])
+    return WEIGHTS["check"] + (WEIGHTS[severity] * shortfall if severity else 0.0) + extra
+
+
+def _required_contrast(box: TextBox, pt: float) -> float:
+    large = pt >= LARGE_PT or (box.bold and pt >= LARGE_BOLD_PT)
+    return CONTRAST_LARGE if large else CONTRAST_BODY
+
+
+def _min_pt(box: TextBox) -> float:
+    return MIN_TITLE_PT if box.role == "title" else MIN_BODY_PT
+
+
+def _shortfall(value: float, required: float, floor: float = 0.0) -> float:
+    """How far value falls below required, relative to the distance from floor (0-1)."""
+    return min(max((required - value) / (required - floor), 0.0), 1.0)
+
+
+def _outside(box: TextBox, limits: tuple[int, int, int, int]) -> bool:
+    x0, y0, x1, y1 = limits
+    tolerance = OVERFLOW_TOLERANCE_PX
+    return (
+        box.x < x0 - tolerance
+        or box.y < y0 - tolerance
+        or box.x + box.w > x1 + tolerance
+        or box.y + box.h > y1 + tolerance
+    )
+
+
+def _luminance(colour: RGB) -> float:
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(channel) for channel in colour)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _grow(box: TextBox, margin: int) -> tuple[int, int, int, int]:
+    return box.x - margin, box.y - margin, box.x + box.w + margin, box.y + box.h + margin
+
+
+def _clip(image: Image.Image, rect: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = rect
+    x0, y0 = min(max(x0, 0), image.width), min(max(y0, 0), image.height)
+    return x0, y0, min(max(x1, x0), image.width), min(max(y1, y0), image.height)
+
+
+def _median(histogram: list[int]) -> int:
+    half, seen = sum(histogram) / 2, 0
+    for value, count in enumerate(histogram):
+        seen += count
+        if seen >= half:
+            return value
+    return 0

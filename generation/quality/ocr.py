@@ -1,0 +1,159 @@
+"""Tesseract OCR for the quality check, one tesseract call per slide.
+
+Every tesseract call pays a fixed start-up cost (about 85 ms for eng, 110 ms for chi_sim,
+190 ms for chi_sim+eng here), so the text boxes of a slide are cropped, turned into dark text
+on white, scaled to a font size tesseract reads well, stacked vertically with white gaps into
+one image and read with a single `image_to_data` call; the recognised words go back to their
+boxes by their y position.
+OpenMP threading makes tesseract 4-6x slower on these small images: OMP_THREAD_LIMIT=1.
+Only the requested languages that fit the expected text are loaded, see languages_for().
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+
+import pytesseract
+from PIL import Image, ImageOps
+
+from generation.slides import TextBox
+
+RGB = tuple[int, int, int]
+
+MIN_FONT_PX = 36  # smaller text is upscaled to this font size (glyphs >= ~24 px tall)
+MAX_FONT_PX = 72  # bigger text is downscaled to this font size (faster, reads as well)
+PAD_EM = 0.2  # crop padding around a box, in font sizes
+GAP_PX = 32  # white space between stacked crops and around the stack
+MIN_INK_DISTANCE = 16  # text and background colours closer than this (RGB) use plain grayscale
+TIMEOUT_SECONDS = 60
+TESSERACT_CONFIG = "--psm 4 -c tessedit_do_invert=0"
+CJK_LANGUAGES = ("chi_sim", "chi_tra", "jpn", "kor")  # tesseract codes (prefixes)
+
+
+class OcrUnavailable(Exception):
+    """OCR cannot run on this machine; the message says why."""
+
+
+def read_boxes(
+    image: Image.Image, boxes: Sequence[TextBox], inks: Sequence[tuple[RGB, RGB]], languages: str
+) -> list[str]:
+    """The text recognised in each box (same order), with one tesseract call.
+
+    inks: (text colour, background colour) of each box.
+    """
+    crops = [_ink_crop(image, box, ink) for box, ink in zip(boxes, inks, strict=True)]
+    stacked, tops = _stack(crops)
+    texts: list[list[str]] = [[] for _ in boxes]
+    for word, centre_y in _words(stacked, languages, TESSERACT_CONFIG):
+        texts[max(bisect_right(tops, centre_y) - 1, 0)].append(word)
+    return [join_words(words) for words in texts]
+
+
+def read_slide(image: Image.Image, languages: str) -> str:
+    """All text recognised on a whole slide (automatic page segmentation), in reading order."""
+    return join_words(word for word, _ in _words(image.convert("L"), languages, "--psm 3"))
+
+
+def languages_for(texts: Iterable[str], languages: str) -> str:
+    """The requested languages that fit the texts: the CJK ones when a text has CJK characters,
+    else the others; all of them when none fit.
+
+    Measured on crafted slides: chi_sim alone reads Chinese with embedded English better than
+    chi_sim+eng (CER 1.2-1.5% against 2.2%, no false mismatches) and about 25% faster; eng
+    alone reads English as well as chi_sim+eng in half the time.
+    """
+    requested = languages.split("+")
+    has_cjk = any(_is_cjk(char) for text in texts for char in text)
+    fitting = [code for code in requested if code.startswith(CJK_LANGUAGES) == has_cjk]
+    return "+".join(fitting) if fitting else languages
+
+
+def join_words(words: Iterable[str]) -> str:
+    """Join OCR words with spaces, except between two CJK characters."""
+    text = ""
+    for word in words:
+        if text and not (_is_cjk(text[-1]) and _is_cjk(word[0])):
+            text += " "
+        text += word
+    return text
+
+
+def _ink_crop(image: Image.Image, box: TextBox, ink: tuple[RGB, RGB]) -> Image.Image:
+    """The box as an "L" image with the text dark on white, scaled for tesseract."""
+    pad = max(4, round(box.font_px * PAD_EM))
+    crop = _ink_map(
+        image.crop((box.x - pad, box.y - pad, box.x + box.w + pad, box.y + box.h + pad)), *ink
+    )
+    font_px = max(box.font_px, 1)
+    scale = min(max(font_px, MIN_FONT_PX), MAX_FONT_PX) / font_px
+    if scale == 1.0:
+        return crop
+    size = (max(round(crop.width * scale), 1), max(round(crop.height * scale), 1))
+    return crop.resize(size, Image.Resampling.BICUBIC)
+
+
+def _ink_map(crop: Image.Image, text: RGB, background: RGB) -> Image.Image:
+    """Project each pixel onto the background→text colour line: background white, text black."""
+    delta = [t - b for t, b in zip(text, background, strict=True)]
+    norm = sum(d * d for d in delta)
+    if norm < MIN_INK_DISTANCE**2:
+        gray = ImageOps.autocontrast(crop.convert("L"))
+        return gray if sum(text) <= sum(background) else ImageOps.invert(gray)
+    k = 255 / norm
+    offset = 255 + k * sum(b * d for b, d in zip(background, delta, strict=True))
+    return crop.convert("L", (-k * delta[0], -k * delta[1], -k * delta[2], offset))
+
+
+def _stack(crops: Sequence[Image.Image]) -> tuple[Image.Image, list[int]]:
+    """Crops stacked top to bottom on white; also each crop's band start (gap midpoints)."""
+    width = max(crop.width for crop in crops) + 2 * GAP_PX
+    height = sum(crop.height for crop in crops) + GAP_PX * (len(crops) + 1)
+    stacked = Image.new("L", (width, height), 255)
+    tops, y = [], GAP_PX
+    for crop in crops:
+        stacked.paste(crop, (GAP_PX, y))
+        tops.append(y - GAP_PX // 2)
+        y += crop.height + GAP_PX
+    return stacked, tops
+
+
+def _words(image: Image.Image, languages: str, config: str) -> list[tuple[str, float]]:
+    """(word, centre y) of the recognised words, in tesseract's reading order."""
+    _require(languages)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        data = pytesseract.image_to_data(
+            image,
+            lang=languages,
+            config=config,
+            output_type=pytesseract.Output.DICT,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except pytesseract.TesseractNotFoundError:
+        raise OcrUnavailable("tesseract is not installed") from None
+    except RuntimeError as exc:  # TesseractError, or the timeout
+        raise OcrUnavailable(f"tesseract failed: {str(exc).strip()[:200]}") from None
+    return [
+        (text.strip(), top + height / 2)
+        for text, top, height in zip(data["text"], data["top"], data["height"], strict=True)
+        if text.strip()
+    ]
+
+
+def _require(languages: str) -> None:
+    """Raise OcrUnavailable unless tesseract has data for every language (checked once)."""
+    try:
+        installed = pytesseract.get_languages(config="", cached=True)
+    except pytesseract.TesseractNotFoundError:
+        raise OcrUnavailable("tesseract is not installed") from None
+    missing = sorted(set(languages.split("+")) - set(installed))
+    if missing:
+        raise OcrUnavailable(f"tesseract language data missing: {', '.join(missing)}")
+
+
+def _is_cjk(char: str) -> bool:
+    """Wide characters: CJK ideographs, kana, hangul and full-width forms."""
+    return unicodedata.east_asian_width(char) in "WF"

@@ -1,0 +1,135 @@
+"""Compare expected text with OCR output: normalisation, Levenshtein distance, CER, diffs.
+
+Both sides are normalised before comparing: NFKC (full-width letters, digits and punctuation
+become their ASCII forms), lowercase, and everything that is not a letter or a digit is dropped
+(whitespace, bullet marks, punctuation, symbols). CJK ideographs are letters and are kept.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass
+
+DIFF_MAX_CHARS = 160
+DIFF_MIN_SIMILARITY = 0.5
+
+
+@dataclass(frozen=True)
+class Comparison:
+    expected: str  # normalised expected text
+    got: str  # normalised recognised text (the best matching span in substring mode)
+    distance: int  # Levenshtein distance between the two
+    cer: float  # distance / len(expected); 0.0 when both are empty
+    diff: str  # short human-readable diff, see diff_text()
+
+
+def normalize(text: str) -> str:
+    """NFKC, lowercase, keep only letters and digits (CJK included)."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions all cost 1)."""
+    a, b = _strip_common_ends(a, b)
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def best_substring(needle: str, haystack: str) -> tuple[int, int, int]:
+    """(distance, start, end) of the span of haystack closest to needle (free start and end)."""
+    if not needle:
+        return 0, 0, 0
+    exact = haystack.find(needle)
+    if exact >= 0:
+        return 0, exact, exact + len(needle)
+    previous = [(0, j) for j in range(len(haystack) + 1)]  # (cost, span start) per end column
+    for i, char_n in enumerate(needle, 1):
+        current = [(i, 0)]
+        for j, char_h in enumerate(haystack, 1):
+            diagonal = previous[j - 1]
+            current.append(
+                min(
+                    (diagonal[0] + (char_n != char_h), diagonal[1]),
+                    (previous[j][0] + 1, previous[j][1]),
+                    (current[j - 1][0] + 1, current[j - 1][1]),
+                )
+            )
+        previous = current
+
+    def closeness(end: int) -> tuple[int, int]:  # ties: the span closest to needle's length
+        cost, start = previous[end]
+        return cost, abs(end - start - len(needle))
+
+    end = min(range(len(previous)), key=closeness)
+    distance, start = previous[end]
+    return distance, start, end
+
+
+def compare(expected: str, got: str) -> Comparison:
+    """Compare expected text with the text recognised for it."""
+    norm_expected, norm_got = normalize(expected), normalize(got)
+    return _comparison(norm_expected, norm_got, levenshtein(norm_expected, norm_got))
+
+
+def compare_in(expected: str, recognised: str) -> Comparison:
+    """Compare expected text with its best matching span anywhere in a longer recognised text."""
+    norm_expected = normalize(expected)
+    distance, start, end = best_substring(norm_expected, normalize(recognised))
+    return _comparison(norm_expected, normalize(recognised)[start:end], distance)
+
+
+def cer(expected: str, got: str) -> float:
+    """Character error rate of got against expected, after normalisation."""
+    return compare(expected, got).cer
+
+
+def diff_text(expected: str, got: str) -> str:
+    """Expected text with differing spans marked: [expected→got], [-missing-], {+extra+}.
+
+    Texts with little in common are shown whole as [expected→got].
+    """
+    matcher = difflib.SequenceMatcher(None, expected, got, autojunk=False)
+    if expected != got and matcher.ratio() < DIFF_MIN_SIMILARITY:
+        return _shorten(f"[{expected}→{got}]")
+    parts = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            parts.append(expected[i1:i2])
+        elif tag == "replace":
+            parts.append(f"[{expected[i1:i2]}→{got[j1:j2]}]")
+        elif tag == "delete":
+            parts.append(f"[-{expected[i1:i2]}-]")
+        else:
+            parts.append(f"{{+{got[j1:j2]}+}}")
+    return _shorten("".join(parts))
+
+
+def _comparison(expected: str, got: str, distance: int) -> Comparison:
+    rate = distance / len(expected) if expected else float(bool(got))
+    return Comparison(expected, got, distance, round(rate, 4), diff_text(expected, got))
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= DIFF_MAX_CHARS else text[: DIFF_MAX_CHARS - 1] + "…"
+
+
+def _strip_common_ends(a: str, b: str) -> tuple[str, str]:
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    a, b = a[prefix:], b[prefix:]
+    suffix = 0
+    while suffix < min(len(a), len(b)) and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    return a[: len(a) - suffix], b[: len(b) - suffix]

@@ -1,0 +1,85 @@
+"""The real steps' adjust acts on what their assess found."""
+
+import pytest
+
+from generation.engine import Assessment, StepContext, run_step
+from generation.models import Page, StepPolicy, StepRun
+from generation.steps import DescribeStep, PlanStep, RenderStep, load_theme
+from tests.factories import make_batch
+
+pytestmark = pytest.mark.django_db
+
+CROWDED = {
+    "kind": "content",
+    "title": "Everything we learned in a very long year of remote work, in one slide",
+    "subtitle": "",
+    "section": "Practice",
+    "section_index": 1,
+    "items": [
+        {
+            "title": f"Lesson {n}",
+            "text": "We wrote far more than a slide can hold about this lesson, " * 3,
+            "children": [],
+        }
+        for n in range(1, 9)
+    ],
+    "semanticFeatures": {"logicType": "classification", "contentType": "concept_explanation"},
+    "language": "en",
+}
+
+
+def test_an_overflowing_page_is_retried_with_smaller_text_and_fewer_items():
+    StepPolicy.objects.filter(step="render").update(threshold=8, max_attempts=3)
+    batch = make_batch()
+    page = Page.objects.create(batch=batch, index=1, kind="content", title="crowded", plan=CROWDED)
+    ctx = StepContext(batch=batch, page=page, theme=load_theme(batch.template_snapshot))
+
+    selected = run_step(RenderStep(), ctx)
+
+    runs = list(StepRun.objects.filter(page=page, step="render").order_by("attempt"))
+    assert "overflow" in runs[0].hints
+    assert runs[0].score < 7
+    assert len(runs) >= 2
+    second = runs[1]
+    assert second.adjustments["after_attempt"] == 1
+    assert second.adjustments["changes"]
+    assert second.params["font_scale"] < 1.0 or second.params["max_items"] is not None
+    assert selected.score == max(run.score for run in runs)
+    assert selected.metrics["overflow_boxes"] <= runs[0].metrics["overflow_boxes"]
+
+
+def test_render_adjust_answers_low_contrast_with_a_scrim_and_maximum_contrast():
+    params = RenderStep().default_params(None)
+
+    new = RenderStep().adjust(params, Assessment(score=4.0, hints=["low_contrast"]), attempt=1)
+
+    assert new["scrim"] == 1.0
+    assert new["text_contrast"] == "max"
+
+
+def test_render_adjust_makes_small_changes_above_5_and_large_ones_below():
+    params = RenderStep().default_params(None)
+
+    small = RenderStep().adjust(params, Assessment(score=6.0, hints=["overflow"]), attempt=1)
+    large = RenderStep().adjust(params, Assessment(score=3.0, hints=["overflow"]), attempt=1)
+
+    assert small["font_scale"] == 0.88
+    assert large["font_scale"] == 0.76
+
+
+def test_describe_adjust_adds_detail_when_too_short_and_removes_it_when_too_long():
+    step = DescribeStep()
+    params = {"detail": 2, "max_chars": 400}
+
+    assert step.adjust(params, Assessment(score=6, hints=["too_short"]), 1)["detail"] == 3
+    longer = step.adjust(params, Assessment(score=4, hints=["too_long"]), 1)
+    assert (longer["detail"], longer["max_chars"]) == (1, 360)
+
+
+def test_plan_adjust_disambiguates_duplicate_titles():
+    new = PlanStep().adjust(
+        {"max_items_per_page": 6, "disambiguate_titles": False},
+        Assessment(score=6.5, hints=["duplicate_titles"]),
+        1,
+    )
+    assert new["disambiguate_titles"] is True
