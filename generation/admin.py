@@ -9,8 +9,13 @@ def _img(field_file, height: int) -> str:
     if not field_file:
         return "-"
     return format_html(
-        '<img src="{}" style="height:{}px;border:1px solid #ccc">', field_file.url, height
+        '<img class="nd-thumb" src="{}" style="height:{}px">', field_file.url, height
     )
+
+
+class NanodeckAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["nanodeck/admin.css"]}
 
 
 class StepRunInline(admin.TabularInline):
@@ -65,7 +70,7 @@ class PageInline(admin.TabularInline):
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(NanodeckAdmin):
     list_display = ("__str__", "status", "progress", "owner", "template", "created_at")
     list_filter = ("status", "kind", "template", "created_at")
     search_fields = ("id", "title", "outline", "owner__username")
@@ -107,7 +112,7 @@ class BatchAdmin(admin.ModelAdmin):
     def progress(self, obj: Batch) -> str:
         done = obj.completed_pages + obj.failed_pages
         return format_html(
-            '<progress value="{}" max="{}" title="{} of {}"></progress> {}/{}',
+            '<progress class="nd-progress" value="{}" max="{}" title="{} of {}"></progress> {}/{}',
             done,
             obj.total_pages or 1,
             done,
@@ -118,7 +123,7 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(NanodeckAdmin):
     list_display = ("thumb", "title", "index", "kind", "status", "flagged", "batch")
     list_display_links = ("thumb", "title")
     list_filter = ("status", "kind", "flagged")
@@ -146,7 +151,7 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(StepRun)
-class StepRunAdmin(admin.ModelAdmin):
+class StepRunAdmin(NanodeckAdmin):
     list_display = (
         "__str__",
         "batch",

@@ -7,8 +7,7 @@ from templates_app.models import SlideTemplate, TemplateReferenceImage
 def palette_swatches(palette: list[str]) -> str:
     return format_html_join(
         "",
-        '<span title="{0}" style="display:inline-block;width:18px;height:18px;margin-right:2px;'
-        'border:1px solid #999;background:{0}"></span>',
+        '<span class="nd-swatch" title="{0}" style="background:{0}"></span>',
         ((colour,) for colour in palette or []),
     )
 
@@ -45,6 +44,10 @@ class SlideTemplateAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("large_preview", "swatches", "created_at", "updated_at")
     inlines = [TemplateReferenceImageInline]
+
+    class Media:
+        css = {"all": ["nanodeck/admin.css"]}
+
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "style", "is_active", "order")}),
         ("Look", {"fields": ("palette", "swatches", "fonts", "reference_image", "large_preview")}),
@@ -57,7 +60,7 @@ class SlideTemplateAdmin(admin.ModelAdmin):
         if not obj.reference_image:
             return "-"
         return format_html(
-            '<img src="{}" style="height:54px;border:1px solid #ccc">', obj.reference_image.url
+            '<img src="{}" class="nd-thumb" style="height:54px">', obj.reference_image.url
         )
 
     @admin.display(description="reference image")

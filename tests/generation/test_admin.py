@@ -19,7 +19,10 @@ def test_the_batch_list_shows_status_progress_and_searches_titles(admin_client, 
     html = response.content.decode()
     assert response.status_code == 200
     assert "Remote Work Playbook" in html
-    assert f'<progress value="{batch.total_pages}" max="{batch.total_pages}"' in html
+    assert (
+        f'<progress class="nd-progress" value="{batch.total_pages}" max="{batch.total_pages}"'
+        in html
+    )
 
 
 def test_the_batch_page_shows_page_thumbnails_and_batch_step_runs(admin_client, batch):
