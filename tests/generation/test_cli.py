@@ -2,6 +2,7 @@
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,7 @@ def test_an_english_outline_at_4_3_writes_an_editable_deck_with_native_text(temp
         "--size=1024x768",
         f"--out={tmp_path / 'deck.pptx'}",
         f"--editable={tmp_path / 'editable.pptx'}",
+        f"--zip={tmp_path / 'deck.zip'}",
         f"--images={tmp_path / 'png'}",
     )
 
@@ -75,6 +77,10 @@ def test_an_english_outline_at_4_3_writes_an_editable_deck_with_native_text(temp
         texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
         assert page.plan["title"] in texts
     assert editable.slide_width / editable.slide_height == pytest.approx(4 / 3, rel=0.01)
+    with zipfile.ZipFile(tmp_path / "deck.zip") as archive:
+        names = archive.namelist()
+        assert names == [f"slide-{n:02d}.png" for n in range(1, batch.pages.count() + 1)]
+        assert Image.open(io.BytesIO(archive.read(names[0]))).size == (1024, 768)
 
 
 def test_every_page_records_its_attempts_and_scores(template, tmp_path):
