@@ -42,3 +42,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_map_int(name: str, default: dict[str, int]) -> dict[str, int]:
+    """'a=1,b=2' -> {'a': 1, 'b': 2}; every value a positive integer."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    result = {}
+    for part in raw.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise ImproperlyConfigured(f"{name} must look like 'local=5,gemini=3', got {raw!r}")
+        result[key.strip()] = int(value)
+    return result

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_map_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -164,4 +164,14 @@ NANODECK = {
     "MAX_PAGES_PER_BATCH": env_int("MAX_PAGES_PER_BATCH", 60, minimum=3),
     "OCR_ENABLED": env_bool("OCR_ENABLED", default=True),
     "OCR_LANGUAGES": env_str("OCR_LANGUAGES") or "chi_sim+eng",
+    # Workers: a page lease lasts this long and is renewed before every attempt.
+    "PAGE_LEASE_SECONDS": env_int("PAGE_LEASE_SECONDS", 300, minimum=2),
+    # The sweeper re-queues pending pages whose task has not started after this long.
+    "REQUEUE_AFTER_SECONDS": env_int("REQUEUE_AFTER_SECONDS", 600, minimum=1),
+    # Calls in flight per provider, across all workers: "local=5,gemini=5"; others default to 5.
+    "PROVIDER_CONCURRENCY": env_map_int("PROVIDER_CONCURRENCY", {}),
+    "DEFAULT_PROVIDER_CONCURRENCY": env_int("DEFAULT_PROVIDER_CONCURRENCY", 5, minimum=1),
+    # Transient provider errors: waits between tries (seconds), separate from quality retries.
+    "TRANSIENT_BACKOFF": [float(x) for x in env_list("TRANSIENT_BACKOFF", ["1", "2", "5"])],
+    "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
 }

@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -56,6 +57,10 @@ class StepContext:
     page: Page | None = None
     theme: Theme | None = None
     instruction: str = ""
+    worker: str = "inline"
+    # Called before every attempt and while waiting for a provider: renews the worker's lease
+    # and raises when the lease was lost or the batch was cancelled.
+    checkpoint: Callable[[], None] = field(default=lambda: None)
 
 
 class Step(Protocol):
@@ -99,6 +104,7 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
     runs: list[StepRun] = []
     adjustments: dict = {}
     for offset in range(policy.max_attempts):
+        ctx.checkpoint()
         run, assessment = _attempt(step, ctx, params, first + offset, policy.threshold, adjustments)
         runs.append(run)
         if run.passed or run.error_kind:
@@ -188,28 +194,26 @@ def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolic
             f"{step.name} failed: {last.error_message}", details={"kind": last.error_kind}
         )
     best = max(usable, key=lambda run: (run.score, -run.attempt))
+    reason = ""
+    if not best.passed:
+        reason = (
+            f"{step.name}: best of {best.attempt} attempts scored {best.score:g} "
+            f"< threshold {policy.threshold:g} ({', '.join(best.hints) or 'no hint'})"
+        )
+    # Selecting and committing the output happen together: a selected run is always applied.
     with transaction.atomic():
         scope = {"page": ctx.page} if ctx.page else {"batch": ctx.batch, "page__isnull": True}
         StepRun.objects.filter(step=step.name, selected=True, **scope).update(selected=False)
         best.selected = True
         best.save(update_fields=["selected"])
-    if not best.passed:
-        _no_pass(step, ctx, best, policy)
-    step.commit(ctx, best)
-    return best
-
-
-def _no_pass(step: Step, ctx: StepContext, best: StepRun, policy: StepPolicy) -> None:
-    reason = (
-        f"{step.name}: best of {best.attempt} attempts scored {best.score:g} "
-        f"< threshold {policy.threshold:g} ({', '.join(best.hints) or 'no hint'})"
-    )
-    if policy.on_no_pass == NoPassRule.FAIL:
+        if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:
+            ctx.page.flagged = True
+            ctx.page.flag_reason = reason[:300]
+            ctx.page.save(update_fields=["flagged", "flag_reason"])
+        if not reason or policy.on_no_pass != NoPassRule.FAIL:
+            step.commit(ctx, best)
+    if reason and policy.on_no_pass == NoPassRule.FAIL:
         raise StepFailed(reason)
-    if policy.on_no_pass == NoPassRule.HOLD:
-        step.commit(ctx, best)
+    if reason and policy.on_no_pass == NoPassRule.HOLD:
         raise StepHeld(reason)
-    if ctx.page is not None:
-        ctx.page.flagged = True
-        ctx.page.flag_reason = reason[:300]
-        ctx.page.save(update_fields=["flagged", "flag_reason"])
+    return best

@@ -24,3 +24,19 @@ class StepHeld(NanodeckError):
     """No attempt passed and the policy says to hold the page for human review."""
 
     code = "step_held"
+
+
+class Conflict(NanodeckError):
+    """The request clashes with the current state (e.g. regenerating a page being generated)."""
+
+    code = "conflict"
+
+
+class LeaseLost(NanodeckError):
+    """Another worker owns the page now: stop quietly, touch nothing."""
+
+    code = "lease_lost"
+
+
+class BatchCancelled(NanodeckError):
+    code = "cancelled"

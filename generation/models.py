@@ -171,8 +171,19 @@ class Page(models.Model):
     flagged = models.BooleanField(default=False)
     flag_reason = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
+    resume_step = models.CharField(
+        max_length=20,
+        choices=Step.choices,
+        default=Step.DESCRIBE,
+        blank=True,
+        help_text="The step a worker (re)starts from; empty once the page is done.",
+    )
+    instruction = models.TextField(
+        blank=True, help_text="For the next run of resume_step, then cleared."
+    )
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -181,6 +192,7 @@ class Page(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "index"], name="page_index_unique_per_batch")
         ]
+        indexes = [models.Index(fields=["status", "lease_until"])]
 
     def __str__(self) -> str:
         return f"{self.index}. {self.title}"
@@ -231,6 +243,11 @@ class StepRun(models.Model):
                 condition=Q(page__isnull=True),
                 name="steprun_attempt_unique_per_batch_step",
             ),
+            models.UniqueConstraint(
+                fields=["page", "step"],
+                condition=Q(selected=True, page__isnull=False),
+                name="steprun_one_selected_per_page_step",
+            ),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=10),
                 name="steprun_score_0_10",
@@ -244,3 +261,28 @@ class StepRun(models.Model):
     def __str__(self) -> str:
         where = f"page {self.page.index}" if self.page_id else "batch"
         return f"{self.step} #{self.attempt} ({where})"
+
+
+class ProviderCall(models.Model):
+    """A provider call in flight. Counting the live rows bounds calls per provider across
+    every worker process; a row whose holder died stops counting once it expires."""
+
+    provider = models.CharField(max_length=40)
+    holder = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["provider", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} call by {self.holder}"
+
+
+class ProviderGate(models.Model):
+    """One row per provider, locked while a slot is counted and taken."""
+
+    provider = models.CharField(max_length=40, unique=True)
+
+    def __str__(self) -> str:
+        return self.provider

@@ -1,19 +1,35 @@
-"""Workflows over several models: create a batch, run it, run a page. Views, commands and
-tasks all call these; nothing else changes batch or page state."""
+"""Workflows over several models: create, plan, run, cancel, retry, regenerate, sweep.
+
+Views, admin actions, commands and tasks all call these; nothing else changes batch or page
+state. Queued work is handed to django-q2 with `transaction.on_commit` and carries ids only.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import socket
+import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from generation.engine import StepContext, run_step
-from generation.errors import InvalidInput, StepFailed, StepHeld
-from generation.models import Batch, BatchStatus, Page, PageStatus
+from generation.errors import (
+    BatchCancelled,
+    Conflict,
+    InvalidInput,
+    LeaseLost,
+    StepFailed,
+    StepHeld,
+)
+from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
+from generation.providers.gate import concurrency_limit
 from generation.providers.registry import provider_names
 from generation.slides import parse_size
 from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
@@ -24,6 +40,19 @@ logger = logging.getLogger("nanodeck.pipeline")
 
 QUALITIES = ("standard", "hd")
 LANGUAGES = ("auto", "zh", "en")
+PAGE_STEP_NAMES = list(PAGE_STEPS)
+OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _lease_delta() -> timedelta:
+    return timedelta(seconds=settings.NANODECK["PAGE_LEASE_SECONDS"])
+
+
+# --- creating ------------------------------------------------------------------------------
 
 
 def batch_options(options: dict | None) -> dict:
@@ -67,15 +96,22 @@ def batch_create(
     outline: str,
     title: str = "",
     options: dict | None = None,
+    enqueue: bool = False,
 ) -> Batch:
+    """Create a batch; with `enqueue`, a worker plans and runs it once this commits."""
     outline = (outline or "").strip()
     if not outline:
         raise InvalidInput("the outline is empty", details={"outline": "empty"})
     limit = settings.NANODECK["MAX_OUTLINE_CHARS"]
     if len(outline) > limit:
-        raise InvalidInput(f"the outline has {len(outline)} characters; the limit is {limit}")
+        raise InvalidInput(
+            f"the outline has {len(outline)} characters; the limit is {limit}",
+            details={"outline": "too long"},
+        )
     if not template.is_active:
-        raise InvalidInput(f"template '{template.slug}' is not active")
+        raise InvalidInput(
+            f"template '{template.slug}' is not active", details={"template": template.slug}
+        )
     batch = Batch(
         owner=owner,
         template=template,
@@ -87,26 +123,51 @@ def batch_create(
     batch.full_clean()
     batch.save()
     logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)
+    if enqueue:
+        batch_enqueue(batch=batch)
     return batch
 
 
 def batch_enqueue(*, batch: Batch) -> None:
-    """Queue the batch for a worker once the surrounding transaction has committed."""
+    """Queue the batch's planning for a worker once the surrounding transaction has committed."""
     transaction.on_commit(
         lambda: async_task(
-            "generation.tasks.run_batch", str(batch.pk), task_name=f"batch {batch.pk}"
+            "generation.tasks.plan_batch", str(batch.pk), task_name=f"plan {batch.pk}"
         )
     )
 
 
+def pages_enqueue(page_ids: list[int]) -> None:
+    """Queue one task per page once the surrounding transaction has committed."""
+    if not page_ids:
+        return
+    Page.objects.filter(pk__in=page_ids).update(queued_at=timezone.now())
+
+    def send() -> None:
+        for page_id in page_ids:
+            async_task("generation.tasks.run_page", page_id, task_name=f"page {page_id}")
+
+    transaction.on_commit(send)
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
 def batch_plan(*, batch: Batch) -> Batch:
-    """Run the batch-level steps (outline, plan); afterwards the batch has its pages."""
+    """Run the batch-level steps that have no selected output yet; afterwards the batch has pages.
+
+    Safe to run twice: a step already done is skipped, so a re-delivered task plans nothing again.
+    """
     Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.PLANNING, started_at=timezone.now())
     batch.refresh_from_db()
     ctx = StepContext(batch=batch)
     try:
         for step in BATCH_STEPS.values():
-            run_step(step, ctx)
+            done = StepRun.objects.filter(
+                batch=batch, page__isnull=True, step=step.name, selected=True
+            )
+            if not done.exists():
+                run_step(step, ctx)
     except (StepFailed, StepHeld) as exc:
         batch.status, batch.error, batch.finished_at = (
             BatchStatus.FAILED,
@@ -120,23 +181,72 @@ def batch_plan(*, batch: Batch) -> Batch:
     return batch
 
 
-def page_run(*, page: Page, from_step: str = "describe", instruction: str = "") -> Page:
-    """Run the page's steps from `from_step` on; the page ends completed, held or failed."""
-    names = list(PAGE_STEPS)
-    if from_step not in names:
-        raise InvalidInput(f"from_step must be one of {', '.join(names)}")
+# --- running a page ------------------------------------------------------------------------
+
+
+def page_claim(*, page_id: int, worker: str) -> Page | None:
+    """Take the page's lease (a conditional UPDATE); None when another worker holds it,
+    the page is done or gone, or its batch is not running."""
+    now = timezone.now()
+    claimable = Q(status=PageStatus.PENDING) | Q(status=PageStatus.RUNNING, lease_until__lt=now)
+    taken = (
+        Page.objects.filter(claimable, pk=page_id, batch__status=BatchStatus.RUNNING)
+        .exclude(resume_step="")
+        .update(status=PageStatus.RUNNING, lease_owner=worker, lease_until=now + _lease_delta())
+    )
+    if not taken:
+        return None
+    return Page.objects.select_related("batch").get(pk=page_id)
+
+
+def _checkpoint(page: Page, worker: str) -> None:
+    """Renew the lease (when running under one) and stop if the batch was cancelled."""
+    if Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED).exists():
+        raise BatchCancelled("the batch was cancelled")
+    if not page.lease_owner:
+        return
+    renewed = Page.objects.filter(pk=page.pk, lease_owner=worker).update(
+        lease_until=timezone.now() + _lease_delta()
+    )
+    if not renewed:
+        raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
+
+
+def page_run(*, page: Page, worker: str = "inline") -> Page:
+    """Run the page's steps from its resume point; it ends completed, held, failed or cancelled.
+
+    Each finished step moves the resume point forward in its own commit, so a crashed worker's
+    successor continues where it stopped and never repeats a finished step.
+    """
     batch = page.batch
     ctx = StepContext(
-        batch=batch, page=page, theme=load_theme(batch.template_snapshot), instruction=instruction
+        batch=batch,
+        page=page,
+        theme=load_theme(batch.template_snapshot),
+        instruction=page.instruction,
+        worker=worker,
+        checkpoint=lambda: _checkpoint(page, worker),
     )
-    page.status, page.started_at, page.error = PageStatus.RUNNING, timezone.now(), ""
-    page.save(update_fields=["status", "started_at", "error"])
+    page.status, page.error = PageStatus.RUNNING, ""
+    page.started_at = page.started_at or timezone.now()
+    page.save(update_fields=["status", "error", "started_at"])
     try:
-        for name in names[names.index(from_step) :]:
-            page.current_step = name
+        while page.resume_step:
+            step = page.resume_step
+            page.current_step = step
             page.save(update_fields=["current_step"])
-            run_step(PAGE_STEPS[name], ctx)
-            ctx.instruction = ""  # the instruction is for the step it was given to
+            run_step(PAGE_STEPS[step], ctx)
+            following = PAGE_STEP_NAMES[PAGE_STEP_NAMES.index(step) + 1 :]
+            page.resume_step = following[0] if following else ""
+            page.instruction = ctx.instruction = (
+                ""  # an instruction is for the step it was given to
+            )
+            page.save(update_fields=["resume_step", "instruction"])
+    except LeaseLost:
+        logger.warning("page_lease_lost batch=%s page=%s worker=%s", batch.pk, page.index, worker)
+        return page
+    except BatchCancelled:
+        page.status = PageStatus.CANCELLED
     except StepHeld as exc:
         page.status, page.error = PageStatus.HELD, exc.message
     except StepFailed as exc:
@@ -144,20 +254,30 @@ def page_run(*, page: Page, from_step: str = "describe", instruction: str = "") 
     else:
         page.status = PageStatus.COMPLETED
     page.finished_at = timezone.now()
-    page.save(update_fields=["status", "error", "finished_at"])
-    logger.info("page_finished batch=%s page=%s status=%s", batch.pk, page.index, page.status)
+    page.lease_owner, page.lease_until = "", None
+    page.save(update_fields=["status", "error", "finished_at", "lease_owner", "lease_until"])
+    logger.info(
+        "page_finished batch=%s page=%s status=%s worker=%s",
+        batch.pk,
+        page.index,
+        page.status,
+        worker,
+    )
     return page
 
 
+# --- batch state ---------------------------------------------------------------------------
+
+
+@transaction.atomic
 def batch_refresh(*, batch: Batch) -> Batch:
-    """Recount the pages and derive the batch status from them."""
+    """Recount the pages under a row lock and derive the batch status from them."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
     counts = batch.pages.aggregate(
         total=Count("id"),
         completed=Count("id", filter=Q(status=PageStatus.COMPLETED)),
         failed=Count("id", filter=Q(status=PageStatus.FAILED)),
-        open=Count(
-            "id", filter=Q(status__in=[PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD])
-        ),
+        open=Count("id", filter=Q(status__in=OPEN_PAGE_STATUSES)),
     )
     batch.total_pages, batch.completed_pages, batch.failed_pages = (
         counts["total"],
@@ -182,9 +302,180 @@ def batch_refresh(*, batch: Batch) -> Batch:
 
 def batch_run(*, batch: Batch) -> Batch:
     """The whole pipeline, synchronously, in this process (the CLI and tests use it)."""
-    batch_plan(batch=batch)
+    batch = batch_plan(batch=batch)
     if batch.status != BatchStatus.RUNNING:
         return batch
     for page in batch.pages.order_by("index"):
         page_run(page=page)
     return batch_refresh(batch=batch)
+
+
+@transaction.atomic
+def batch_cancel(*, batch: Batch) -> Batch:
+    """Stop scheduling new work; calls in flight finish and their pages end cancelled."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.is_final:
+        raise Conflict(f"the batch is already {batch.status}")
+    batch.pages.filter(status__in=[PageStatus.PENDING, PageStatus.HELD]).update(
+        status=PageStatus.CANCELLED, finished_at=timezone.now()
+    )
+    batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
+    batch.save(update_fields=["status", "finished_at", "updated_at"])
+    logger.info("batch_cancelled batch=%s", batch.pk)
+    return batch
+
+
+def _reopen(batch: Batch) -> None:
+    Batch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING, finished_at=None, error="", updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def batch_retry_failed(*, batch: Batch) -> int:
+    """Queue every failed page again from the step it failed at; returns how many."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == BatchStatus.CANCELLED:
+        raise Conflict("the batch was cancelled; create a new one")
+    failed = list(batch.pages.filter(status=PageStatus.FAILED).values_list("pk", flat=True))
+    if not failed:
+        raise Conflict("the batch has no failed page to retry")
+    batch.pages.filter(pk__in=failed).update(status=PageStatus.PENDING, error="", finished_at=None)
+    _reopen(batch)
+    pages_enqueue(failed)
+    batch_refresh(batch=batch)
+    return len(failed)
+
+
+@transaction.atomic
+def page_regenerate(*, page: Page, from_step: str = "describe", instruction: str = "") -> Page:
+    """Run the page again from `from_step`, with an optional instruction for that step."""
+    if from_step not in PAGE_STEP_NAMES:
+        raise InvalidInput(
+            f"from_step must be one of {', '.join(PAGE_STEP_NAMES)}",
+            details={"from_step": from_step},
+        )
+    page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
+    if page.batch.status in (BatchStatus.CANCELLED, BatchStatus.PENDING, BatchStatus.PLANNING):
+        raise Conflict(
+            f"the batch is {page.batch.status}; pages can be regenerated once it is running or done"
+        )
+    if page.status == PageStatus.RUNNING:
+        raise Conflict("the page is being generated right now; try again when it has finished")
+    page.status, page.resume_step, page.instruction, page.error = (
+        PageStatus.PENDING,
+        from_step,
+        instruction,
+        "",
+    )
+    page.finished_at = None
+    page.save(update_fields=["status", "resume_step", "instruction", "error", "finished_at"])
+    _reopen(page.batch)
+    pages_enqueue([page.pk])
+    batch_refresh(batch=page.batch)
+    return page
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def batch_progress(*, batch: Batch) -> dict:
+    """Counts, percentage, per-step counts and an ETA from the moving average of page times."""
+    pages = batch.pages.aggregate(
+        total=Count("id"),
+        completed=Count("id", filter=Q(status=PageStatus.COMPLETED)),
+        failed=Count("id", filter=Q(status=PageStatus.FAILED)),
+        running=Count("id", filter=Q(status=PageStatus.RUNNING)),
+        held=Count("id", filter=Q(status=PageStatus.HELD)),
+        cancelled=Count("id", filter=Q(status=PageStatus.CANCELLED)),
+    )
+    total = pages["total"]
+    done = pages["completed"] + pages["failed"] + pages["cancelled"]
+    selected = StepRun.objects.filter(batch=batch, page__isnull=False, selected=True)
+    done_by_step = dict(selected.values_list("step").annotate(n=Count("id")))
+    running_by_step = dict(
+        batch.pages.filter(status=PageStatus.RUNNING)
+        .values_list("current_step")
+        .annotate(n=Count("id"))
+    )
+    steps = {
+        name: {"done": done_by_step.get(name, 0), "running": running_by_step.get(name, 0)}
+        for name in PAGE_STEP_NAMES
+    }
+    return {
+        "status": batch.status,
+        "total": total,
+        "completed": pages["completed"],
+        "failed": pages["failed"],
+        "running": pages["running"],
+        "held": pages["held"],
+        "pending": total - done - pages["running"] - pages["held"],
+        "percentage": round(100 * done / total, 1) if total else 0.0,
+        "steps": steps,
+        "eta_seconds": _eta(batch, remaining=total - done) if not batch.is_final else 0,
+    }
+
+
+def _eta(batch: Batch, *, remaining: int) -> float | None:
+    recent = (
+        batch.pages.filter(
+            status=PageStatus.COMPLETED, started_at__isnull=False, finished_at__isnull=False
+        )
+        .order_by("-finished_at")[:10]
+        .annotate(duration=F("finished_at") - F("started_at"))
+    )
+    average = recent.aggregate(avg=Avg("duration"))["avg"] if recent else None
+    if average is None or not remaining:
+        return None if remaining else 0
+    parallel = max(
+        1, min(concurrency_limit(batch.options["provider"]), settings.Q_CLUSTER["workers"])
+    )
+    return round(average.total_seconds() * math.ceil(remaining / parallel), 1)
+
+
+# --- the sweeper ---------------------------------------------------------------------------
+
+
+def sweep() -> dict:
+    """Re-queue pages whose lease expired or whose task never started; close finished batches.
+
+    Runs on a django-q2 schedule; safe to run at any time and any number of times.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.NANODECK["REQUEUE_AFTER_SECONDS"])
+    running_batches = Q(batch__status=BatchStatus.RUNNING)
+    with transaction.atomic():
+        expired = list(
+            Page.objects.filter(
+                running_batches, status=PageStatus.RUNNING, lease_until__lt=now
+            ).values_list("pk", flat=True)
+        )
+        Page.objects.filter(pk__in=expired, lease_until__lt=now).update(
+            status=PageStatus.PENDING, lease_owner="", lease_until=None
+        )
+        forgotten = list(
+            Page.objects.filter(running_batches, status=PageStatus.PENDING)
+            .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True))
+            .exclude(pk__in=expired)
+            .values_list("pk", flat=True)
+        )
+        pages_enqueue(expired + forgotten)
+    stuck_planning = Batch.objects.filter(status=BatchStatus.PLANNING, started_at__lt=stale)
+    replanned = [str(pk) for pk in stuck_planning.values_list("pk", flat=True)]
+    stuck_planning.update(status=BatchStatus.PENDING)
+    for batch_id in replanned:
+        async_task("generation.tasks.plan_batch", batch_id, task_name=f"plan {batch_id}")
+    closed = 0
+    for batch in Batch.objects.filter(status=BatchStatus.RUNNING).exclude(
+        pages__status__in=OPEN_PAGE_STATUSES
+    ):
+        closed += batch_refresh(batch=batch).is_final
+    result = {
+        "requeued_expired": len(expired),
+        "requeued_pending": len(forgotten),
+        "replanned": len(replanned),
+        "closed": closed,
+    }
+    if any(result.values()):
+        logger.info("sweep %s", " ".join(f"{k}={v}" for k, v in result.items()))
+    return result

@@ -14,6 +14,7 @@ from generation.models import Page, StepRun
 from generation.planner import check_plan
 from generation.prompts import build_image_prompt
 from generation.providers.base import ImageRequest
+from generation.providers.gate import call_provider
 from generation.providers.registry import image_provider, text_provider
 from generation.quality.image_checks import assess_slide
 from generation.slides import TextBox, Theme
@@ -41,6 +42,10 @@ def _severity(assessment: Assessment) -> float:
     return 2.0 if assessment.score < 5 else 1.0
 
 
+def _call(ctx: StepContext, provider, call):
+    return call_provider(provider.name, call, holder=ctx.worker, checkpoint=ctx.checkpoint)
+
+
 class OutlineStep:
     name = "outline"
 
@@ -52,7 +57,9 @@ class OutlineStep:
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
         provider = text_provider(ctx.batch.options["text_provider"])
-        outline = provider.structure_outline(ctx.batch.outline, params=params)
+        outline = _call(
+            ctx, provider, lambda: provider.structure_outline(ctx.batch.outline, params=params)
+        )
         return StepOutput(
             data=outline, provider=provider.name, model=getattr(provider, "model", "")
         )
@@ -108,7 +115,8 @@ class PlanStep:
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
         provider = text_provider(ctx.batch.options["text_provider"])
-        pages = provider.plan_pages(self._outline(ctx), params=params)
+        outline = self._outline(ctx)
+        pages = _call(ctx, provider, lambda: provider.plan_pages(outline, params=params))
         return StepOutput(
             data={"pages": pages}, provider=provider.name, model=getattr(provider, "model", "")
         )
@@ -158,7 +166,13 @@ class DescribeStep:
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
         provider = text_provider(ctx.batch.options["text_provider"])
-        text = provider.describe_page(ctx.page.plan, deck_title=ctx.batch.title, params=params)
+        text = _call(
+            ctx,
+            provider,
+            lambda: provider.describe_page(
+                ctx.page.plan, deck_title=ctx.batch.title, params=params
+            ),
+        )
         return StepOutput(text=text, provider=provider.name, model=getattr(provider, "model", ""))
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -238,7 +252,7 @@ class RenderStep:
             theme=ctx.theme,
             params=params,
         )
-        result = provider.generate(request)
+        result = _call(ctx, provider, lambda: provider.generate(request))
         data = {
             "boxes": [box.to_dict() for box in result.boxes] if result.boxes is not None else None,
             "safe_box": list(result.safe_box) if result.safe_box else None,

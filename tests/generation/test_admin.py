@@ -95,16 +95,16 @@ def test_the_run_action_queues_pending_batches_and_the_task_runs_them(
         )
 
     assert "Queued 1 batch(es); 1 not pending, left alone" in response.content.decode()
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # plan the batch, then its pages
     pending.refresh_from_db()
     assert pending.status == "completed"
 
 
 def test_the_task_leaves_a_batch_that_is_not_pending_alone():
-    from generation.tasks import run_batch
+    from generation.tasks import plan_batch
 
     batch = batch_run(batch=make_batch())
 
-    assert run_batch(str(batch.pk)) == "skipped"
-    assert run_batch("00000000-0000-0000-0000-000000000000") == "skipped"
+    assert plan_batch(str(batch.pk)) == "skipped"
+    assert plan_batch("00000000-0000-0000-0000-000000000000") == "skipped"
     assert StepRun.objects.filter(batch=batch, step="outline").count() == 1

@@ -5,8 +5,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from generation.errors import InvalidInput
-from generation.models import PageStatus, StepRun
-from generation.services import batch_options, batch_refresh, batch_run, page_run
+from generation.models import Batch, PageStatus, StepRun
+from generation.services import (
+    batch_options,
+    batch_refresh,
+    batch_run,
+    page_regenerate,
+    page_run,
+)
 from generation.steps import load_theme
 from tests.factories import SlideTemplateFactory, make_batch
 
@@ -97,22 +103,24 @@ def test_regenerating_a_page_from_render_keeps_earlier_attempts_and_stores_the_i
     page = batch.pages.get(index=4)
     first_image = page.image.name
 
-    page_run(page=page, from_step="render", instruction="bigger title")
+    page = page_regenerate(page=page, from_step="render", instruction="bigger title")
+    page_run(page=page)
 
     renders = StepRun.objects.filter(page=page, step="render").order_by("attempt")
     assert renders.count() >= 2
     latest = renders.last()
     assert latest.selected
     assert latest.params["instruction"] == "bigger title"
+    assert "instruction" not in StepRun.objects.get(page=page, step="finish", selected=True).params
     assert StepRun.objects.filter(page=page, step="describe").count() == 1
     page.refresh_from_db()
-    assert page.status == "completed"
+    assert (page.status, page.resume_step, page.instruction) == ("completed", "", "")
     assert page.image.name != first_image
 
 
 def test_a_held_page_keeps_the_batch_running():
     batch = batch_run(batch=make_batch())
-    batch.status = "running"
+    Batch.objects.filter(pk=batch.pk).update(status="running")
     batch.pages.filter(index=2).update(status="held")
 
     batch = batch_refresh(batch=batch)
@@ -124,7 +132,7 @@ def test_a_held_page_keeps_the_batch_running():
 
 def test_a_batch_with_failed_and_completed_pages_is_partial():
     batch = batch_run(batch=make_batch())
-    batch.status = "running"
+    Batch.objects.filter(pk=batch.pk).update(status="running")
     batch.pages.filter(index=2).update(status="failed")
 
     batch = batch_refresh(batch=batch)
@@ -136,4 +144,4 @@ def test_a_batch_with_failed_and_completed_pages_is_partial():
 def test_an_unknown_from_step_is_refused():
     batch = batch_run(batch=make_batch())
     with pytest.raises(InvalidInput, match="from_step must be one of describe, render, finish"):
-        page_run(page=batch.pages.first(), from_step="paint")
+        page_regenerate(page=batch.pages.first(), from_step="paint")
