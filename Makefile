@@ -46,16 +46,19 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The suite runs on SQLite (the embedded default), then the database-bound tests run again on
-# PostgreSQL (production's database) when a server answers at POSTGRES_TEST_URL.
+# The suite runs on SQLite (the embedded default), then the worker, locking, API and admin tests
+# run again on the production stack (PostgreSQL + Redis cache and broker) when a server answers
+# at POSTGRES_TEST_URL. The crash test starts real clusters on both stacks by itself.
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/nanodeck
-PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py tests/generation/test_admin.py tests/templates_app
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py tests/generation/test_workers.py \
+  tests/generation/test_admin.py tests/templates_app $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
 test: setup lint
 	$(PY) -m pytest
 	@if $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== the same database tests on PostgreSQL ($(POSTGRES_TEST_URL)) =="; \
-	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest $(PG_TESTS); \
+	  echo "== worker, locking, API and admin tests on PostgreSQL + Redis ($(POSTGRES_TEST_URL), $(REDIS_TEST_URL)) =="; \
+	  DATABASE_URL=$(POSTGRES_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest $(PG_TESTS); \
 	else \
 	  echo "SKIPPED the PostgreSQL pass: no server answers at $(POSTGRES_TEST_URL)"; \
 	fi

@@ -56,3 +56,16 @@ def env_map_int(name: str, default: dict[str, int]) -> dict[str, int]:
             raise ImproperlyConfigured(f"{name} must look like 'local=5,gemini=3', got {raw!r}")
         result[key.strip()] = int(value)
     return result
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value

@@ -28,7 +28,7 @@ from generation.errors import (
     StepFailed,
     StepHeld,
 )
-from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
+from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import provider_names
 from generation.slides import parse_size
@@ -465,6 +465,12 @@ def sweep() -> dict:
     stuck_planning.update(status=BatchStatus.PENDING)
     for batch_id in replanned:
         async_task("generation.tasks.plan_batch", batch_id, task_name=f"plan {batch_id}")
+    live_holders = Page.objects.filter(lease_until__gte=now).values("lease_owner")
+    freed, _ = (
+        ProviderCall.objects.filter(created_at__lt=now - _lease_delta())
+        .exclude(holder__in=live_holders)
+        .delete()
+    )
     closed = 0
     for batch in Batch.objects.filter(status=BatchStatus.RUNNING).exclude(
         pages__status__in=OPEN_PAGE_STATUSES
@@ -474,6 +480,7 @@ def sweep() -> dict:
         "requeued_expired": len(expired),
         "requeued_pending": len(forgotten),
         "replanned": len(replanned),
+        "freed_provider_slots": freed,
         "closed": closed,
     }
     if any(result.values()):

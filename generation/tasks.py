@@ -4,11 +4,11 @@ import logging
 
 from generation.models import Batch, BatchStatus
 from generation.services import (
-    pages_enqueue,
     batch_plan,
     batch_refresh,
     page_claim,
     page_run,
+    pages_enqueue,
     sweep,
     worker_id,
 )

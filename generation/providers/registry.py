@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 
 from generation.errors import InvalidInput
@@ -10,16 +11,29 @@ from generation.providers.base import ImageProvider, TextProvider
 PROVIDERS: dict[str, str] = {
     "local": "generation.providers.local.LocalProvider",
 }
+BENCHMARK_PROVIDERS: dict[str, str] = {
+    "latency": "generation.providers.latency.LatencyProvider",
+}
+
+
+def _paths() -> dict[str, str]:
+    if settings.NANODECK["BENCHMARK_PROVIDERS"]:
+        return {**PROVIDERS, **BENCHMARK_PROVIDERS}
+    return PROVIDERS
 
 
 @cache
+def _load(path: str) -> object:
+    return import_string(path)()
+
+
 def _instance(name: str) -> object:
     try:
-        path = PROVIDERS[name]
+        path = _paths()[name]
     except KeyError:
-        known = ", ".join(sorted(PROVIDERS))
+        known = ", ".join(provider_names())
         raise InvalidInput(f"unknown provider '{name}' (available: {known})") from None
-    return import_string(path)()
+    return _load(path)
 
 
 def image_provider(name: str) -> ImageProvider:
@@ -31,4 +45,4 @@ def text_provider(name: str) -> TextProvider:
 
 
 def provider_names() -> list[str]:
-    return sorted(PROVIDERS)
+    return sorted(_paths())

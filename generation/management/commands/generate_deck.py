@@ -20,7 +20,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--template", default="business", help="template slug (default: business)"
         )
-        parser.add_argument("--out", required=True, help="where to write the PPTX")
+        parser.add_argument("--out", help="where to write the PPTX (required unless --async)")
+        parser.add_argument(
+            "--async",
+            dest="run_async",
+            action="store_true",
+            help="queue the batch for the workers, print its id and return",
+        )
         parser.add_argument(
             "--editable", help="also write an editable PPTX (native text boxes) here"
         )
@@ -39,6 +45,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        if not options["out"] and not options["run_async"]:
+            raise CommandError("--out is required (or --async to queue the batch for the workers)")
         outline = self._read(Path(options["outline_file"]))
         template = self._template(options["template"])
         batch_options = {
@@ -52,9 +60,13 @@ class Command(BaseCommand):
                 outline=outline,
                 title=options["title"],
                 options={k: v for k, v in batch_options.items() if v},
+                enqueue=options["run_async"],
             )
         except InvalidInput as exc:
             raise CommandError(exc.message) from None
+        if options["run_async"]:
+            self.stdout.write(str(batch.pk))
+            return
         batch = batch_run(batch=batch)
         if batch.status == BatchStatus.FAILED and not batch.pages.exists():
             raise CommandError(batch.error)

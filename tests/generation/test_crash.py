@@ -1,0 +1,189 @@
+"""Crash safety, tested: a real django-q2 cluster is killed with SIGKILL mid-batch, a new one
+takes over, and every page still ends completed exactly once with contiguous attempts.
+
+Runs on the embedded stack (SQLite + ORM broker) and on the production stack (PostgreSQL +
+Redis broker); the latter is skipped, with the reason, only where those servers are absent.
+"""
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_SERVER = os.environ.get(
+    "POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/nanodeck"
+).rsplit("/", 1)[0]
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+CONTENT_PAGES = 23  # plus the cover: 24 pages
+OUTLINE = "# Crash drill\n\n" + "\n".join(
+    f"## Page {n}\n- first point of page {n}\n- second point of page {n}\n"
+    for n in range(1, CONTENT_PAGES + 1)
+)
+
+
+class Database:
+    """Reads the workers' database directly, the way an operator would."""
+
+    def __init__(self, kind: str, location: str) -> None:
+        self.kind, self.location = kind, location
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        if self.kind == "sqlite":
+            with contextlib.closing(sqlite3.connect(self.location, timeout=20)) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.location) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture(params=["sqlite", "postgres+redis"])
+def stack(request, tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SQLITE_PATH"}
+    }
+    env.update(
+        MEDIA_ROOT=str(tmp_path / "media"),
+        BENCHMARK_PROVIDERS="1",
+        LATENCY_PROVIDER_SECONDS="0.5",
+        PROVIDER_CONCURRENCY="latency=4",
+        Q_WORKERS="4",
+        Q_TIMEOUT="60",
+        Q_CLUSTER_NAME=f"crash{uuid.uuid4().hex[:8]}",
+        OCR_ENABLED="0",
+        PAGE_LEASE_SECONDS="3",
+        REQUEUE_AFTER_SECONDS="4",
+        LOG_LEVEL="WARNING",
+    )
+    if request.param == "sqlite":
+        env["SQLITE_PATH"] = str(tmp_path / "crash.sqlite3")
+        yield env, Database("sqlite", env["SQLITE_PATH"])
+        return
+    psycopg = pytest.importorskip("psycopg")
+    redis = pytest.importorskip("redis")
+    name = f"nanodeck_crash_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except (psycopg.OperationalError, redis.exceptions.ConnectionError) as exc:
+        pytest.skip(f"PostgreSQL at {PG_SERVER} or Redis at {REDIS_URL} is not reachable: {exc}")
+    env.update(DATABASE_URL=f"{PG_SERVER}/{name}", REDIS_URL=REDIS_URL, DB_CONN_MAX_AGE="0")
+    yield env, Database("postgres", env["DATABASE_URL"])
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def start_cluster(env: dict, log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the whole cluster can be killed
+        )
+
+
+def stop_cluster(cluster: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(cluster.pid, sig)
+    try:
+        cluster.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(cluster.pid, signal.SIGKILL)
+        cluster.wait(timeout=5)
+
+
+def wait_for(condition, *, timeout: float, every: float = 0.2, between=None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if between:
+            between()
+        time.sleep(every)
+    return False
+
+
+def test_a_batch_survives_a_worker_killed_mid_batch(stack, tmp_path):
+    env, db = stack
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "load_starter_templates")
+    outline = tmp_path / "outline.md"
+    outline.write_text(OUTLINE, encoding="utf-8")
+    batch_id = manage(env, "generate_deck", str(outline), "--async", "--provider", "latency")
+    key = batch_id.replace("-", "") if db.kind == "sqlite" else batch_id
+
+    def pages(status: str) -> int:
+        sql = "SELECT count(*) FROM generation_page WHERE batch_id = %s AND status = %s"
+        return db.rows(sql, key, status)[0][0]
+
+    log = tmp_path / "cluster.log"
+    first = start_cluster(env, log)
+    try:
+        started = wait_for(
+            lambda: pages("completed") >= 4 and pages("running") >= 1, timeout=90, every=0.05
+        )
+        assert started, log.read_text(errors="replace")[-3000:]
+        running_at_kill = pages("running")
+    finally:
+        stop_cluster(first, signal.SIGKILL)
+    completed_at_kill = pages("completed")
+    assert running_at_kill >= 1
+    assert completed_at_kill < CONTENT_PAGES + 1
+
+    second = start_cluster(env, log)
+    try:
+
+        def final() -> bool:
+            status = db.rows("SELECT status FROM generation_batch WHERE id = %s", key)[0][0]
+            return status in {"completed", "partial", "failed"}
+
+        finished = wait_for(final, timeout=150, every=2, between=lambda: manage(env, "sweep"))
+        assert finished, log.read_text(errors="replace")[-3000:]
+    finally:
+        stop_cluster(second, signal.SIGINT)
+
+    status, total, completed = db.rows(
+        "SELECT status, total_pages, completed_pages FROM generation_batch WHERE id = %s", key
+    )[0]
+    assert (status, total, completed) == ("completed", CONTENT_PAGES + 1, CONTENT_PAGES + 1)
+    assert pages("completed") == CONTENT_PAGES + 1
+    selected = db.rows(
+        "SELECT r.page_id, r.step, count(*) FROM generation_steprun r JOIN generation_page p ON p.id = r.page_id "
+        "WHERE p.batch_id = %s AND r.selected GROUP BY r.page_id, r.step",
+        key,
+    )
+    assert len(selected) == 3 * (CONTENT_PAGES + 1)  # describe, render, finish for every page
+    assert {count for _, _, count in selected} == {1}  # never a second selected output
+    attempts = db.rows(
+        "SELECT r.page_id, r.step, min(r.attempt), max(r.attempt), count(*) FROM generation_steprun r "
+        "JOIN generation_page p ON p.id = r.page_id WHERE p.batch_id = %s GROUP BY r.page_id, r.step",
+        key,
+    )
+    assert all(low == 1 and high == count for _, _, low, high, count in attempts)  # contiguous
