@@ -1,8 +1,11 @@
 from django.contrib import admin, messages
+from django.http import HttpResponse
 from django.utils.html import format_html
 
+from generation.errors import NanodeckError
+from generation.exports import CONTENT_TYPES, export_deck
 from generation.models import Batch, BatchStatus, Page, StepPolicy, StepRun
-from generation.services import batch_enqueue
+from generation.services import batch_cancel, batch_enqueue, batch_retry_failed
 
 
 def _img(field_file, height: int) -> str:
@@ -92,7 +95,7 @@ class BatchAdmin(NanodeckAdmin):
     )
     inlines = [PageInline, BatchStepRunInline]
     date_hierarchy = "created_at"
-    actions = ["run_in_worker"]
+    actions = ["run_in_worker", "retry_failed_pages", "cancel_batches", "export_pptx"]
 
     @admin.action(description="Run selected pending batches in the worker")
     def run_in_worker(self, request, queryset) -> None:
@@ -107,6 +110,40 @@ class BatchAdmin(NanodeckAdmin):
             self.message_user(
                 request, "nothing queued: only pending batches can be run", messages.WARNING
             )
+
+    def _each(self, request, queryset, action, done: str) -> None:
+        for batch in queryset:
+            try:
+                result = action(batch=batch)
+            except NanodeckError as exc:
+                self.message_user(request, f"{batch}: {exc.message}", messages.WARNING)
+            else:
+                self.message_user(request, done.format(batch=batch, result=result))
+
+    @admin.action(description="Retry failed pages")
+    def retry_failed_pages(self, request, queryset) -> None:
+        self._each(
+            request, queryset, batch_retry_failed, "{batch}: {result} failed page(s) queued again"
+        )
+
+    @admin.action(description="Cancel selected batches")
+    def cancel_batches(self, request, queryset) -> None:
+        self._each(request, queryset, batch_cancel, "{batch}: cancelled")
+
+    @admin.action(description="Export as PPTX (one batch)")
+    def export_pptx(self, request, queryset) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "select exactly one batch to export", messages.WARNING)
+            return None
+        batch = queryset.get()
+        try:
+            data = export_deck(batch, "pptx")
+        except NanodeckError as exc:
+            self.message_user(request, f"{batch}: {exc.message}", messages.WARNING)
+            return None
+        response = HttpResponse(data, content_type=CONTENT_TYPES["pptx"])
+        response["Content-Disposition"] = f'attachment; filename="deck-{batch.pk}.pptx"'
+        return response
 
     @admin.display(description="progress")
     def progress(self, obj: Batch) -> str:

@@ -176,6 +176,12 @@ def batch_plan(*, batch: Batch) -> Batch:
         )
         batch.save(update_fields=["status", "error", "finished_at", "updated_at"])
         return batch
+    except Exception as exc:  # a bug or an outage fails the batch instead of leaving it planning
+        logger.exception("plan_crashed batch=%s", batch.pk)
+        batch.status, batch.finished_at = BatchStatus.FAILED, timezone.now()
+        batch.error = f"internal error while planning: {type(exc).__name__}: {exc}"[:2000]
+        batch.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        return batch
     batch.status = BatchStatus.RUNNING
     batch.save(update_fields=["status", "updated_at"])
     return batch
@@ -201,15 +207,20 @@ def page_claim(*, page_id: int, worker: str) -> Page | None:
 
 def _checkpoint(page: Page, worker: str) -> None:
     """Renew the lease (when running under one) and stop if the batch was cancelled."""
-    if Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED).exists():
-        raise BatchCancelled("the batch was cancelled")
-    if not page.lease_owner:
+    cancelled = Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED)
+    if page.lease_owner:  # one UPDATE renews the lease unless it was lost or the batch cancelled
+        renewed = (
+            Page.objects.filter(pk=page.pk, lease_owner=worker)
+            .exclude(batch__status=BatchStatus.CANCELLED)
+            .update(lease_until=timezone.now() + _lease_delta())
+        )
+        if renewed:
+            return
+        if not cancelled.exists():
+            raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
+    elif not cancelled.exists():
         return
-    renewed = Page.objects.filter(pk=page.pk, lease_owner=worker).update(
-        lease_until=timezone.now() + _lease_delta()
-    )
-    if not renewed:
-        raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
+    raise BatchCancelled("the batch was cancelled")
 
 
 def page_run(*, page: Page, worker: str = "inline") -> Page:
@@ -229,19 +240,18 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
     )
     page.status, page.error = PageStatus.RUNNING, ""
     page.started_at = page.started_at or timezone.now()
-    page.save(update_fields=["status", "error", "started_at"])
+    page.current_step = page.resume_step or page.current_step
+    page.save(update_fields=["status", "error", "started_at", "current_step"])
     try:
         while page.resume_step:
             step = page.resume_step
-            page.current_step = step
-            page.save(update_fields=["current_step"])
             run_step(PAGE_STEPS[step], ctx)
             following = PAGE_STEP_NAMES[PAGE_STEP_NAMES.index(step) + 1 :]
             page.resume_step = following[0] if following else ""
-            page.instruction = ctx.instruction = (
-                ""  # an instruction is for the step it was given to
-            )
-            page.save(update_fields=["resume_step", "instruction"])
+            page.current_step = page.resume_step or step
+            # An instruction is for the step it was given to.
+            page.instruction = ctx.instruction = ""
+            page.save(update_fields=["resume_step", "current_step", "instruction"])
     except LeaseLost:
         logger.warning("page_lease_lost batch=%s page=%s worker=%s", batch.pk, page.index, worker)
         return page
@@ -251,6 +261,12 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
         page.status, page.error = PageStatus.HELD, exc.message
     except StepFailed as exc:
         page.status, page.error = PageStatus.FAILED, exc.message
+    except Exception as exc:  # a bug or an outage must fail the page, not leave it running forever
+        logger.exception(
+            "page_crashed batch=%s page=%s step=%s", batch.pk, page.index, page.current_step
+        )
+        page.status = PageStatus.FAILED
+        page.error = f"internal error in {page.current_step}: {type(exc).__name__}: {exc}"[:2000]
     else:
         page.status = PageStatus.COMPLETED
     page.finished_at = timezone.now()

@@ -7,12 +7,11 @@ Enabled only with BENCHMARK_PROVIDERS=1; never offered to users otherwise.
 import time
 from functools import cache
 
-from PIL import Image
+from django.conf import settings
 
-from config.env import env_float
 from generation.providers.base import ImageRequest, ImageResult
 from generation.render.renderer import render_slide
-from generation.slides import Theme
+from generation.slides import RenderResult, Theme
 
 SAMPLE_PLAN = {
     "kind": "content",
@@ -30,8 +29,8 @@ SAMPLE_PLAN = {
 
 
 @cache
-def _prerendered(size: tuple[int, int]) -> Image.Image:
-    return render_slide(SAMPLE_PLAN, Theme(), size).image
+def _prerendered(size: tuple[int, int]) -> RenderResult:
+    return render_slide(SAMPLE_PLAN, Theme(), size)
 
 
 class LatencyProvider:
@@ -39,10 +38,18 @@ class LatencyProvider:
     model = "sleep"
 
     def __init__(self) -> None:
-        self.seconds = env_float("LATENCY_PROVIDER_SECONDS", 0.5)
+        self.seconds = settings.NANODECK["LATENCY_PROVIDER_SECONDS"]
 
     def generate(self, request: ImageRequest) -> ImageResult:
         time.sleep(self.seconds)
+        sample = _prerendered(request.size)
+        # The sample's own text boxes go along, so that the checks (OCR included) cost what
+        # they cost on a real slide without failing on text the page never asked for.
         return ImageResult(
-            image=_prerendered(request.size).copy(), provider=self.name, model=self.model
+            image=sample.image.copy(),
+            provider=self.name,
+            model=self.model,
+            boxes=sample.boxes,
+            safe_box=sample.safe_box,
+            layout=sample.layout,
         )

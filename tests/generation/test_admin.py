@@ -1,5 +1,8 @@
+import io
+
 import pytest
 from django_q.conf import Conf
+from pptx import Presentation
 
 from generation.models import StepPolicy, StepRun
 from generation.services import batch_run
@@ -108,3 +111,46 @@ def test_the_task_leaves_a_batch_that_is_not_pending_alone():
     assert plan_batch(str(batch.pk)) == "skipped"
     assert plan_batch("00000000-0000-0000-0000-000000000000") == "skipped"
     assert StepRun.objects.filter(batch=batch, step="outline").count() == 1
+
+
+def test_the_export_action_downloads_a_pptx(admin_client, batch):
+    response = admin_client.post(
+        "/admin/generation/batch/", {"action": "export_pptx", "_selected_action": [batch.pk]}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="deck-{batch.pk}.pptx"'
+    assert len(Presentation(io.BytesIO(response.content)).slides) == batch.total_pages
+
+
+def test_the_cancel_and_retry_actions_report_what_they_could_not_do(admin_client, batch):
+    response = admin_client.post(
+        "/admin/generation/batch/",
+        {"action": "cancel_batches", "_selected_action": [batch.pk]},
+        follow=True,
+    )
+    assert "already completed" in response.content.decode()
+
+    response = admin_client.post(
+        "/admin/generation/batch/",
+        {"action": "retry_failed_pages", "_selected_action": [batch.pk]},
+        follow=True,
+    )
+    assert "no failed page to retry" in response.content.decode()
+
+
+def test_the_retry_action_queues_failed_pages(
+    admin_client, batch, django_capture_on_commit_callbacks
+):
+    batch.pages.filter(index=2).update(status="failed")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(
+            "/admin/generation/batch/",
+            {"action": "retry_failed_pages", "_selected_action": [batch.pk]},
+            follow=True,
+        )
+
+    assert "1 failed page(s) queued again" in response.content.decode()
+    assert len(callbacks) == 1
+    assert batch.pages.get(index=2).status == "pending"

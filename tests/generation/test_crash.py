@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from generation.cluster import start_cluster, stop_cluster
+
 ROOT = Path(__file__).resolve().parents[2]
 PG_SERVER = os.environ.get(
     "POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/nanodeck"
@@ -97,28 +99,6 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout.strip()
 
 
-def start_cluster(env: dict, log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the whole cluster can be killed
-        )
-
-
-def stop_cluster(cluster: subprocess.Popen, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(cluster.pid, sig)
-    try:
-        cluster.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(cluster.pid, signal.SIGKILL)
-        cluster.wait(timeout=5)
-
-
 def wait_for(condition, *, timeout: float, every: float = 0.2, between=None) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -167,7 +147,7 @@ def test_a_batch_survives_a_worker_killed_mid_batch(stack, tmp_path):
         finished = wait_for(final, timeout=150, every=2, between=lambda: manage(env, "sweep"))
         assert finished, log.read_text(errors="replace")[-3000:]
     finally:
-        stop_cluster(second, signal.SIGINT)
+        stop_cluster(second)
 
     status, total, completed = db.rows(
         "SELECT status, total_pages, completed_pages FROM generation_batch WHERE id = %s", key

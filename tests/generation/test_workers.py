@@ -250,3 +250,19 @@ def test_provider_slots_bound_calls_in_flight_across_threads(settings):
 
     assert peak[0] == 2
     assert not ProviderCall.objects.exists()
+
+
+def test_an_unexpected_error_fails_the_page_with_a_message_instead_of_leaving_it_running(
+    planned, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("generation.steps.assess_slide", broken)
+    page = planned.pages.first()
+
+    assert run_page(page.pk) == "failed"
+
+    page.refresh_from_db()
+    assert page.error == "internal error in render: RuntimeError: disk full"
+    assert (page.lease_owner, page.lease_until) == ("", None)
