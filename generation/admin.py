@@ -1,11 +1,21 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.utils.html import format_html
 
-from generation.errors import NanodeckError
+from generation.errors import InvalidInput, NanodeckError
 from generation.exports import CONTENT_TYPES, export_deck
 from generation.models import Batch, BatchStatus, Page, StepPolicy, StepRun
-from generation.services import batch_cancel, batch_enqueue, batch_retry_failed
+from generation.services import (
+    QUALITIES,
+    batch_cancel,
+    batch_create,
+    batch_enqueue,
+    batch_options,
+    batch_retry_failed,
+)
+from generation.slides import SUPPORTED_SIZES
 
 
 def _img(field_file, height: int) -> str:
@@ -72,6 +82,32 @@ class PageInline(admin.TabularInline):
         return _img(obj.thumbnail, 54)
 
 
+class BatchCreateForm(forms.ModelForm):
+    """Create a batch from the admin: checked by `batch_options` before the service runs."""
+
+    size = forms.ChoiceField(choices=[(f"{w}x{h}", f"{w}x{h}") for w, h in SUPPORTED_SIZES])
+    quality = forms.ChoiceField(choices=[(q, q) for q in QUALITIES])
+    provider = forms.CharField(initial=lambda: settings.NANODECK["DEFAULT_PROVIDER"])
+
+    class Meta:
+        model = Batch
+        fields = ["title", "outline", "template"]
+
+    def options(self) -> dict:
+        return {key: self.cleaned_data[key] for key in ("size", "quality", "provider")}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                batch_options(self.options())
+            except InvalidInput as exc:
+                raise forms.ValidationError(exc.message) from None
+            if not cleaned["template"].is_active:
+                self.add_error("template", "this template is not active")
+        return cleaned
+
+
 @admin.register(Batch)
 class BatchAdmin(NanodeckAdmin):
     list_display = ("__str__", "status", "progress", "owner", "template", "created_at")
@@ -96,6 +132,36 @@ class BatchAdmin(NanodeckAdmin):
     inlines = [PageInline, BatchStepRunInline]
     date_hierarchy = "created_at"
     actions = ["run_in_worker", "retry_failed_pages", "cancel_batches", "export_pptx"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:  # adding: the same validated service as the API and the CLI
+            return BatchCreateForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": list(BatchCreateForm.base_fields)})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        batch = batch_create(
+            owner=request.user,
+            template=form.cleaned_data["template"],
+            outline=form.cleaned_data["outline"],
+            title=form.cleaned_data["title"],
+            options=form.options(),
+            enqueue=True,
+        )
+        obj.pk, obj._state.adding, obj._state.db = batch.pk, False, "default"
 
     @admin.action(description="Run selected pending batches in the worker")
     def run_in_worker(self, request, queryset) -> None:

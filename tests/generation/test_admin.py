@@ -4,9 +4,9 @@ import pytest
 from django_q.conf import Conf
 from pptx import Presentation
 
-from generation.models import StepPolicy, StepRun
+from generation.models import Batch, StepPolicy, StepRun
 from generation.services import batch_run
-from tests.factories import make_batch
+from tests.factories import SlideTemplateFactory, make_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +154,51 @@ def test_the_retry_action_queues_failed_pages(
     assert "1 failed page(s) queued again" in response.content.decode()
     assert len(callbacks) == 1
     assert batch.pages.get(index=2).status == "pending"
+
+
+def test_staff_create_a_batch_in_the_admin_through_the_service(
+    admin_client, django_capture_on_commit_callbacks
+):
+    template = SlideTemplateFactory(slug="plain")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(
+            "/admin/generation/batch/add/",
+            {
+                "title": "课堂",
+                "outline": "# 课堂\n## 一\n- 甲\n## 二\n- 乙",
+                "template": template.pk,
+                "size": "1024x768",
+                "quality": "standard",
+                "provider": "local",
+            },
+        )
+
+    batch = Batch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/generation/batch/"
+    assert (batch.title, batch.options["size"], batch.template_snapshot["slug"]) == (
+        "课堂",
+        "1024x768",
+        "plain",
+    )
+    assert len(callbacks) == 1  # queued for the workers
+
+
+def test_the_admin_add_form_refuses_an_unknown_provider_with_a_message(admin_client):
+    template = SlideTemplateFactory()
+
+    response = admin_client.post(
+        "/admin/generation/batch/add/",
+        {
+            "outline": "# A\n## B\n- c",
+            "template": template.pk,
+            "size": "1536x864",
+            "quality": "hd",
+            "provider": "dalle",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "unknown provider &#x27;dalle&#x27;" in response.content.decode()
+    assert not Batch.objects.exists()
