@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_map_int, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_map_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -177,4 +177,58 @@ NANODECK = {
     # Transient provider errors: waits between tries (seconds), separate from quality retries.
     "TRANSIENT_BACKOFF": [float(x) for x in env_list("TRANSIENT_BACKOFF", ["1", "2", "5"])],
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
+    "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
+}
+
+# REST API (/api/v1/): token and session auth, one JSON error shape, throttled writes.
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 20, minimum=1)
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    """A DRF rate like '30/hour' (period s, m, h or d); a malformed value fails at start-up."""
+    value = env_str(name) or default
+    count, _, period = value.partition("/")
+    if not count.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name} must look like '30/hour', got {value!r}")
+    return value
+
+
+API_THROTTLE_RATES = {
+    "batch_create": _throttle_rate("THROTTLE_BATCH_CREATE", "30/hour"),
+    "regenerate": _throttle_rate("THROTTLE_REGENERATE", "120/hour"),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # `?format=` names an export format, not a renderer.
+    "URL_FORMAT_OVERRIDE": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "nanodeck API",
+    "DESCRIPTION": "Outline to slide deck, step by step. Errors always look like "
+    '{"error": {"code": "...", "message": "...", "details": {...}}}.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BatchKindEnum": ["deck", "image"],
+        "BatchStatusEnum": "generation.models.BatchStatus",
+        "PageKindEnum": "generation.slides.PAGE_KINDS",
+        "PageStatusEnum": "generation.models.PageStatus",
+        "StepEnum": "generation.models.Step",
+    },
 }

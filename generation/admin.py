@@ -110,7 +110,7 @@ class BatchCreateForm(forms.ModelForm):
 
 @admin.register(Batch)
 class BatchAdmin(NanodeckAdmin):
-    list_display = ("__str__", "status", "progress", "owner", "template", "created_at")
+    list_display = ("__str__", "status", "progress", "owner", "template", "provider", "created_at")
     list_filter = ("status", "kind", "template", "created_at")
     search_fields = ("id", "title", "outline", "owner__username")
     list_select_related = ("owner", "template")
@@ -210,6 +210,10 @@ class BatchAdmin(NanodeckAdmin):
         response = HttpResponse(data, content_type=CONTENT_TYPES["pptx"])
         response["Content-Disposition"] = f'attachment; filename="deck-{batch.pk}.pptx"'
         return response
+
+    @admin.display(description="provider")
+    def provider(self, obj: Batch) -> str:
+        return obj.options.get("provider", "")
 
     @admin.display(description="progress")
     def progress(self, obj: Batch) -> str:

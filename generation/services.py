@@ -193,10 +193,15 @@ def batch_plan(*, batch: Batch) -> Batch:
 def page_claim(*, page_id: int, worker: str) -> Page | None:
     """Take the page's lease (a conditional UPDATE); None when another worker holds it,
     the page is done or gone, or its batch is not running."""
+    if not Page.objects.filter(pk=page_id, batch__status=BatchStatus.RUNNING).exists():
+        return None
     now = timezone.now()
     claimable = Q(status=PageStatus.PENDING) | Q(status=PageStatus.RUNNING, lease_until__lt=now)
+    # Conditions on the page's own columns only: a join would turn this into
+    # `id IN (subquery)`, which PostgreSQL does not re-check after waiting for the row lock,
+    # and racing workers would all win.
     taken = (
-        Page.objects.filter(claimable, pk=page_id, batch__status=BatchStatus.RUNNING)
+        Page.objects.filter(claimable, pk=page_id)
         .exclude(resume_step="")
         .update(status=PageStatus.RUNNING, lease_owner=worker, lease_until=now + _lease_delta())
     )
@@ -207,20 +212,14 @@ def page_claim(*, page_id: int, worker: str) -> Page | None:
 
 def _checkpoint(page: Page, worker: str) -> None:
     """Renew the lease (when running under one) and stop if the batch was cancelled."""
-    cancelled = Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED)
-    if page.lease_owner:  # one UPDATE renews the lease unless it was lost or the batch cancelled
-        renewed = (
-            Page.objects.filter(pk=page.pk, lease_owner=worker)
-            .exclude(batch__status=BatchStatus.CANCELLED)
-            .update(lease_until=timezone.now() + _lease_delta())
+    if page.lease_owner:
+        renewed = Page.objects.filter(pk=page.pk, lease_owner=worker).update(
+            lease_until=timezone.now() + _lease_delta()
         )
-        if renewed:
-            return
-        if not cancelled.exists():
+        if not renewed:
             raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
-    elif not cancelled.exists():
-        return
-    raise BatchCancelled("the batch was cancelled")
+    if Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED).exists():
+        raise BatchCancelled("the batch was cancelled")
 
 
 def page_run(*, page: Page, worker: str = "inline") -> Page:

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 
@@ -5,3 +7,11 @@ import pytest
 def _media_root(settings, tmp_path):
     """Every test writes its files into its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_history(settings):
+    """Throttle history lives in the cache: a key prefix of its own per test isolates it."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }

@@ -266,3 +266,32 @@ def test_an_unexpected_error_fails_the_page_with_a_message_instead_of_leaving_it
     page.refresh_from_db()
     assert page.error == "internal error in render: RuntimeError: disk full"
     assert (page.lease_owner, page.lease_until) == ("", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_racing_for_a_page_get_one_lease():
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "the in-memory test SQLite cannot serve concurrent writers; make test runs this on "
+            "PostgreSQL, and the crash test races real worker processes on SQLite"
+        )
+    page = batch_plan(batch=make_batch()).pages.first()
+    winners, barrier = [], threading.Barrier(8)
+
+    def claim(worker: str) -> None:
+        try:
+            barrier.wait()
+            if page_claim(page_id=page.pk, worker=worker) is not None:
+                winners.append(worker)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(f"w{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(winners) == 1
+    page.refresh_from_db()
+    assert page.lease_owner == winners[0]

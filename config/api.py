@@ -1,0 +1,197 @@
+"""API plumbing: the one JSON error shape, pagination and throttles for /api/.
+
+Every error under /api/ looks like {"error": {"code": ..., "message": ..., "details": {...}}}:
+DRF exceptions, nanodeck service errors, unexpected exceptions (500, logged, nothing leaked),
+addresses no endpoint has (`no_such_endpoint`, the last route under /api/) and, through the
+handler400/403/404/500 views below, errors Django answers itself (e.g. a disallowed host).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from generation.errors import Conflict, InvalidInput
+
+logger = logging.getLogger("nanodeck.api")
+
+API_PREFIX = "/api/"
+SERVER_ERROR_MESSAGE = "Something went wrong on our side; the error has been logged."
+SERVICE_ERROR_STATUS = {InvalidInput: 400, Conflict: 409}
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+    default_detail = "The request body is larger than this server accepts."
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception a view raises becomes the one error shape."""
+    status = SERVICE_ERROR_STATUS.get(type(exc))
+    if status:
+        set_rollback()
+        details = {field: [exc.message] for field in exc.details}
+        return Response(error_body(exc.code, exc.message, details), status=status)
+    api_exc = _as_api_exception(exc)
+    if api_exc is None:
+        view = context.get("view")
+        logger.error(
+            "api_unhandled_error view=%s path=%s",
+            type(view).__name__,
+            context["request"].path,
+            exc_info=exc,
+        )
+        set_rollback()
+        return Response(error_body("server_error", SERVER_ERROR_MESSAGE), status=500)
+    response = drf_exception_handler(api_exc, context)
+    response.data = _api_error_body(api_exc)
+    return response
+
+
+def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
+    """The DRF exception for an exception we expect; None for a bug."""
+    if isinstance(exc, exceptions.APIException):
+        return exc
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):  # e.g. too many multipart fields
+        logger.warning("api_suspicious_request error=%s", type(exc).__name__)
+        return exceptions.ParseError()
+    return None
+
+
+def _api_error_body(exc: exceptions.APIException) -> dict:
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail
+        if not isinstance(details, dict):
+            details = {api_settings.NON_FIELD_ERRORS_KEY: details}
+        return error_body("invalid", _first_message(details), details)
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    details = {"retry_after": exc.wait} if isinstance(exc, exceptions.Throttled) else {}
+    return error_body(code, str(exc.detail), details)
+
+
+def _first_message(detail: object, field: str = "") -> str:
+    """'options.size: Not a valid string.': the first error, named by its field path."""
+    if isinstance(detail, dict) and detail:
+        key, value = next(iter(detail.items()))
+        if key != api_settings.NON_FIELD_ERRORS_KEY:
+            field = f"{field}.{key}" if field else str(key)
+        return _first_message(value, field)
+    if isinstance(detail, list) and detail:
+        return _first_message(next((item for item in detail if item), detail[0]), field)
+    return f"{field}: {detail}" if field else str(detail)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status)
+
+
+@csrf_exempt
+def no_such_endpoint(request: HttpRequest) -> JsonResponse:
+    """The last route under /api/: an unknown address is a JSON 404, with DEBUG on too."""
+    return _json_error(404, "not_found", f"No API endpoint at {request.path_info}.")
+
+
+# Django's error views (config.urls' handler400/403/404/500): JSON under /api/, pages elsewhere.
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(400, "bad_request", "Bad request.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        message = "You do not have permission to perform this action."
+        return _json_error(403, "permission_denied", message)
+    return defaults.permission_denied(request, exception)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return no_such_endpoint(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django has logged the error already."""
+    if _is_api(request):
+        return _json_error(500, "server_error", SERVER_ERROR_MESSAGE)
+    return defaults.server_error(request)
+
+
+class Pagination(PageNumberPagination):
+    """`count`, `next`, `previous`, `results`; PAGE_SIZE from settings, `?page_size=` up to 100."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class _SettingsRateThrottle(UserRateThrottle):
+    """Per-user rate read from settings.API_THROTTLE_RATES on every request."""
+
+    def get_rate(self) -> str:
+        return settings.API_THROTTLE_RATES[self.scope]
+
+
+class BatchCreateThrottle(_SettingsRateThrottle):
+    scope = "batch_create"
+
+
+class RegenerateThrottle(_SettingsRateThrottle):
+    scope = "regenerate"
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape, for the schema."""
+
+    error = ErrorDetailSerializer()
+
+
+_ERROR_MEANINGS = {
+    400: "Invalid input: details name each field and its messages.",
+    404: "Not found, or not yours.",
+    409: "Conflicts with the current state.",
+    429: "Throttled; see the Retry-After header.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error statuses an endpoint answers with."""
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=_ERROR_MEANINGS[status])
+        for status in statuses
+    }

@@ -1,0 +1,230 @@
+"""Input and output shapes of the batch and page API; validation of values is the services' job."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from generation.exports import FORMATS
+from generation.models import Batch, BatchStatus, Page, StepRun
+from generation.services import LANGUAGES, PAGE_STEP_NAMES, QUALITIES
+from generation.slides import SUPPORTED_SIZES
+from templates_app.models import SlideTemplate
+
+SIZES = ", ".join(f"{width}x{height}" for width, height in SUPPORTED_SIZES)
+
+
+class BatchOptionsSerializer(serializers.Serializer):
+    """The documented shape of `options`; batch_create validates the values."""
+
+    size = serializers.CharField(required=False, help_text=f"One of {SIZES}.")
+    language = serializers.CharField(required=False, help_text=f"One of {', '.join(LANGUAGES)}.")
+    provider = serializers.CharField(required=False, help_text="Image provider, e.g. local.")
+    quality = serializers.CharField(required=False, help_text=f"One of {', '.join(QUALITIES)}.")
+    text_provider = serializers.CharField(required=False, help_text="Text provider, e.g. local.")
+
+
+@extend_schema_field(BatchOptionsSerializer)
+class OptionsField(serializers.DictField):
+    """Passed to batch_create as given, so an unknown option is refused by name there."""
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    outline = serializers.CharField(help_text="Markdown or numbered outline (Chinese or English).")
+    template = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=SlideTemplate.objects.active(),
+        help_text="Slug of an active template.",
+    )
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    options = OptionsField(required=False, default=dict)
+
+
+class BatchFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=BatchStatus.choices, required=False)
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=FORMATS, default="pptx")
+
+
+class BatchLinksSerializer(serializers.Serializer):
+    self = serializers.URLField()
+    progress = serializers.URLField()
+    cancel = serializers.URLField()
+    retry_failed = serializers.URLField()
+    export = serializers.DictField(child=serializers.URLField(), help_text="One URL per format.")
+
+
+class StepCountSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    running = serializers.IntegerField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=BatchStatus.choices)
+    total = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    running = serializers.IntegerField()
+    held = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    percentage = serializers.FloatField()
+    eta_seconds = serializers.FloatField(allow_null=True)
+    steps = serializers.DictField(child=StepCountSerializer(), help_text="Per page step.")
+
+
+class BatchProgressSerializer(ProgressSerializer):
+    batch_id = serializers.UUIDField()
+
+
+class RetryFailedSerializer(serializers.Serializer):
+    batch_id = serializers.UUIDField()
+    retried = serializers.IntegerField(help_text="Failed pages queued again.")
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    template = serializers.CharField(source="template_snapshot.slug", read_only=True)
+    options = OptionsField(read_only=True)
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "status",
+            "template",
+            "options",
+            "total_pages",
+            "completed_pages",
+            "failed_pages",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "links",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(BatchLinksSerializer)
+    def get_links(self, batch: Batch) -> dict:
+        request = self.context["request"]
+
+        def url(name: str) -> str:
+            return reverse(f"api:batch-{name}", kwargs={"pk": batch.pk}, request=request)
+
+        export = url("export")
+        return {
+            "self": url("detail"),
+            "progress": url("progress"),
+            "cancel": url("cancel"),
+            "retry_failed": url("retry-failed"),
+            "export": {fmt: f"{export}?format={fmt}" for fmt in FORMATS},
+        }
+
+
+class PageSummarySerializer(serializers.ModelSerializer):
+    """A page within its batch; `attempts` and `score` come from annotations on the queryset."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:page-detail")
+    attempts = serializers.IntegerField(read_only=True, help_text="Render attempts.")
+    score = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Auto score (0-10) of the selected render."
+    )
+
+    class Meta:
+        model = Page
+        fields = [
+            "id",
+            "url",
+            "index",
+            "kind",
+            "title",
+            "status",
+            "current_step",
+            "attempts",
+            "score",
+            "flagged",
+            "flag_reason",
+            "error",
+            "image",
+            "thumbnail",
+        ]
+        read_only_fields = fields
+
+
+class BatchDetailSerializer(BatchSerializer):
+    progress = serializers.SerializerMethodField()
+    pages = PageSummarySerializer(source="pages_with_render_stats", many=True, read_only=True)
+
+    class Meta(BatchSerializer.Meta):
+        fields = [*BatchSerializer.Meta.fields, "outline", "progress", "pages"]
+        read_only_fields = fields
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, batch: Batch) -> dict:
+        return self.context["progress"]
+
+
+class StepRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StepRun
+        fields = [
+            "id",
+            "step",
+            "attempt",
+            "score",
+            "threshold",
+            "passed",
+            "selected",
+            "params",
+            "adjustments",
+            "metrics",
+            "hints",
+            "provider",
+            "model",
+            "latency_ms",
+            "cache_hit",
+            "error_kind",
+            "error_message",
+            "output_text",
+            "output_image",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class PageDetailSerializer(PageSummarySerializer):
+    batch_url = serializers.HyperlinkedRelatedField(
+        source="batch", view_name="api:batch-detail", read_only=True
+    )
+    step_runs = StepRunSerializer(many=True, read_only=True)
+
+    class Meta(PageSummarySerializer.Meta):
+        fields = [
+            *PageSummarySerializer.Meta.fields,
+            "batch",
+            "batch_url",
+            "plan",
+            "description",
+            "image_prompt",
+            "resume_step",
+            "instruction",
+            "started_at",
+            "finished_at",
+            "step_runs",
+        ]
+        read_only_fields = fields
+
+
+class PageRegenerateSerializer(serializers.Serializer):
+    instruction = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What to change, for the step the run starts from.",
+    )
+    from_step = serializers.ChoiceField(choices=PAGE_STEP_NAMES, default="describe")

@@ -1,0 +1,179 @@
+"""Batches and pages over HTTP: parse, call one service, serialize. Users see only their own."""
+
+import io
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import FileResponse
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+
+from config.api import BatchCreateThrottle, RegenerateThrottle, error_responses
+from generation.api.serializers import (
+    BatchCreateSerializer,
+    BatchDetailSerializer,
+    BatchFilterSerializer,
+    BatchProgressSerializer,
+    BatchSerializer,
+    ExportQuerySerializer,
+    PageDetailSerializer,
+    PageRegenerateSerializer,
+    RetryFailedSerializer,
+)
+from generation.exports import CONTENT_TYPES, export_deck
+from generation.models import Batch, Page, Step, StepRun
+from generation.services import (
+    batch_cancel,
+    batch_create,
+    batch_progress,
+    batch_retry_failed,
+    page_regenerate,
+)
+
+EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".pdf", "zip": ".zip"}
+
+
+def _with_render_stats(pages: QuerySet[Page]) -> QuerySet[Page]:
+    """Annotate render attempts and the selected render's score, in the same query."""
+    selected_render = StepRun.objects.filter(page=OuterRef("pk"), step=Step.RENDER, selected=True)
+    return pages.annotate(
+        attempts=Count("step_runs", filter=Q(step_runs__step=Step.RENDER)),
+        score=Subquery(selected_render.values("score")[:1]),
+    )
+
+
+class BatchViewSet(viewsets.GenericViewSet):
+    queryset = Batch.objects.all()
+    serializer_class = BatchSerializer
+
+    def get_queryset(self) -> QuerySet[Batch]:
+        batches = super().get_queryset()
+        if not self.request.user.is_staff:
+            batches = batches.filter(owner=self.request.user)
+        if self.action == "list":
+            batches = batches.defer("outline")
+        if self.action == "retrieve":
+            pages = _with_render_stats(Page.objects.order_by("index"))
+            # to_attr leaves batch.pages plain for batch_progress's own queries
+            batches = batches.prefetch_related(
+                Prefetch("pages", queryset=pages, to_attr="pages_with_render_stats")
+            )
+        return batches
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        if self.action == "create":
+            return [BatchCreateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(parameters=[BatchFilterSerializer], responses=BatchSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        query = BatchFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        batches = self.get_queryset()
+        if "status" in query.validated_data:
+            batches = batches.filter(status=query.validated_data["status"])
+        page = self.paginate_queryset(batches)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=BatchCreateSerializer,
+        responses={201: BatchSerializer, **error_responses(400, 429)},
+    )
+    def create(self, request: Request) -> Response:
+        incoming = BatchCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        batch = batch_create(owner=request.user, enqueue=True, **incoming.validated_data)
+        body = self.get_serializer(batch).data
+        return Response(
+            body, status=status.HTTP_201_CREATED, headers={"Location": body["links"]["self"]}
+        )
+
+    @extend_schema(responses={200: BatchDetailSerializer, **error_responses(404)})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        batch = self.get_object()
+        context = {**self.get_serializer_context(), "progress": batch_progress(batch=batch)}
+        return Response(BatchDetailSerializer(batch, context=context).data)
+
+    @extend_schema(responses={200: BatchProgressSerializer, **error_responses(404)})
+    @action(detail=True, methods=["get"])
+    def progress(self, request: Request, pk: str) -> Response:
+        batch = self.get_object()
+        progress = {"batch_id": batch.pk, **batch_progress(batch=batch)}
+        return Response(BatchProgressSerializer(progress).data)
+
+    @extend_schema(request=None, responses={200: BatchSerializer, **error_responses(404, 409)})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        batch = batch_cancel(batch=self.get_object())
+        return Response(self.get_serializer(batch).data)
+
+    @extend_schema(
+        request=None, responses={202: RetryFailedSerializer, **error_responses(404, 409)}
+    )
+    @action(detail=True, methods=["post"], url_path="retry-failed")
+    def retry_failed(self, request: Request, pk: str) -> Response:
+        batch = self.get_object()
+        retried = batch_retry_failed(batch=batch)
+        body = RetryFailedSerializer({"batch_id": batch.pk, "retried": retried}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[ExportQuerySerializer],
+        responses={
+            **{
+                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The deck.")
+                for content_type in sorted(set(CONTENT_TYPES.values()))
+            },
+            **error_responses(400, 404),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> FileResponse:
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        fmt = query.validated_data["format"]
+        batch = self.get_object()
+        data = export_deck(batch, fmt)
+        name = slugify(batch.title, allow_unicode=True) or str(batch.pk)
+        return FileResponse(
+            io.BytesIO(data),
+            as_attachment=True,
+            filename=f"{name}{EXPORT_SUFFIXES[fmt]}",
+            content_type=CONTENT_TYPES[fmt],
+        )
+
+
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: PageDetailSerializer, **error_responses(404)})
+)
+class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Page.objects.all()
+    serializer_class = PageDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Page]:
+        step_runs = StepRun.objects.defer("output_data").order_by("started_at", "id")
+        pages = _with_render_stats(super().get_queryset()).prefetch_related(
+            Prefetch("step_runs", queryset=step_runs)
+        )
+        if not self.request.user.is_staff:
+            pages = pages.filter(batch__owner=self.request.user)
+        return pages
+
+    @extend_schema(
+        request=PageRegenerateSerializer,
+        responses={202: PageDetailSerializer, **error_responses(400, 404, 409, 429)},
+    )
+    @action(detail=True, methods=["post"], throttle_classes=[RegenerateThrottle])
+    def regenerate(self, request: Request, pk: str) -> Response:
+        page = self.get_object()
+        incoming = PageRegenerateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        page_regenerate(page=page, **incoming.validated_data)
+        return Response(
+            self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
+        )

@@ -1,0 +1,198 @@
+"""The page API: detail with every step attempt, and regeneration with an instruction."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from generation.models import Batch, BatchStatus, Page, PageStatus
+from generation.services import batch_run
+from tests.factories import EN_OUTLINE, UserFactory, make_batch
+
+pytestmark = pytest.mark.django_db
+
+SHORT_OUTLINE = "# Short deck\n\n### One\n- a\n- b\n\n### Two\n- c\n- d\n"
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+@pytest.fixture
+def api(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def batch(user) -> Batch:
+    return batch_run(batch=make_batch(owner=user, outline=SHORT_OUTLINE))
+
+
+def page_url(page: Page, suffix: str = "") -> str:
+    return f"/api/v1/pages/{page.pk}/{suffix}"
+
+
+def error_of(response) -> dict:
+    assert response["Content-Type"] == "application/json"
+    return response.json()["error"]
+
+
+def test_the_page_detail_lists_every_step_attempt(api, batch):
+    page = batch.pages.get(index=2)
+
+    body = api.get(page_url(page)).json()
+
+    assert body["batch"] == str(batch.pk)
+    assert body["batch_url"] == f"http://testserver/api/v1/batches/{batch.pk}/"
+    assert body["title"] == page.title
+    assert body["description"] == page.description
+    assert body["status"] == "completed"
+    runs = body["step_runs"]
+    assert [run["step"] for run in runs][:1] == ["describe"]
+    assert {run["step"] for run in runs} == {"describe", "render", "finish"}
+    renders = [run for run in runs if run["step"] == "render"]
+    assert body["attempts"] == len(renders)
+    selected = next(run for run in renders if run["selected"])
+    assert body["score"] == selected["score"]
+    assert selected["output_image"].startswith("http://testserver/media/")
+    assert selected["threshold"] >= 0
+    assert selected["provider"] == "local"
+    assert set(selected) >= {
+        "attempt",
+        "passed",
+        "params",
+        "adjustments",
+        "metrics",
+        "hints",
+        "model",
+        "latency_ms",
+        "cache_hit",
+        "error_kind",
+        "error_message",
+        "started_at",
+        "finished_at",
+    }
+
+
+def test_the_page_detail_query_count_does_not_grow_with_the_attempts(
+    api, user, batch, django_assert_max_num_queries
+):
+    batch_run(batch=make_batch(owner=user, outline=EN_OUTLINE))
+    pages = sorted(Page.objects.all(), key=lambda page: page.step_runs.count())
+    fewest, most = pages[0], pages[-1]
+    assert most.step_runs.count() > fewest.step_runs.count()
+    with CaptureQueriesContext(connection) as for_fewest:
+        api.get(page_url(fewest))
+
+    with django_assert_max_num_queries(len(for_fewest)):
+        response = api.get(page_url(most))
+
+    assert len(response.json()["step_runs"]) == most.step_runs.count()
+
+
+def test_a_user_cannot_see_another_users_page(batch):
+    stranger = APIClient()
+    stranger.force_authenticate(UserFactory())
+    page = batch.pages.first()
+
+    shown = stranger.get(page_url(page))
+    regenerated = stranger.post(page_url(page, "regenerate/"), {})
+
+    assert shown.status_code == regenerated.status_code == 404
+    assert error_of(shown)["code"] == "not_found"
+    page.refresh_from_db()
+    assert page.status == "completed"
+
+
+def test_staff_see_any_page(batch):
+    staff = APIClient()
+    staff.force_authenticate(UserFactory(is_staff=True))
+
+    assert staff.get(page_url(batch.pages.first())).status_code == 200
+
+
+def test_regenerating_a_page_queues_it_with_the_instruction(
+    api, batch, django_capture_on_commit_callbacks
+):
+    page = batch.pages.get(index=2)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = api.post(
+            page_url(page, "regenerate/"),
+            {"instruction": "标题更短，用深色背景", "from_step": "render"},
+        )
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "pending"
+    assert body["resume_step"] == "render"
+    assert body["instruction"] == "标题更短，用深色背景"
+    assert len(callbacks) == 1
+    batch.refresh_from_db()
+    assert batch.status == "running"
+
+
+def test_regenerating_defaults_to_the_describe_step_without_instruction(api, batch):
+    page = batch.pages.get(index=2)
+
+    body = api.post(page_url(page, "regenerate/")).json()
+
+    assert body["resume_step"] == "describe"
+    assert body["instruction"] == ""
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"from_step": "plan"}, "from_step"),
+        ({"instruction": "x" * 2001}, "instruction"),
+    ],
+)
+def test_invalid_regeneration_input_is_refused_naming_the_field(api, batch, payload, field):
+    page = batch.pages.get(index=2)
+
+    response = api.post(page_url(page, "regenerate/"), payload)
+
+    assert response.status_code == 400
+    assert list(error_of(response)["details"]) == [field]
+    page.refresh_from_db()
+    assert page.status == "completed"
+
+
+def test_regenerating_a_page_being_generated_is_a_conflict(api, batch):
+    page = batch.pages.get(index=2)
+    Page.objects.filter(pk=page.pk).update(status=PageStatus.RUNNING)
+
+    response = api.post(page_url(page, "regenerate/"))
+
+    assert response.status_code == 409
+    assert error_of(response) == {
+        "code": "conflict",
+        "message": "the page is being generated right now; try again when it has finished",
+        "details": {},
+    }
+
+
+def test_regenerating_a_page_of_a_cancelled_batch_is_a_conflict(api, batch):
+    Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.CANCELLED)
+
+    response = api.post(page_url(batch.pages.first(), "regenerate/"))
+
+    assert response.status_code == 409
+    assert "cancelled" in error_of(response)["message"]
+
+
+def test_the_regeneration_after_the_rate_is_throttled(api, batch, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "regenerate": "2/min"}
+    page = batch.pages.get(index=2)
+
+    answers = [api.post(page_url(page, "regenerate/")).status_code for _ in range(3)]
+
+    assert answers == [202, 202, 429]
+    throttled = api.post(page_url(page, "regenerate/"))
+    assert error_of(throttled)["code"] == "throttled"
+    assert int(throttled["Retry-After"]) > 0
