@@ -176,9 +176,33 @@ NANODECK = {
     "DEFAULT_PROVIDER_CONCURRENCY": env_int("DEFAULT_PROVIDER_CONCURRENCY", 5, minimum=1),
     # Transient provider errors: waits between tries (seconds), separate from quality retries.
     "TRANSIENT_BACKOFF": [float(x) for x in env_list("TRANSIENT_BACKOFF", ["1", "2", "5"])],
+    # Requests per minute per provider across all workers: "gemini=10"; unset means no limit.
+    "PROVIDER_RPM": env_map_int("PROVIDER_RPM", {}),
+    "RATE_WINDOW_SECONDS": env_int("RATE_WINDOW_SECONDS", 60, minimum=1),
+    # Circuit breaker: after this many consecutive transient failures calls wait this long.
+    "CIRCUIT_FAILURES": env_int("CIRCUIT_FAILURES", 5, minimum=1),
+    "CIRCUIT_COOLDOWN_SECONDS": env_int("CIRCUIT_COOLDOWN_SECONDS", 30, minimum=1),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }
+
+# Remote providers: a provider is configured when its key is set. Keys are read here only,
+# never stored in the database and never logged.
+PROVIDER_SETTINGS = {
+    "gemini": {
+        "api_key": env_str("GEMINI_API_KEY"),
+        "base_url": env_str("GEMINI_BASE_URL") or "https://generativelanguage.googleapis.com",
+        "image_model": env_str("GEMINI_IMAGE_MODEL") or "gemini-3-pro-image-preview",
+        "text_model": env_str("GEMINI_TEXT_MODEL") or "gemini-2.5-flash",
+    },
+    "openai": {
+        "api_key": env_str("OPENAI_API_KEY"),
+        "base_url": env_str("OPENAI_BASE_URL") or "https://api.openai.com",
+        "image_model": env_str("OPENAI_IMAGE_MODEL") or "gpt-image-1",
+        "text_model": env_str("OPENAI_TEXT_MODEL") or "gpt-4o-mini",
+    },
+}
+PROVIDER_TIMEOUT_SECONDS = env_int("PROVIDER_TIMEOUT_SECONDS", 120, minimum=5)
 
 # REST API (/api/v1/): token and session auth, one JSON error shape, throttled writes.
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 20, minimum=1)

@@ -26,6 +26,19 @@ def _img(field_file, height: int) -> str:
     )
 
 
+STEP_RUN_COLUMNS = (
+    "step",
+    "attempt",
+    "score",
+    "threshold",
+    "passed",
+    "selected",
+    "provider",
+    "latency_ms",
+    "error_kind",
+)
+
+
 class NanodeckAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["nanodeck/admin.css"]}
@@ -36,18 +49,7 @@ class StepRunInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = (
-        "step",
-        "attempt",
-        "score",
-        "threshold",
-        "passed",
-        "selected",
-        "provider",
-        "latency_ms",
-        "error_kind",
-        "preview",
-    )
+    fields = (*STEP_RUN_COLUMNS, "preview")
     readonly_fields = fields
     ordering = ("step", "attempt")
 
@@ -259,19 +261,7 @@ class PageAdmin(NanodeckAdmin):
 
 @admin.register(StepRun)
 class StepRunAdmin(NanodeckAdmin):
-    list_display = (
-        "__str__",
-        "batch",
-        "step",
-        "attempt",
-        "score",
-        "threshold",
-        "passed",
-        "selected",
-        "provider",
-        "latency_ms",
-        "error_kind",
-    )
+    list_display = ("__str__", "batch", *STEP_RUN_COLUMNS)
     list_filter = ("step", "passed", "selected", "provider", "error_kind", "cache_hit")
     search_fields = ("batch__id", "batch__title", "page__title", "error_message")
     list_select_related = ("batch", "page")

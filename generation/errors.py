@@ -40,3 +40,16 @@ class LeaseLost(NanodeckError):
 
 class BatchCancelled(NanodeckError):
     code = "cancelled"
+
+
+class ProviderWaiting(NanodeckError):
+    """The provider's circuit is open (or its probe in flight): wait, burn no attempt."""
+
+    code = "waiting_for_provider"
+
+    def __init__(self, provider: str, until) -> None:
+        super().__init__(
+            f"waiting for provider {provider} (circuit open)", details={"provider": provider}
+        )
+        self.provider = provider
+        self.until = until

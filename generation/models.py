@@ -184,6 +184,12 @@ class Page(models.Model):
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    waiting_for = models.CharField(
+        max_length=40, blank=True, help_text="The provider whose open circuit this page waits for."
+    )
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Re-queued once this has passed."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -280,9 +286,17 @@ class ProviderCall(models.Model):
 
 
 class ProviderGate(models.Model):
-    """One row per provider, locked while a slot is counted and taken."""
+    """One row per provider, locked while a slot is counted and taken. It also keeps the
+    provider's circuit breaker and its requests-per-minute window, shared by every worker."""
 
     provider = models.CharField(max_length=40, unique=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Consecutive transient failures.")
+    open_until = models.DateTimeField(null=True, blank=True, help_text="Circuit open: calls wait.")
+    probe_until = models.DateTimeField(
+        null=True, blank=True, help_text="A half-open probe is in flight."
+    )
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_count = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.provider

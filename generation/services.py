@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ from generation.errors import (
     Conflict,
     InvalidInput,
     LeaseLost,
+    ProviderWaiting,
     StepFailed,
     StepHeld,
 )
@@ -58,7 +60,7 @@ def _lease_delta() -> timedelta:
 def batch_options(options: dict | None) -> dict:
     """Validate and complete a batch's options; errors name the option."""
     options = dict(options or {})
-    known = {"size", "quality", "language", "provider", "text_provider"}
+    known = {"size", "quality", "language", "provider", "text_provider", "fresh"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise InvalidInput(f"unknown option(s): {', '.join(unknown)}", details={"options": unknown})
@@ -70,6 +72,10 @@ def batch_options(options: dict | None) -> dict:
         "provider": options.get("provider") or config["DEFAULT_PROVIDER"],
         "text_provider": options.get("text_provider") or "local",
     }
+    if options.get("fresh") not in (None, True, False):
+        raise InvalidInput("fresh must be true or false", details={"fresh": options["fresh"]})
+    if options.get("fresh"):
+        result["fresh"] = True
     try:
         parse_size(result["size"])
     except ValueError as exc:
@@ -153,6 +159,23 @@ def pages_enqueue(page_ids: list[int]) -> None:
 # --- planning ------------------------------------------------------------------------------
 
 
+def _run_waiting_for_provider(step, ctx: StepContext) -> None:
+    """Batch-level steps have no page to put back in the queue: wait here for the provider's
+    circuit, up to half the task timeout, then fail with the reason."""
+    deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
+    while True:
+        try:
+            run_step(step, ctx)
+            return
+        except ProviderWaiting as exc:
+            wait = max(0.5, (exc.until - timezone.now()).total_seconds())
+            if time.monotonic() + wait > deadline:
+                raise StepFailed(
+                    f"{step.name}: provider {exc.provider} is unavailable (circuit open)"
+                ) from None
+            time.sleep(wait)
+
+
 def batch_plan(*, batch: Batch) -> Batch:
     """Run the batch-level steps that have no selected output yet; afterwards the batch has pages.
 
@@ -167,7 +190,7 @@ def batch_plan(*, batch: Batch) -> Batch:
                 batch=batch, page__isnull=True, step=step.name, selected=True
             )
             if not done.exists():
-                run_step(step, ctx)
+                _run_waiting_for_provider(step, ctx)
     except (StepFailed, StepHeld) as exc:
         batch.status, batch.error, batch.finished_at = (
             BatchStatus.FAILED,
@@ -203,7 +226,13 @@ def page_claim(*, page_id: int, worker: str) -> Page | None:
     taken = (
         Page.objects.filter(claimable, pk=page_id)
         .exclude(resume_step="")
-        .update(status=PageStatus.RUNNING, lease_owner=worker, lease_until=now + _lease_delta())
+        .update(
+            status=PageStatus.RUNNING,
+            lease_owner=worker,
+            lease_until=now + _lease_delta(),
+            waiting_for="",
+            not_before=None,
+        )
     )
     if not taken:
         return None
@@ -253,6 +282,22 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
             page.save(update_fields=["resume_step", "current_step", "instruction"])
     except LeaseLost:
         logger.warning("page_lease_lost batch=%s page=%s worker=%s", batch.pk, page.index, worker)
+        return page
+    except ProviderWaiting as exc:
+        # Back to the queue with no attempt burned; the sweeper re-queues it once the
+        # provider's circuit has cooled down.
+        page.status, page.waiting_for, page.not_before = PageStatus.PENDING, exc.provider, exc.until
+        page.lease_owner, page.lease_until = "", None
+        page.save(
+            update_fields=["status", "waiting_for", "not_before", "lease_owner", "lease_until"]
+        )
+        logger.info(
+            "page_waiting batch=%s page=%s provider=%s until=%s",
+            batch.pk,
+            page.index,
+            exc.provider,
+            exc.until,
+        )
         return page
     except BatchCancelled:
         page.status = PageStatus.CANCELLED
@@ -403,6 +448,7 @@ def batch_progress(*, batch: Batch) -> dict:
         running=Count("id", filter=Q(status=PageStatus.RUNNING)),
         held=Count("id", filter=Q(status=PageStatus.HELD)),
         cancelled=Count("id", filter=Q(status=PageStatus.CANCELLED)),
+        waiting=Count("id", filter=Q(status=PageStatus.PENDING) & ~Q(waiting_for="")),
     )
     total = pages["total"]
     done = pages["completed"] + pages["failed"] + pages["cancelled"]
@@ -424,6 +470,7 @@ def batch_progress(*, batch: Batch) -> dict:
         "failed": pages["failed"],
         "running": pages["running"],
         "held": pages["held"],
+        "waiting_for_provider": pages["waiting"],
         "pending": total - done - pages["running"] - pages["held"],
         "percentage": round(100 * done / total, 1) if total else 0.0,
         "steps": steps,
@@ -470,7 +517,8 @@ def sweep() -> dict:
         )
         forgotten = list(
             Page.objects.filter(running_batches, status=PageStatus.PENDING)
-            .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True))
+            .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True) | Q(not_before__lte=now))
+            .exclude(not_before__gt=now)  # waiting for a provider's circuit to cool down
             .exclude(pk__in=expired)
             .values_list("pk", flat=True)
         )

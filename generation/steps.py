@@ -237,21 +237,55 @@ class RenderStep:
 
     def default_params(self, ctx: StepContext) -> dict:
         # No scrim: the renderer's per-kind default applies until a retry asks for more.
-        return {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
+        params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
+        if ctx.batch.options.get("fresh"):
+            params["fresh"] = True
+        return params
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
+        """Everything the image depends on: identical digests may share one stored image."""
         snapshot = ctx.batch.template_snapshot
         refs = [ref["sha256"] for ref in snapshot.get("reference_images", [])]
         options = ctx.batch.options
+        provider = image_provider(options["provider"])
         return digest(
             [
                 ctx.page.image_prompt,
                 ctx.page.plan,
                 refs,
+                snapshot.get("palette"),
                 options["provider"],
+                getattr(provider, "model", ""),
                 options["size"],
+                options.get("quality"),
                 params,
             ]
+        )
+
+    def _cached(self, ctx: StepContext, params: dict) -> StepOutput | None:
+        """A stored image for an identical request of another page (never the page's own:
+        regenerating must give a new image), unless the batch asked for fresh images."""
+        if params.get("fresh"):
+            return None
+        hit = (
+            StepRun.objects.filter(
+                step=self.name, input_digest=self.input_digest(ctx, params), error_kind=""
+            )
+            .exclude(output_image="")
+            .exclude(page=ctx.page)
+            .order_by("-finished_at")
+            .first()
+        )
+        if hit is None:
+            return None
+        with hit.output_image.open("rb") as handle:
+            image = Image.open(io.BytesIO(handle.read())).convert("RGB")
+        return StepOutput(
+            image=image,
+            data=hit.output_data,
+            provider=hit.provider,
+            model=hit.model,
+            cache_hit=True,
         )
 
     def _references(self, ctx: StepContext) -> list[bytes]:
@@ -262,6 +296,9 @@ class RenderStep:
         return refs
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
+        cached = self._cached(ctx, params)
+        if cached is not None:
+            return cached
         provider = image_provider(ctx.batch.options["provider"])
         request = ImageRequest(
             prompt=ctx.page.image_prompt,

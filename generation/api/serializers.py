@@ -21,6 +21,9 @@ class BatchOptionsSerializer(serializers.Serializer):
     provider = serializers.CharField(required=False, help_text="Image provider, e.g. local.")
     quality = serializers.CharField(required=False, help_text=f"One of {', '.join(QUALITIES)}.")
     text_provider = serializers.CharField(required=False, help_text="Text provider, e.g. local.")
+    fresh = serializers.BooleanField(
+        required=False, help_text="Never reuse a stored image of an identical request."
+    )
 
 
 @extend_schema_field(BatchOptionsSerializer)
@@ -67,6 +70,9 @@ class ProgressSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     running = serializers.IntegerField()
     held = serializers.IntegerField()
+    waiting_for_provider = serializers.IntegerField(
+        help_text="Pending pages waiting for a provider's circuit breaker to close."
+    )
     pending = serializers.IntegerField()
     percentage = serializers.FloatField()
     eta_seconds = serializers.FloatField(allow_null=True)

@@ -1,5 +1,6 @@
-"""Around every provider call: a slot among the provider's calls in flight (shared by all
-workers through the database) and retries of transient errors with backoff."""
+"""Around every provider call, shared by all workers through the database: a slot among the
+provider's calls in flight, its requests-per-minute window, its circuit breaker, and retries
+of transient errors with backoff."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from generation.errors import ProviderWaiting
 from generation.models import ProviderCall, ProviderGate
-from generation.providers.base import ProviderError
+from generation.providers.base import ErrorKind, ProviderError
 
 logger = logging.getLogger("nanodeck.providers")
 T = TypeVar("T")
@@ -30,38 +32,93 @@ def concurrency_limit(provider: str) -> int:
     return config["PROVIDER_CONCURRENCY"].get(provider, config["DEFAULT_PROVIDER_CONCURRENCY"])
 
 
-def _live(provider: str, now) -> int:
+def _live(provider: str, now: datetime) -> int:
     return ProviderCall.objects.filter(provider=provider, expires_at__gt=now).count()
 
 
-def _try_take(provider: str, holder: str, limit: int) -> ProviderCall | None:
+def _breaker_allows(gate: ProviderGate, now: datetime) -> bool:
+    """Closed: yes. Open: no. Cooled down (half-open): one caller becomes the probe."""
+    if gate.open_until is None:
+        return False
+    if gate.open_until > now or (gate.probe_until and gate.probe_until > now):
+        raise ProviderWaiting(gate.provider, until=max(gate.open_until, gate.probe_until or now))
+    gate.probe_until = now + timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    return True
+
+
+def _rate_allows(gate: ProviderGate, now: datetime) -> bool:
+    rpm = settings.NANODECK["PROVIDER_RPM"].get(gate.provider)
+    if not rpm:
+        return True
+    window = timedelta(seconds=settings.NANODECK["RATE_WINDOW_SECONDS"])
+    if gate.window_start is None or now - gate.window_start >= window:
+        gate.window_start, gate.window_count = now, 0
+    if gate.window_count >= rpm:
+        return False
+    gate.window_count += 1
+    return True
+
+
+def _try_take(provider: str, holder: str, limit: int) -> tuple[ProviderCall, bool] | None:
+    """A slot (and whether this call is the circuit's half-open probe), or None to wait."""
     now = timezone.now()
     # A plain read first: waiting workers must not queue for the write lock just to look.
     if _live(provider, now) >= limit:
         return None
     ProviderGate.objects.get_or_create(provider=provider)
     with transaction.atomic():
-        ProviderGate.objects.select_for_update().get(provider=provider)
-        if _live(provider, now) >= limit:
+        gate = ProviderGate.objects.select_for_update().get(provider=provider)
+        probe = _breaker_allows(gate, now)
+        if _live(provider, now) >= limit or not _rate_allows(gate, now):
             return None
+        gate.save(update_fields=["probe_until", "window_start", "window_count"])
         expires = now + timedelta(seconds=settings.Q_CLUSTER["timeout"])
-        return ProviderCall.objects.create(provider=provider, holder=holder, expires_at=expires)
+        return ProviderCall.objects.create(
+            provider=provider, holder=holder, expires_at=expires
+        ), probe
 
 
 @contextmanager
-def provider_slot(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Iterator[None]:
-    """Wait for one of the provider's slots; `checkpoint` runs while waiting (lease renewal)."""
+def provider_slot(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Iterator[bool]:
+    """Wait for one of the provider's slots (calls in flight and requests per minute);
+    `checkpoint` runs while waiting (lease renewal). Yields True for a half-open probe.
+    Raises ProviderWaiting at once while the provider's circuit is open."""
     limit = concurrency_limit(provider)
     last_check = time.monotonic()
-    while (call := _try_take(provider, holder, limit)) is None:
+    while (taken := _try_take(provider, holder, limit)) is None:
         if time.monotonic() - last_check > 10:
             checkpoint()
             last_check = time.monotonic()
         time.sleep(random.uniform(*POLL_SECONDS))
+    call, probe = taken
     try:
-        yield
+        yield probe
     finally:
         ProviderCall.objects.filter(pk=call.pk).delete()
+
+
+def _record(provider: str, *, failed: bool, probe: bool) -> None:
+    """Count consecutive transient failures; open the circuit after too many (or when the
+    half-open probe fails); close it on any answer that is not a transient failure."""
+    if not failed:
+        ProviderGate.objects.filter(provider=provider).exclude(
+            failures=0, open_until__isnull=True
+        ).update(failures=0, open_until=None, probe_until=None)
+        return
+    config = settings.NANODECK
+    with transaction.atomic():
+        gate = ProviderGate.objects.select_for_update().get(provider=provider)
+        gate.failures += 1
+        if probe or gate.failures >= config["CIRCUIT_FAILURES"]:
+            gate.open_until = timezone.now() + timedelta(seconds=config["CIRCUIT_COOLDOWN_SECONDS"])
+            gate.probe_until = None
+            logger.warning(
+                "circuit_open provider=%s failures=%s until=%s",
+                provider,
+                gate.failures,
+                gate.open_until,
+            )
+        gate.save(update_fields=["failures", "open_until", "probe_until"])
 
 
 def call_provider(
@@ -83,8 +140,14 @@ def call_provider(
         try:
             if not gated:
                 return call()
-            with provider_slot(provider, holder=holder, checkpoint=checkpoint):
-                return call()
+            with provider_slot(provider, holder=holder, checkpoint=checkpoint) as probe:
+                try:
+                    result = call()
+                except ProviderError as exc:
+                    _record(provider, failed=exc.kind == ErrorKind.TRANSIENT, probe=probe)
+                    raise
+                _record(provider, failed=False, probe=probe)
+                return result
         except ProviderError as exc:
             wait = (
                 exc.retry_after

@@ -307,6 +307,7 @@ def test_progress_is_small_enough_to_poll(api, user, template):
         "failed": 0,
         "running": 0,
         "held": 0,
+        "waiting_for_provider": 0,
         "pending": 0,
         "percentage": 0.0,
         "eta_seconds": 0,

@@ -1,38 +1,19 @@
 """The pipeline benchmark runs a real cluster and prints its figures as JSON."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from generation.cluster import ROOT
+from tests.processes import isolated_env, manage
 
 
 def test_the_pipeline_benchmark_prints_its_figures(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(SQLITE_PATH=str(tmp_path / "bench.sqlite3"), MEDIA_ROOT=str(tmp_path / "media"))
+    env = isolated_env(tmp_path, SQLITE_PATH=str(tmp_path / "bench.sqlite3"))
 
-    def manage(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
-
-    manage("migrate", "--noinput", "-v", "0")
+    manage(env, "migrate", "--noinput", "-v", "0")
     figures = json.loads(
         manage(
+            env,
             "bench_pipeline",
             "--pages=6",
             "--concurrency=3",

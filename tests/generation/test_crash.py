@@ -9,8 +9,6 @@ import contextlib
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from generation.cluster import start_cluster, stop_cluster
+from tests.processes import isolated_env, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_SERVER = os.environ.get(
@@ -49,13 +48,8 @@ class Database:
 
 @pytest.fixture(params=["sqlite", "postgres+redis"])
 def stack(request, tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SQLITE_PATH"}
-    }
-    env.update(
-        MEDIA_ROOT=str(tmp_path / "media"),
+    env = isolated_env(
+        tmp_path,
         BENCHMARK_PROVIDERS="1",
         LATENCY_PROVIDER_SECONDS="0.5",
         PROVIDER_CONCURRENCY="latency=4",
@@ -84,19 +78,6 @@ def stack(request, tmp_path):
     yield env, Database("postgres", env["DATABASE_URL"])
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def wait_for(condition, *, timeout: float, every: float = 0.2, between=None) -> bool:

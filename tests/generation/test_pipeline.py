@@ -145,3 +145,37 @@ def test_an_unknown_from_step_is_refused():
     batch = batch_run(batch=make_batch())
     with pytest.raises(InvalidInput, match="from_step must be one of describe, render, finish"):
         page_regenerate(page=batch.pages.first(), from_step="paint")
+
+
+def test_an_identical_request_reuses_the_stored_image_and_records_the_cache_hit():
+    template = SlideTemplateFactory()
+    first = batch_run(batch=make_batch(template=template))
+
+    second = batch_run(batch=make_batch(template=template))
+
+    renders = StepRun.objects.filter(batch=second, step="render", selected=True)
+    assert renders.count() == second.total_pages
+    assert all(run.cache_hit for run in renders)
+    earlier = StepRun.objects.get(batch=first, page__index=4, step="render", selected=True)
+    again = renders.get(page__index=4)
+    assert again.output_image.read() == earlier.output_image.read()
+    assert not StepRun.objects.filter(batch=first, step="render", cache_hit=True).exists()
+
+
+def test_a_batch_that_asks_for_fresh_images_never_hits_the_cache():
+    template = SlideTemplateFactory()
+    batch_run(batch=make_batch(template=template))
+
+    fresh = batch_run(batch=make_batch(template=template, options={"fresh": True}))
+
+    assert not StepRun.objects.filter(batch=fresh, cache_hit=True).exists()
+
+
+def test_regenerating_a_page_never_reuses_its_own_image():
+    batch = batch_run(batch=make_batch())
+    page = batch.pages.get(index=4)
+
+    page_run(page=page_regenerate(page=page, from_step="render"))
+
+    latest = StepRun.objects.filter(page=page, step="render").order_by("attempt").last()
+    assert not latest.cache_hit

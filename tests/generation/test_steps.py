@@ -49,7 +49,7 @@ def test_an_overflowing_page_is_retried_with_smaller_text_and_fewer_items():
 
 
 def test_render_adjust_answers_low_contrast_with_a_scrim_and_maximum_contrast():
-    params = RenderStep().default_params(None)
+    params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
 
     new = RenderStep().adjust(params, Assessment(score=4.0, hints=["low_contrast"]), attempt=1)
 
@@ -58,7 +58,7 @@ def test_render_adjust_answers_low_contrast_with_a_scrim_and_maximum_contrast():
 
 
 def test_render_adjust_makes_small_changes_above_5_and_large_ones_below():
-    params = RenderStep().default_params(None)
+    params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
 
     small = RenderStep().adjust(params, Assessment(score=6.0, hints=["overflow"]), attempt=1)
     large = RenderStep().adjust(params, Assessment(score=3.0, hints=["overflow"]), attempt=1)
