@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_map_int, env_str
+from config.env import env_bool, env_float, env_int, env_json, env_list, env_map_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -182,6 +182,9 @@ NANODECK = {
     # Circuit breaker: after this many consecutive transient failures calls wait this long.
     "CIRCUIT_FAILURES": env_int("CIRCUIT_FAILURES", 5, minimum=1),
     "CIRCUIT_COOLDOWN_SECONDS": env_int("CIRCUIT_COOLDOWN_SECONDS", 30, minimum=1),
+    # Price overrides, JSON: {"model": {"image_1K": 0.1, "image_2K": 0.1, "image_4K": 0.2,
+    # "input_image": 0.001, "input_mtok": 0.3, "output_mtok": 2.5}} (USD); see generation/pricing.py.
+    "PRICE_TABLE": env_json("PRICE_TABLE_JSON", {}),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }
@@ -200,6 +203,9 @@ PROVIDER_SETTINGS = {
         "base_url": env_str("OPENAI_BASE_URL") or "https://api.openai.com",
         "image_model": env_str("OPENAI_IMAGE_MODEL") or "gpt-image-1",
         "text_model": env_str("OPENAI_TEXT_MODEL") or "gpt-4o-mini",
+        # "images" (images/generations and images/edits) or "chat" (gateways that return
+        # images from chat/completions)
+        "image_api": env_str("OPENAI_IMAGE_API") or "images",
     },
 }
 PROVIDER_TIMEOUT_SECONDS = env_int("PROVIDER_TIMEOUT_SECONDS", 120, minimum=5)

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.utils.html import format_html
 
@@ -112,7 +113,16 @@ class BatchCreateForm(forms.ModelForm):
 
 @admin.register(Batch)
 class BatchAdmin(NanodeckAdmin):
-    list_display = ("__str__", "status", "progress", "owner", "template", "provider", "created_at")
+    list_display = (
+        "__str__",
+        "status",
+        "progress",
+        "owner",
+        "template",
+        "provider",
+        "cost",
+        "created_at",
+    )
     list_filter = ("status", "kind", "template", "created_at")
     search_fields = ("id", "title", "outline", "owner__username")
     list_select_related = ("owner", "template")
@@ -216,6 +226,15 @@ class BatchAdmin(NanodeckAdmin):
     @admin.display(description="provider")
     def provider(self, obj: Batch) -> str:
         return obj.options.get("provider", "")
+
+    @admin.display(description="cost (USD)", ordering="cost")
+    def cost(self, obj: Batch) -> str:
+        budget = obj.options.get("budget_usd")
+        spent = f"{obj.cost or 0:.3f}"
+        return f"{spent} / {budget:.2f}" if budget is not None else spent
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(cost=Sum("step_runs__cost_usd"))
 
     @admin.display(description="progress")
     def progress(self, obj: Batch) -> str:

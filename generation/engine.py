@@ -43,6 +43,7 @@ class StepOutput:
     provider: str = ""
     model: str = ""
     cache_hit: bool = False
+    cost_usd: float = 0.0
 
 
 @dataclass
@@ -171,6 +172,7 @@ def _fill(run: StepRun, output: StepOutput, assessment: Assessment, threshold: f
     run.output_text = output.text
     run.output_data = output.data
     run.provider, run.model, run.cache_hit = output.provider, output.model, output.cache_hit
+    run.cost_usd = 0.0 if output.cache_hit else output.cost_usd
     run.score = round(max(0.0, min(10.0, assessment.score)), 2)
     run.metrics, run.hints = assessment.metrics, assessment.hints
     run.passed = run.score >= threshold

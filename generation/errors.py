@@ -42,6 +42,12 @@ class BatchCancelled(NanodeckError):
     code = "cancelled"
 
 
+class BudgetReached(NanodeckError):
+    """The batch's estimated spend reached its budget: no new provider call starts."""
+
+    code = "budget_reached"
+
+
 class ProviderWaiting(NanodeckError):
     """The provider's circuit is open (or its probe in flight): wait, burn no attempt."""
 

@@ -231,6 +231,9 @@ class StepRun(models.Model):
     model = models.CharField(max_length=100, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     cache_hit = models.BooleanField(default=False)
+    cost_usd = models.FloatField(
+        default=0.0, help_text="Estimated price of the provider call (USD)."
+    )
     error_kind = models.CharField(max_length=30, blank=True)
     error_message = models.TextField(blank=True)
     started_at = models.DateTimeField()

@@ -16,13 +16,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from generation.engine import StepContext, run_step
 from generation.errors import (
     BatchCancelled,
+    BudgetReached,
     Conflict,
     InvalidInput,
     LeaseLost,
@@ -32,7 +33,7 @@ from generation.errors import (
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
 from generation.providers.gate import concurrency_limit
-from generation.providers.registry import provider_names
+from generation.providers.registry import image_provider, text_provider
 from generation.slides import parse_size
 from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
@@ -60,7 +61,16 @@ def _lease_delta() -> timedelta:
 def batch_options(options: dict | None) -> dict:
     """Validate and complete a batch's options; errors name the option."""
     options = dict(options or {})
-    known = {"size", "quality", "language", "provider", "text_provider", "fresh"}
+    known = {
+        "size",
+        "quality",
+        "language",
+        "provider",
+        "model",
+        "text_provider",
+        "fresh",
+        "budget_usd",
+    }
     unknown = sorted(set(options) - known)
     if unknown:
         raise InvalidInput(f"unknown option(s): {', '.join(unknown)}", details={"options": unknown})
@@ -76,6 +86,13 @@ def batch_options(options: dict | None) -> dict:
         raise InvalidInput("fresh must be true or false", details={"fresh": options["fresh"]})
     if options.get("fresh"):
         result["fresh"] = True
+    if options.get("budget_usd") is not None:
+        budget = options["budget_usd"]
+        if isinstance(budget, bool) or not isinstance(budget, int | float) or budget < 0:
+            raise InvalidInput(
+                "budget_usd must be a number ≥ 0 (US dollars)", details={"budget_usd": budget}
+            )
+        result["budget_usd"] = float(budget)
     try:
         parse_size(result["size"])
     except ValueError as exc:
@@ -85,12 +102,17 @@ def batch_options(options: dict | None) -> dict:
             raise InvalidInput(
                 f"{key} must be one of {', '.join(allowed)}", details={key: result[key]}
             )
-    for key in ("provider", "text_provider"):
-        if result[key] not in provider_names():
-            names = ", ".join(provider_names())
-            raise InvalidInput(
-                f"unknown {key} '{result[key]}' (available: {names})", details={key: result[key]}
-            )
+    for key, choose in (("provider", image_provider), ("text_provider", text_provider)):
+        try:
+            choose(result[key])
+        except InvalidInput as exc:
+            raise InvalidInput(f"{key}: {exc.message}", details={key: result[key]}) from None
+    if options.get("model"):
+        try:
+            image_provider(result["provider"], str(options["model"]))
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, details={"model": options["model"]}) from None
+        result["model"] = str(options["model"])
     return result
 
 
@@ -249,6 +271,20 @@ def _checkpoint(page: Page, worker: str) -> None:
             raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
     if Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED).exists():
         raise BatchCancelled("the batch was cancelled")
+    budget = page.batch.options.get("budget_usd")
+    if budget is not None:
+        spent = batch_cost(batch=page.batch)
+        if spent >= budget:
+            raise BudgetReached(
+                f"the batch's budget of ${budget:.2f} is reached (${spent:.2f} spent)"
+            )
+
+
+def batch_cost(*, batch: Batch) -> float:
+    """Estimated spend of the batch so far (USD), from its step runs."""
+    return round(
+        StepRun.objects.filter(batch=batch).aggregate(total=Sum("cost_usd"))["total"] or 0.0, 4
+    )
 
 
 def page_run(*, page: Page, worker: str = "inline") -> Page:
@@ -303,7 +339,7 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
         page.status = PageStatus.CANCELLED
     except StepHeld as exc:
         page.status, page.error = PageStatus.HELD, exc.message
-    except StepFailed as exc:
+    except (StepFailed, BudgetReached) as exc:
         page.status, page.error = PageStatus.FAILED, exc.message
     except Exception as exc:  # a bug or an outage must fail the page, not leave it running forever
         logger.exception(
@@ -475,6 +511,8 @@ def batch_progress(*, batch: Batch) -> dict:
         "percentage": round(100 * done / total, 1) if total else 0.0,
         "steps": steps,
         "eta_seconds": _eta(batch, remaining=total - done) if not batch.is_final else 0,
+        "cost_usd": batch_cost(batch=batch),
+        "budget_usd": batch.options.get("budget_usd"),
     }
 
 

@@ -80,7 +80,9 @@ class OutlineStep:
             text=True,
         )
         return StepOutput(
-            data=outline, provider=provider.name, model=getattr(provider, "model", "")
+            data=outline,
+            provider=provider.name,
+            model=getattr(provider, "text_model", getattr(provider, "model", "")),
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -137,7 +139,9 @@ class PlanStep:
         outline = self._outline(ctx)
         pages = _call(ctx, provider, lambda: provider.plan_pages(outline, params=params), text=True)
         return StepOutput(
-            data={"pages": pages}, provider=provider.name, model=getattr(provider, "model", "")
+            data={"pages": pages},
+            provider=provider.name,
+            model=getattr(provider, "text_model", getattr(provider, "model", "")),
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -193,7 +197,11 @@ class DescribeStep:
             ),
             text=True,
         )
-        return StepOutput(text=text, provider=provider.name, model=getattr(provider, "model", ""))
+        return StepOutput(
+            text=text,
+            provider=provider.name,
+            model=getattr(provider, "text_model", getattr(provider, "model", "")),
+        )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
         score, metrics, hints = check_description(output.text, ctx.page.plan)
@@ -247,7 +255,7 @@ class RenderStep:
         snapshot = ctx.batch.template_snapshot
         refs = [ref["sha256"] for ref in snapshot.get("reference_images", [])]
         options = ctx.batch.options
-        provider = image_provider(options["provider"])
+        provider = image_provider(options["provider"], options.get("model"))
         return digest(
             [
                 ctx.page.image_prompt,
@@ -255,7 +263,7 @@ class RenderStep:
                 refs,
                 snapshot.get("palette"),
                 options["provider"],
-                getattr(provider, "model", ""),
+                getattr(provider, "text_model", getattr(provider, "model", "")),
                 options["size"],
                 options.get("quality"),
                 params,
@@ -299,7 +307,7 @@ class RenderStep:
         cached = self._cached(ctx, params)
         if cached is not None:
             return cached
-        provider = image_provider(ctx.batch.options["provider"])
+        provider = image_provider(ctx.batch.options["provider"], ctx.batch.options.get("model"))
         request = ImageRequest(
             prompt=ctx.page.image_prompt,
             size=ctx.batch.size,
@@ -317,7 +325,11 @@ class RenderStep:
             "usage": result.usage,
         }
         return StepOutput(
-            image=result.image, data=data, provider=result.provider, model=result.model
+            image=result.image,
+            data=data,
+            provider=result.provider,
+            model=result.model,
+            cost_usd=result.cost_usd,
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:

@@ -19,8 +19,14 @@ class BatchOptionsSerializer(serializers.Serializer):
     size = serializers.CharField(required=False, help_text=f"One of {SIZES}.")
     language = serializers.CharField(required=False, help_text=f"One of {', '.join(LANGUAGES)}.")
     provider = serializers.CharField(required=False, help_text="Image provider, e.g. local.")
+    model = serializers.CharField(required=False, help_text="Image model offered by that provider.")
     quality = serializers.CharField(required=False, help_text=f"One of {', '.join(QUALITIES)}.")
     text_provider = serializers.CharField(required=False, help_text="Text provider, e.g. local.")
+    budget_usd = serializers.FloatField(
+        required=False,
+        min_value=0,
+        help_text="Stop new provider calls once the estimated spend reaches this.",
+    )
     fresh = serializers.BooleanField(
         required=False, help_text="Never reuse a stored image of an identical request."
     )
@@ -76,6 +82,8 @@ class ProgressSerializer(serializers.Serializer):
     pending = serializers.IntegerField()
     percentage = serializers.FloatField()
     eta_seconds = serializers.FloatField(allow_null=True)
+    cost_usd = serializers.FloatField(help_text="Estimated spend so far (USD).")
+    budget_usd = serializers.FloatField(allow_null=True, help_text="The batch's budget, if any.")
     steps = serializers.DictField(child=StepCountSerializer(), help_text="Per page step.")
 
 

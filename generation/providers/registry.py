@@ -1,5 +1,10 @@
-"""Providers chosen by name: a map from name to dotted path, as healthchecks does transports."""
+"""Providers chosen by name: a map from name to dotted path, as healthchecks does transports.
 
+The local provider is always there; a remote provider is there when its key is set.
+"""
+
+import copy
+import json
 from functools import cache
 
 from django.conf import settings
@@ -11,37 +16,69 @@ from generation.providers.base import ImageProvider, TextProvider
 PROVIDERS: dict[str, str] = {
     "local": "generation.providers.local.LocalProvider",
 }
+REMOTE_PROVIDERS: dict[str, str] = {
+    "gemini": "generation.providers.gemini.GeminiProvider",
+    "openai": "generation.providers.openai.OpenAIProvider",
+}
+KEY_VARIABLES = {"gemini": "GEMINI_API_KEY", "openai": "OPENAI_API_KEY"}
 BENCHMARK_PROVIDERS: dict[str, str] = {
     "latency": "generation.providers.latency.LatencyProvider",
 }
 
 
 def _paths() -> dict[str, str]:
+    paths = dict(PROVIDERS)
+    for name, path in REMOTE_PROVIDERS.items():
+        if settings.PROVIDER_SETTINGS.get(name, {}).get("api_key"):
+            paths[name] = path
     if settings.NANODECK["BENCHMARK_PROVIDERS"]:
-        return {**PROVIDERS, **BENCHMARK_PROVIDERS}
-    return PROVIDERS
+        paths.update(BENCHMARK_PROVIDERS)
+    return paths
 
 
 @cache
-def _load(path: str) -> object:
+def _load(path: str, config: str) -> object:
+    """One instance per provider and configuration (`config` is only the cache key)."""
     return import_string(path)()
 
 
-def _instance(name: str) -> object:
-    try:
-        path = _paths()[name]
-    except KeyError:
-        known = ", ".join(provider_names())
-        raise InvalidInput(f"unknown provider '{name}' (available: {known})") from None
-    return _load(path)
+def _instance(name: str, model: str | None = None) -> object:
+    paths = _paths()
+    if name not in paths:
+        if name in KEY_VARIABLES:
+            raise InvalidInput(f"provider '{name}' is not configured (set {KEY_VARIABLES[name]})")
+        raise InvalidInput(f"unknown provider '{name}' (available: {', '.join(sorted(paths))})")
+    config = json.dumps(
+        [settings.PROVIDER_SETTINGS.get(name, {}), settings.PROVIDER_TIMEOUT_SECONDS],
+        sort_keys=True,
+    )
+    provider = _load(paths[name], config)
+    if model and model != provider.model:
+        models = available_models(provider)
+        if model not in models:
+            raise InvalidInput(
+                f"model '{model}' is not available for {name} (available: {', '.join(models)})"
+            )
+        provider = copy.copy(provider)
+        provider.model = model
+    return provider
 
 
-def image_provider(name: str) -> ImageProvider:
-    return _instance(name)
+def available_models(provider: object) -> list[str]:
+    """The image models a batch may choose for this provider: the configured one first."""
+    others = [m for m in getattr(provider, "known_models", ()) if m != provider.model]
+    return [provider.model, *others]
+
+
+def image_provider(name: str, model: str | None = None) -> ImageProvider:
+    return _instance(name, model)
 
 
 def text_provider(name: str) -> TextProvider:
-    return _instance(name)
+    provider = _instance(name)
+    if not hasattr(provider, "structure_outline"):
+        raise InvalidInput(f"provider '{name}' has no text model")
+    return provider
 
 
 def provider_names() -> list[str]:

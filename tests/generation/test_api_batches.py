@@ -311,6 +311,8 @@ def test_progress_is_small_enough_to_poll(api, user, template):
         "pending": 0,
         "percentage": 0.0,
         "eta_seconds": 0,
+        "cost_usd": 0.0,
+        "budget_usd": None,
         "steps": {name: {"done": 0, "running": 0} for name in ("describe", "render", "finish")},
     }
 

@@ -8,6 +8,8 @@ from generation.errors import InvalidInput
 from generation.models import Batch, PageStatus, StepRun
 from generation.services import (
     batch_options,
+    batch_plan,
+    batch_progress,
     batch_refresh,
     batch_run,
     page_regenerate,
@@ -66,7 +68,7 @@ def test_a_one_line_brief_fails_the_batch_with_a_clear_reason():
         ({"size": "640x480"}, "size 640x480 is not supported"),
         ({"quality": "ultra"}, "quality must be one of standard, hd"),
         ({"provider": "nope"}, "unknown provider 'nope'"),
-        ({"text_provider": "nope"}, "unknown text_provider 'nope'"),
+        ({"text_provider": "nope"}, "text_provider: unknown provider 'nope'"),
         ({"colour": "red"}, "unknown option(s): colour"),
     ],
 )
@@ -179,3 +181,37 @@ def test_regenerating_a_page_never_reuses_its_own_image():
 
     latest = StepRun.objects.filter(page=page, step="render").order_by("attempt").last()
     assert not latest.cache_hit
+
+
+def test_a_batch_stops_starting_provider_calls_once_its_budget_is_reached():
+    batch = batch_plan(batch=make_batch(options={"budget_usd": 0.05}))
+    first, second = batch.pages.order_by("index")[:2]
+    page_run(page=first)
+    StepRun.objects.filter(page=first, step="render").update(cost_usd=0.05)
+
+    page_run(page=second)
+
+    second.refresh_from_db()
+    assert second.status == "failed"
+    assert second.error == "the batch's budget of $0.05 is reached ($0.05 spent)"
+    assert not StepRun.objects.filter(page=second).exists()
+    assert batch_progress(batch=batch)["cost_usd"] == 0.05
+
+
+@pytest.mark.parametrize("budget", [-1, "ten", True])
+def test_a_bad_budget_is_refused(budget):
+    with pytest.raises(InvalidInput, match="budget_usd must be a number"):
+        batch_options({"budget_usd": budget})
+
+
+def test_prices_come_from_the_table_and_can_be_overridden(settings):
+    from generation.pricing import image_cost, text_cost
+
+    assert image_cost(model="gemini-3-pro-image-preview", image_size="4K", input_images=2) == 0.2422
+    assert image_cost(model="nanodeck-local-1", image_size="1K", input_images=0) == 0.0
+    assert text_cost(model="gemini-2.5-flash", input_tokens=1_000_000, output_tokens=0) == 0.3
+    settings.NANODECK = {
+        **settings.NANODECK,
+        "PRICE_TABLE": {"gemini-3-pro-image-preview": {"image_2K": 0.2}},
+    }
+    assert image_cost(model="gemini-3-pro-image-preview", image_size="2K", input_images=0) == 0.2

@@ -1,0 +1,354 @@
+"""The public Gemini API: `generateContent` for images (Nano Banana models) and for the
+planning steps' JSON text. Settings: PROVIDER_SETTINGS["gemini"], PROVIDER_TIMEOUT_SECONDS."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+import requests
+from django.conf import settings
+from PIL import Image
+
+from generation.planner import compose_pages
+from generation.pricing import image_cost
+from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
+from generation.providers.http import (
+    MIME_TYPES,
+    HttpClient,
+    answer_json,
+    decode_base64,
+    error_body,
+    fit_image,
+    open_image,
+    short,
+)
+from generation.providers.textprompts import (
+    ask_json,
+    describe_prompt,
+    outline_prompt,
+    parse_description_answer,
+    parse_outline_answer,
+)
+
+T = TypeVar("T")
+
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+IMAGE_SIZES = ("1K", "2K", "4K")
+# Limits of the Pro image model, applied to every model.
+MAX_REFERENCES = 14
+MAX_REFERENCE_BYTES = 7 * 1024 * 1024
+MAX_REQUEST_BYTES = 20 * 1024 * 1024
+# Raw image bytes that fit in a request once base64 (4/3) and the prompt are added.
+_REQUEST_IMAGE_BYTES = (MAX_REQUEST_BYTES - 256 * 1024) * 3 // 4
+_MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a reference image we are willing to decode and shrink
+_SHRINK_SCALES = (1.0, 0.75, 0.5, 0.35, 0.25)
+# A daily quota resets at midnight Pacific time: far beyond any wait worth holding a worker for.
+DAILY_QUOTA_RETRY_SECONDS = 86400.0
+_GOOGLE_RPC = "type.googleapis.com/google.rpc."
+_DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+BLOCK_REASONS = {
+    "SAFETY": "the request or the answer was flagged by the safety filters",
+    "IMAGE_SAFETY": "the image being drawn was flagged by the image safety filters",
+    "PROHIBITED_CONTENT": "the request was judged to contain prohibited content",
+    "IMAGE_PROHIBITED_CONTENT": "the image being drawn was judged to be prohibited content",
+    "RECITATION": "the answer resembled existing copyrighted material too closely",
+    "IMAGE_RECITATION": "the image resembled existing copyrighted material too closely",
+    "BLOCKLIST": "the request contained blocked terms",
+    "SPII": "the request contained sensitive personal information",
+    "NO_IMAGE": "the model declined to draw an image for this prompt",
+    "IMAGE_OTHER": "the image was stopped for a policy reason Gemini does not name",
+    "OTHER": "the request was blocked for a reason Gemini does not name",
+}
+# Finish reasons that mean "blocked"; a plain OTHER finish is not one.
+_BLOCKING_FINISH = frozenset(BLOCK_REASONS) - {"OTHER"}
+_USAGE_KEYS = ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount")
+
+
+class GeminiProvider:
+    name = "gemini"
+
+    def __init__(self) -> None:
+        config = settings.PROVIDER_SETTINGS[self.name]
+        self.base_url = config["base_url"].rstrip("/")
+        self.api_key = config["api_key"]
+        self.model = config["image_model"]
+        self.known_models = ("gemini-3-pro-image-preview", "gemini-2.5-flash-image")
+        self.text_model = config["text_model"]
+        self.client = HttpClient(
+            provider=self.name, api_key=self.api_key, timeout=settings.PROVIDER_TIMEOUT_SECONDS
+        )
+
+    # Images
+
+    def generate(self, request: ImageRequest) -> ImageResult:
+        parts: list[dict] = [{"text": request.prompt}]
+        for mime, data in prepare_references(request.references):
+            encoded = base64.b64encode(data).decode("ascii")
+            parts.append({"inline_data": {"mime_type": mime, "data": encoded}})
+        body = {
+            "contents": [{"role": "user", "parts": parts}],
+            "generationConfig": {
+                "responseModalities": ["TEXT", "IMAGE"],
+                "imageConfig": {
+                    "aspectRatio": aspect_ratio(request.size),
+                    "imageSize": image_size(request),
+                },
+            },
+        }
+
+        def read(data: dict) -> ImageResult:
+            image = open_image(final_image(data), kind=ErrorKind.TRANSIENT, what="Gemini's image")
+            return ImageResult(
+                image=fit_image(image, request.size),
+                provider=self.name,
+                model=self.model,
+                usage=usage(data),
+                cost_usd=image_cost(
+                    model=self.model,
+                    image_size=image_size(request),
+                    input_images=len(request.references),
+                ),
+            )
+
+        return self._generate_content(self.model, body, read)
+
+    # Planning steps
+
+    def structure_outline(self, text: str, *, params: dict) -> dict:
+        return ask_json(
+            self._ask,
+            outline_prompt(text, fix=params.get("fix") or []),
+            lambda answer: parse_outline_answer(answer, source=text),
+            provider=self.name,
+            what="outline",
+        )
+
+    def plan_pages(self, outline: dict, *, params: dict) -> list[dict]:
+        return compose_pages(
+            outline,
+            max_items_per_page=params.get("max_items_per_page", 6),
+            disambiguate_titles=params.get("disambiguate_titles", False),
+        )
+
+    def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str:
+        return ask_json(
+            self._ask,
+            describe_prompt(page, deck_title=deck_title, params=params),
+            lambda answer: parse_description_answer(answer, page=page),
+            provider=self.name,
+            what="page description",
+        )
+
+    def _ask(self, prompt: str) -> str:
+        body = {
+            "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+            "generationConfig": {"responseMimeType": "application/json"},
+        }
+        return self._generate_content(self.text_model, body, answer_text)
+
+    def _generate_content(self, model: str, body: dict, read: Callable[[dict], T]) -> T:
+        return self.client.call(
+            "POST",
+            f"{self.base_url}/v1beta/models/{model}:generateContent",
+            model=model,
+            handle=lambda response: read(
+                answer_json(response, who="Gemini", classify=classify_error)
+            ),
+            json=body,
+            headers={"x-goog-api-key": self.api_key},
+        )
+
+
+def aspect_ratio(size: tuple[int, int]) -> str:
+    """The supported aspect ratio nearest to width:height (compared on a log scale)."""
+    target = math.log(size[0] / size[1])
+
+    def distance(ratio: str) -> float:
+        width, height = ratio.split(":")
+        return abs(math.log(int(width) / int(height)) - target)
+
+    return min(ASPECT_RATIOS, key=distance)
+
+
+def image_size(request: ImageRequest) -> str:
+    """'1K' for standard quality, '2K' for hd, or what request.params["image_size"] asks."""
+    wanted = request.params.get("image_size")
+    if wanted is None:
+        return "2K" if request.quality == "hd" else "1K"
+    if wanted not in IMAGE_SIZES:
+        raise ProviderError(
+            ErrorKind.INVALID_REQUEST,
+            f"image_size must be one of {', '.join(IMAGE_SIZES)}, not {wanted!r}",
+        )
+    return wanted
+
+
+def prepare_references(references: list[bytes]) -> list[tuple[str, bytes]]:
+    """(mime type, bytes) per reference image, in order, within Gemini's limits: images over
+    7 MB, or together over what a 20 MB request holds, are re-encoded as JPEG and shrunk."""
+    if len(references) > MAX_REFERENCES:
+        raise ProviderError(
+            ErrorKind.INVALID_REQUEST,
+            f"Gemini accepts at most {MAX_REFERENCES} reference images; "
+            f"this request has {len(references)}",
+        )
+    prepared = [
+        _shrink(data, MAX_REFERENCE_BYTES, number) for number, data in enumerate(references, 1)
+    ]
+    if sum(len(data) for _, data in prepared) > _REQUEST_IMAGE_BYTES:
+        share = _REQUEST_IMAGE_BYTES // len(prepared)
+        prepared = [_shrink(data, share, number) for number, (_, data) in enumerate(prepared, 1)]
+    return prepared
+
+
+def _shrink(data: bytes, limit: int, number: int) -> tuple[str, bytes]:
+    what = f"reference image {number}"
+    image = open_image(data, kind=ErrorKind.INVALID_REQUEST, what=what, max_bytes=_MAX_SOURCE_BYTES)
+    if len(data) <= limit:
+        return MIME_TYPES[image.format], data
+    rgb = image.convert("RGB")
+    for scale in _SHRINK_SCALES:
+        size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
+        buffer = io.BytesIO()
+        rgb.resize(size, Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=88)
+        if buffer.tell() <= limit:
+            return "image/jpeg", buffer.getvalue()
+    raise ProviderError(
+        ErrorKind.INVALID_REQUEST,
+        f"{what} ({len(data) / 1024 / 1024:.1f} MB) is still too large for Gemini after "
+        f"shrinking it to a quarter of its size (up to {MAX_REFERENCE_BYTES // 1024 // 1024} MB "
+        f"per image and {MAX_REQUEST_BYTES // 1024 // 1024} MB per request): use a smaller image",
+    )
+
+
+def classify_error(response: requests.Response) -> ProviderError:
+    """Map Gemini's error envelope {"error": {"code", "message", "status", "details"}}."""
+    error = error_body(response)
+    code, status = response.status_code, str(error.get("status") or "")
+    details = [item for item in error.get("details") or [] if isinstance(item, dict)]
+    said = short(error.get("message") or response.reason or "no message")
+    text = f"Gemini: {said} (HTTP {code}{' ' + status if status else ''})"
+    if code == 429 or status == "RESOURCE_EXHAUSTED":
+        if _daily_quota(details):
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                f"{text}; the daily quota is used up",
+                retry_after=DAILY_QUOTA_RETRY_SECONDS,
+            )
+        return ProviderError(ErrorKind.RATE_LIMITED, text, retry_after=_retry_delay(details))
+    reasons = {item.get("reason") for item in _details(details, "ErrorInfo")}
+    if code in (401, 403) or "API_KEY_INVALID" in reasons:
+        return ProviderError(ErrorKind.AUTH, f"{text}; check GEMINI_API_KEY")
+    if code == 408 or code >= 500:
+        return ProviderError(ErrorKind.TRANSIENT, text)
+    return ProviderError(ErrorKind.INVALID_REQUEST, text)
+
+
+def _details(details: list[dict], kind: str) -> list[dict]:
+    return [item for item in details if item.get("@type") == _GOOGLE_RPC + kind]
+
+
+def _daily_quota(details: list[dict]) -> bool:
+    return any(
+        "PerDay" in str(violation.get("quotaId", ""))
+        for item in _details(details, "QuotaFailure")
+        for violation in item.get("violations") or []
+        if isinstance(violation, dict)
+    )
+
+
+def _retry_delay(details: list[dict]) -> float | None:
+    """RetryInfo.retryDelay ("47s", "0.5s") in seconds."""
+    for item in _details(details, "RetryInfo"):
+        match = _DELAY.match(str(item.get("retryDelay", "")))
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def _get(data: dict, camel: str, snake: str) -> object:
+    """A field by its camelCase or snake_case name (the API accepts and answers both)."""
+    return data.get(camel, data.get(snake))
+
+
+def _candidate(data: dict) -> dict:
+    candidates = data.get("candidates") or []
+    if candidates and isinstance(candidates[0], dict):
+        return candidates[0]
+    feedback = _get(data, "promptFeedback", "prompt_feedback") or {}
+    reason = _get(feedback, "blockReason", "block_reason") if isinstance(feedback, dict) else None
+    if reason:
+        raise _blocked(str(reason))
+    raise ProviderError(ErrorKind.TRANSIENT, "Gemini answered without any candidate")
+
+
+def _parts(candidate: dict) -> list[dict]:
+    content = candidate.get("content") or {}
+    parts = (content.get("parts") or []) if isinstance(content, dict) else []
+    return [part for part in parts if isinstance(part, dict) and not part.get("thought")]
+
+
+def _finish_reason(candidate: dict) -> str:
+    return str(_get(candidate, "finishReason", "finish_reason") or "")
+
+
+def _text(parts: list[dict]) -> str:
+    return "".join(part["text"] for part in parts if isinstance(part.get("text"), str))
+
+
+def _blocked(reason: str) -> ProviderError:
+    words = BLOCK_REASONS.get(reason, "the request was blocked")
+    return ProviderError(
+        ErrorKind.CONTENT_BLOCKED,
+        f"Gemini refused: {words} (reason {reason}). Change the page's text or prompt and "
+        "try again.",
+    )
+
+
+def final_image(data: dict) -> bytes:
+    """The bytes of the last image part that is not a thought; a blocked answer raises
+    CONTENT_BLOCKED with the reason in words, an answer with no image TRANSIENT."""
+    candidate = _candidate(data)
+    parts = _parts(candidate)
+    images = [_get(part, "inlineData", "inline_data") for part in parts]
+    images = [image for image in images if isinstance(image, dict) and image.get("data")]
+    if images:
+        return decode_base64(images[-1]["data"], kind=ErrorKind.TRANSIENT, what="Gemini's image")
+    reason = _finish_reason(candidate)
+    if reason in _BLOCKING_FINISH:
+        raise _blocked(reason)
+    said = _text(parts)
+    raise ProviderError(
+        ErrorKind.TRANSIENT,
+        f"Gemini answered without an image (finish reason {reason or 'none'})"
+        + (f": {short(said, 200)}" if said else ""),
+    )
+
+
+def answer_text(data: dict) -> str:
+    """The concatenated text of the parts that are not thoughts."""
+    candidate = _candidate(data)
+    text = _text(_parts(candidate))
+    reason = _finish_reason(candidate)
+    if not text and reason in _BLOCKING_FINISH:
+        raise _blocked(reason)
+    return text
+
+
+def usage(data: dict) -> dict:
+    """usageMetadata's token counts under their API names, from either spelling."""
+    meta = _get(data, "usageMetadata", "usage_metadata")
+    if not isinstance(meta, dict):
+        return {}
+    counts = {key: _get(meta, key, _snake(key)) for key in _USAGE_KEYS}
+    return {key: value for key, value in counts.items() if isinstance(value, int)}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

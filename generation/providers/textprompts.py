@@ -1,0 +1,233 @@
+"""The planning steps' prompts for text models, and strict checks of the JSON they answer.
+
+A text provider sends a prompt through `ask_json`, which asks again (at most twice) when the
+answer is not the JSON the prompt asked for, telling the model what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from generation.describe import TARGET_MIN_CHARS, check_description
+from generation.outline import detect_language
+from generation.providers.base import ErrorKind, ProviderError
+
+logger = logging.getLogger("nanodeck.providers")
+T = TypeVar("T")
+
+MAX_TRIES = 3
+LANGUAGES = {"zh": "Simplified Chinese", "en": "English"}
+FIX_HINTS = {
+    "no_title": "The deck had no title: give it a clear, non-empty title.",
+    "no_pages": "There were no pages: every section needs at least one page.",
+    "empty_pages": "Some pages had no items: give every page 2-6 items drawn from the input.",
+}
+DETAIL = {
+    1: "Keep to the essentials: the texts and the main layout.",
+    2: "Cover the texts, the layout and the main visual elements.",
+    3: "Be specific: every text block, the layout, each visual element with its position, "
+    "and the colour emphasis.",
+}
+
+OUTLINE_PROMPT = """You turn a brief or an outline into the structured outline of a slide deck.
+
+Input:
+<<<
+{text}
+>>>
+
+If the input is already an outline, keep its title, order, headings and wording and only give it
+the structure below. If it is a brief, write a focused outline for it: 3-6 sections, each with
+1-3 pages of 3-5 items. Write in the language of the input.
+{fixes}
+Answer with one JSON object and nothing else, shaped like this:
+{{"title": "deck title", "subtitle": "", "language": "en",
+  "sections": [{{"title": "section title", "items": [],
+    "pages": [{{"title": "page title",
+      "items": [{{"title": "short item title", "text": "one sentence", "children": ["sub-point"]}}]}}]}}]}}
+Rules: "title" is required and not empty; "language" is "zh" or "en"; every value is a string or a
+list exactly as shown; every page has a title and at least one item; an item has a title, a text
+or both; "items" directly under a section are only for a section without pages."""
+
+DESCRIBE_PROMPT = """You are a presentation designer. Describe one slide of the deck "{deck_title}"
+for an image model that will draw it.
+
+The page, as the deck plan gives it (JSON):
+{page}
+
+Write {min_chars}-{max_chars} characters of plain text in {language} about the page's content,
+layout and visual elements: the title, subtitle and body text it shows, where each block sits,
+and the charts, diagrams, icons and images with their positions. {detail}
+Use the page's own title and texts word for word. Plain sentences only: no Markdown, no
+headings, bullets, bold, code or links.{extra}
+Answer with one JSON object and nothing else: {{"description": "..."}}"""
+
+RETRY_NOTE = (
+    "\n\nYour previous answer could not be used: {reason}. Answer again with the JSON object only."
+)
+
+
+class InvalidAnswer(ValueError):
+    """The model's answer is not the JSON the prompt asked for; the message says why."""
+
+
+def outline_prompt(text: str, *, fix: list[str]) -> str:
+    hints = [FIX_HINTS[hint] for hint in fix if hint in FIX_HINTS]
+    fixes = ""
+    if hints:
+        fixes = "\nA previous attempt was weak. Fix this:\n" + "".join(f"* {h}\n" for h in hints)
+    return OUTLINE_PROMPT.format(text=text.strip(), fixes=fixes)
+
+
+def describe_prompt(page: dict, *, deck_title: str, params: dict) -> str:
+    extra = []
+    if params.get("plain_text"):
+        extra.append("The previous description contained Markdown; write plain sentences only.")
+    if params.get("instruction"):
+        extra.append(f"Follow this instruction from the reviewer: {params['instruction']}")
+    detail = min(3, max(1, int(params.get("detail", 2))))
+    return DESCRIBE_PROMPT.format(
+        deck_title=deck_title,
+        page=json.dumps(page, ensure_ascii=False),
+        min_chars=TARGET_MIN_CHARS,
+        max_chars=params.get("max_chars", 400),
+        language=LANGUAGES["zh" if page.get("language") == "zh" else "en"],
+        detail=DETAIL[detail],
+        extra="".join(f"\n{line}" for line in extra),
+    )
+
+
+def ask_json(
+    ask: Callable[[str], str],
+    prompt: str,
+    parse: Callable[[str], T],
+    *,
+    provider: str,
+    what: str,
+) -> T:
+    """parse(ask(prompt)), asking again with the reason when the answer is invalid; after
+    MAX_TRIES invalid answers, ProviderError(INVALID_REQUEST) naming the last problem."""
+    reason = ""
+    for attempt in range(1, MAX_TRIES + 1):
+        try:
+            return parse(ask(prompt + RETRY_NOTE.format(reason=reason) if reason else prompt))
+        except InvalidAnswer as exc:
+            reason = str(exc)
+            logger.warning(
+                "provider_invalid_answer provider=%s what=%s try=%s reason=%s",
+                provider,
+                what,
+                attempt,
+                reason,
+            )
+    raise ProviderError(
+        ErrorKind.INVALID_REQUEST,
+        f"{provider}'s text model gave no usable {what} in {MAX_TRIES} tries: {reason}",
+    )
+
+
+def parse_outline_answer(answer: str, *, source: str) -> dict:
+    """The outline dict of generation.outline (headings derived from the structure)."""
+    data = _load_object(answer)
+    title = _string(data, "title", "the outline", required=True)
+    subtitle = _string(data, "subtitle", "the outline")
+    language = data.get("language") or detect_language(source)
+    if language not in LANGUAGES:
+        raise InvalidAnswer('"language" must be "zh" or "en"')
+    raw_sections = data.get("sections")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        raise InvalidAnswer('"sections" must be a non-empty list')
+    sections = [_section(section, number) for number, section in enumerate(raw_sections, 1)]
+    if not any(section["pages"] or section["items"] for section in sections):
+        raise InvalidAnswer("the outline has no pages")
+    headings = [title]
+    for section in sections:
+        headings += [section["title"]] if section["title"] else []
+        headings += [page["title"] for page in section["pages"]]
+    return {
+        "title": title,
+        "subtitle": subtitle,
+        "language": language,
+        "sections": sections,
+        "headings": headings,
+    }
+
+
+def parse_description_answer(answer: str, *, page: dict) -> str:
+    description = _load_object(answer).get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise InvalidAnswer('"description" must be a non-empty string')
+    markdown = check_description(description, page)[1]["markdown_left"]
+    if markdown:
+        raise InvalidAnswer(f"the description contains Markdown ({' '.join(markdown)})")
+    return description.strip()
+
+
+def _load_object(answer: str) -> dict:
+    try:
+        data = json.loads(answer)
+    except json.JSONDecodeError as exc:
+        raise InvalidAnswer(f"not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise InvalidAnswer("not a JSON object")
+    return data
+
+
+def _string(data: dict, key: str, where: str, *, required: bool = False) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise InvalidAnswer(f'{where}: "{key}" must be a string')
+    if required and not value.strip():
+        raise InvalidAnswer(f'{where}: "{key}" must not be empty')
+    return value.strip()
+
+
+def _list(data: dict, key: str, where: str) -> list:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise InvalidAnswer(f'{where}: "{key}" must be a list')
+    return value
+
+
+def _object(value: object, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidAnswer(f"{where} must be an object")
+    return value
+
+
+def _section(raw: object, number: int) -> dict:
+    where = f"section {number}"
+    section = _object(raw, where)
+    pages = []
+    for index, page in enumerate(_list(section, "pages", where), 1):
+        page_where = f"{where}, page {index}"
+        page = _object(page, page_where)
+        pages.append(
+            {
+                "title": _string(page, "title", page_where, required=True),
+                "items": _items(page, page_where),
+            }
+        )
+    return {
+        "title": _string(section, "title", where),
+        "pages": pages,
+        "items": _items(section, where),
+    }
+
+
+def _items(data: dict, where: str) -> list[dict]:
+    items = []
+    for index, raw in enumerate(_list(data, "items", where), 1):
+        item_where = f"{where}, item {index}"
+        item = _object(raw, item_where)
+        children = _list(item, "children", item_where)
+        if not all(isinstance(child, str) for child in children):
+            raise InvalidAnswer(f'{item_where}: "children" must be strings')
+        title, text = _string(item, "title", item_where), _string(item, "text", item_where)
+        if not title and not text:
+            raise InvalidAnswer(f"{item_where} has neither a title nor a text")
+        items.append({"title": title, "text": text, "children": [c.strip() for c in children]})
+    return items

@@ -1,0 +1,47 @@
+"""Which providers a batch may choose: local always, remote ones once their key is set."""
+
+import pytest
+
+from generation.errors import InvalidInput
+from generation.providers.registry import image_provider, provider_names
+from generation.services import batch_options
+
+
+@pytest.fixture
+def gemini_key(settings):
+    settings.PROVIDER_SETTINGS = {
+        **settings.PROVIDER_SETTINGS,
+        "gemini": {**settings.PROVIDER_SETTINGS["gemini"], "api_key": "test-key-123"},
+    }
+
+
+def test_only_the_local_provider_is_offered_without_keys(settings):
+    settings.PROVIDER_SETTINGS = {
+        name: {**config, "api_key": ""} for name, config in settings.PROVIDER_SETTINGS.items()
+    }
+
+    assert provider_names() == ["local"]
+    with pytest.raises(
+        InvalidInput, match=r"provider 'gemini' is not configured \(set GEMINI_API_KEY\)"
+    ):
+        batch_options({"provider": "gemini"})
+
+
+def test_a_provider_is_offered_once_its_key_is_set(gemini_key):
+    assert "gemini" in provider_names()
+    assert batch_options({"provider": "gemini"})["provider"] == "gemini"
+
+
+def test_a_batch_may_choose_another_offered_model(gemini_key):
+    options = batch_options({"provider": "gemini", "model": "gemini-2.5-flash-image"})
+
+    assert options["model"] == "gemini-2.5-flash-image"
+    assert image_provider("gemini", "gemini-2.5-flash-image").model == "gemini-2.5-flash-image"
+    assert (
+        image_provider("gemini").model == "gemini-3-pro-image-preview"
+    )  # the shared one is untouched
+
+
+def test_a_model_the_provider_does_not_offer_is_refused_with_the_choices(gemini_key):
+    with pytest.raises(InvalidInput, match="model 'dall-e-2' is not available for gemini"):
+        batch_options({"provider": "gemini", "model": "dall-e-2"})
