@@ -21,6 +21,11 @@ from generation.quality.image_checks import assess_slide
 from generation.slides import TextBox, Theme
 
 THUMBNAIL_WIDTH = 300
+IMAGE_SIZES = ("1K", "2K", "4K")  # image models' output sizes, smallest first
+EXACT_TEXT = {
+    "zh": "页面上的文字必须与下列内容完全一致，不得增删或改写：",
+    "en": "The slide must show exactly this text, nothing added, missing or reworded:",
+}
 
 
 def selected_run(ctx: StepContext, step: str, *, batch_level: bool = False) -> StepRun:
@@ -246,6 +251,7 @@ class RenderStep:
     def default_params(self, ctx: StepContext) -> dict:
         # No scrim: the renderer's per-kind default applies until a retry asks for more.
         params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
+        params["image_size"] = "2K" if ctx.batch.options.get("quality") == "hd" else "1K"
         if ctx.batch.options.get("fresh"):
             params["fresh"] = True
         return params
@@ -308,8 +314,17 @@ class RenderStep:
         if cached is not None:
             return cached
         provider = image_provider(ctx.batch.options["provider"], ctx.batch.options.get("model"))
+        prompt = ctx.page.image_prompt
+        if params.get("exact_text"):
+            language = ctx.page.plan.get("language", "en")
+            prompt += (
+                "\n"
+                + EXACT_TEXT.get(language, EXACT_TEXT["en"])
+                + "\n"
+                + "\n".join(expected_texts(ctx.page.plan))
+            )
         request = ImageRequest(
-            prompt=ctx.page.image_prompt,
+            prompt=prompt,
             size=ctx.batch.size,
             quality=ctx.batch.options.get("quality", "standard"),
             references=[] if provider.name == "local" else self._references(ctx),
@@ -363,6 +378,13 @@ class RenderStep:
         if "ocr_mismatch" in hints:
             new["font_scale"] = round(min(1.3, new["font_scale"] * (1 + 0.1 * factor)), 2)
             new["text_contrast"] = "max"
+            # For image models: spell the text out in the prompt and ask for more pixels.
+            new["exact_text"] = True
+            sizes = IMAGE_SIZES
+            current = params.get("image_size") or sizes[0]
+            new["image_size"] = sizes[min(sizes.index(current) + 1, len(sizes) - 1)]
+        if hints:
+            new["seed"] = attempt  # a model retried with the same seed tends to repeat itself
         return new
 
     def commit(self, ctx: StepContext, run: StepRun) -> None:

@@ -102,6 +102,9 @@ class GeminiProvider:
             },
         }
 
+        if request.params.get("seed") is not None:
+            body["generationConfig"]["seed"] = int(request.params["seed"])
+
         def read(data: dict) -> ImageResult:
             image = open_image(final_image(data), kind=ErrorKind.TRANSIENT, what="Gemini's image")
             return ImageResult(
