@@ -208,6 +208,15 @@ PROVIDER_SETTINGS = {
         "image_api": env_str("OPENAI_IMAGE_API") or "images",
     },
 }
+PROVIDER_SETTINGS["kie"] = {
+    "api_key": env_str("KIE_API_KEY"),
+    "base_url": env_str("KIE_BASE_URL") or "https://api.kie.ai",
+    "image_model": env_str("KIE_IMAGE_MODEL") or "nano-banana-pro",
+    "webhook_secret": env_str("KIE_WEBHOOK_SECRET"),
+}
+# Where providers reach this server (webhooks, signed reference-image links).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+SIGNED_URL_MAX_AGE_SECONDS = env_int("SIGNED_URL_MAX_AGE_SECONDS", 3600, minimum=60)
 PROVIDER_TIMEOUT_SECONDS = env_int("PROVIDER_TIMEOUT_SECONDS", 120, minimum=5)
 
 # REST API (/api/v1/): token and session auth, one JSON error shape, throttled writes.

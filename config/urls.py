@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from config.api import no_such_endpoint
+from generation.signing import signed_media
 from templates_app.api import SlideTemplateViewSet
 
 templates_router = SimpleRouter()
@@ -16,6 +17,7 @@ api_v1 = [path("", include("generation.api.urls")), *templates_router.urls]
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("media/signed/<str:token>/", signed_media, name="signed-media"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -22,10 +22,10 @@ from django.db.models import Max
 from django.utils import timezone
 from PIL import Image
 
-from generation.errors import StepFailed, StepHeld
+from generation.errors import AttemptPending, StepFailed, StepHeld
 from generation.models import NoPassRule, StepPolicy, StepRun
 from generation.policies import POLICY_DEFAULTS
-from generation.providers.base import ProviderError
+from generation.providers.base import ProviderError, ProviderPending
 
 if TYPE_CHECKING:
     from generation.models import Batch, Page
@@ -96,33 +96,71 @@ def step_policy(step: str) -> StepPolicy:
 def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> StepRun:
     """Run attempts of `step` until one passes or the policy's attempts are spent.
 
-    Returns the selected StepRun (the best successful attempt). Raises StepFailed when no
-    attempt produced an output, or when none passed and the policy says fail; StepHeld when
-    none passed and the policy says hold.
+    A round of attempts survives the process: a worker that resumes a page continues the open
+    round (attempts made before a crash count, an asynchronous attempt's answer is assessed
+    here) instead of starting over. Returns the selected StepRun (the best successful attempt).
+    Raises StepFailed when no attempt produced an output, or when none passed and the policy
+    says fail; StepHeld when none passed and the policy says hold; AttemptPending while an
+    asynchronous provider has not answered.
     """
     policy = step_policy(step.name)
-    params = {**step.default_params(ctx), **(params or {})}
-    if ctx.instruction:
-        params["instruction"] = ctx.instruction
-    first = _next_attempt(ctx, step.name)
-    runs: list[StepRun] = []
+    runs = list(
+        StepRun.objects.filter(step=step.name, round_closed=False, **_scope(ctx)).order_by(
+            "attempt"
+        )
+    )
     adjustments: dict = {}
-    for offset in range(policy.max_attempts):
+    if runs:
+        last = runs[-1]
+        if last.external_state == "pending":
+            raise AttemptPending(last.provider, last.external_id)
+        assessment = _resume(step, ctx, last)
+        params = last.params
+        if last.passed or last.error_kind or len(runs) >= policy.max_attempts:
+            return _select(step, ctx, runs, policy)
+        new_params = step.adjust(params, assessment, last.attempt)
+        adjustments, params = _changes(last, params, new_params, assessment), new_params
+    else:
+        params = {**step.default_params(ctx), **(params or {})}
+        if ctx.instruction:
+            params["instruction"] = ctx.instruction
+    attempt = _next_attempt(ctx, step.name)
+    while len(runs) < policy.max_attempts:
         ctx.checkpoint()
-        run, assessment = _attempt(step, ctx, params, first + offset, policy.threshold, adjustments)
+        run, assessment = _attempt(step, ctx, params, attempt, policy.threshold, adjustments)
         runs.append(run)
+        attempt += 1
         if run.passed or run.error_kind:
             break
-        if offset + 1 < policy.max_attempts:
+        if len(runs) < policy.max_attempts:
             new_params = step.adjust(params, assessment, run.attempt)
-            adjustments = _changes(run, params, new_params, assessment)
-            params = new_params
+            adjustments, params = _changes(run, params, new_params, assessment), new_params
     return _select(step, ctx, runs, policy)
 
 
+def _scope(ctx: StepContext) -> dict:
+    return {"page": ctx.page} if ctx.page else {"batch": ctx.batch, "page__isnull": True}
+
+
+def _resume(step: Step, ctx: StepContext, run: StepRun) -> Assessment:
+    """The assessment of an attempt made earlier; an asynchronous answer is assessed now."""
+    if run.external_state == "succeeded":
+        with run.output_image.open("rb") as handle:
+            image = Image.open(io.BytesIO(handle.read())).convert("RGB")
+        output = StepOutput(
+            image=image, data=run.output_data, provider=run.provider, model=run.model
+        )
+        assessment = step.assess(ctx, output)
+        _score(run, assessment, run.threshold)
+        ctx.images[run.pk] = image
+    if run.external_state in ("succeeded", "failed"):
+        run.external_state = "done"
+        run.save()
+    return Assessment(score=run.score or 0.0, metrics=run.metrics, hints=run.hints)
+
+
 def _next_attempt(ctx: StepContext, step: str) -> int:
-    scope = {"page": ctx.page} if ctx.page else {"batch": ctx.batch, "page__isnull": True}
-    last = StepRun.objects.filter(step=step, **scope).aggregate(n=Max("attempt"))["n"]
+    last = StepRun.objects.filter(step=step, **_scope(ctx)).aggregate(n=Max("attempt"))["n"]
     return (last or 0) + 1
 
 
@@ -144,6 +182,14 @@ def _attempt(
     assessment = None
     try:
         output = step.run(ctx, params)
+    except ProviderPending as pending:
+        run.provider, run.external_id, run.external_state = (
+            pending.provider,
+            pending.task_id,
+            "pending",
+        )
+        run.save()
+        raise AttemptPending(pending.provider, pending.task_id) from None
     except ProviderError as exc:
         run.error_kind, run.error_message = exc.kind.value, exc.message
     else:
@@ -169,19 +215,28 @@ def _attempt(
 
 
 def _fill(run: StepRun, output: StepOutput, assessment: Assessment, threshold: float) -> None:
+    store_output(run, output)
+    _score(run, assessment, threshold)
+
+
+def store_output(run: StepRun, output: StepOutput) -> None:
+    """Put a step's output on its StepRun (the image goes to storage; nothing is saved yet)."""
     run.output_text = output.text
     run.output_data = output.data
     run.provider, run.model, run.cache_hit = output.provider, output.model, output.cache_hit
     run.cost_usd = 0.0 if output.cache_hit else output.cost_usd
-    run.score = round(max(0.0, min(10.0, assessment.score)), 2)
-    run.metrics, run.hints = assessment.metrics, assessment.hints
-    run.passed = run.score >= threshold
     if output.image is not None:
         buffer = io.BytesIO()
         # Level 1: flat slide art compresses nearly as well, in a fraction of the time.
         output.image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
         name = f"{run.page.index if run.page else 'batch'}-{run.step}-{run.attempt}.png"
         run.output_image.save(name, ContentFile(buffer.getvalue()), save=False)
+
+
+def _score(run: StepRun, assessment: Assessment, threshold: float) -> None:
+    run.score = round(max(0.0, min(10.0, assessment.score)), 2)
+    run.metrics, run.hints = assessment.metrics, assessment.hints
+    run.passed = run.score >= threshold
 
 
 def _changes(run: StepRun, old: dict, new: dict, assessment: Assessment) -> dict:
@@ -195,8 +250,10 @@ def _changes(run: StepRun, old: dict, new: dict, assessment: Assessment) -> dict
 
 
 def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy) -> StepRun:
+    round_runs = StepRun.objects.filter(pk__in=[run.pk for run in runs])
     usable = [run for run in runs if not run.error_kind]
     if not usable:
+        round_runs.update(round_closed=True)
         last = runs[-1]
         raise StepFailed(
             f"{step.name} failed: {last.error_message}", details={"kind": last.error_kind}
@@ -210,8 +267,8 @@ def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolic
         )
     # Selecting and committing the output happen together: a selected run is always applied.
     with transaction.atomic():
-        scope = {"page": ctx.page} if ctx.page else {"batch": ctx.batch, "page__isnull": True}
-        StepRun.objects.filter(step=step.name, selected=True, **scope).update(selected=False)
+        round_runs.update(round_closed=True)
+        StepRun.objects.filter(step=step.name, selected=True, **_scope(ctx)).update(selected=False)
         best.selected = True
         best.save(update_fields=["selected"])
         if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:

@@ -59,3 +59,14 @@ class ProviderWaiting(NanodeckError):
         )
         self.provider = provider
         self.until = until
+
+
+class AttemptPending(NanodeckError):
+    """An attempt went to an asynchronous provider; the page waits for its webhook or poll."""
+
+    code = "attempt_pending"
+
+    def __init__(self, provider: str, task_id: str) -> None:
+        super().__init__(f"waiting for {provider} task {task_id}", details={"provider": provider})
+        self.provider = provider
+        self.task_id = task_id

@@ -231,6 +231,19 @@ class StepRun(models.Model):
     model = models.CharField(max_length=100, blank=True)
     latency_ms = models.PositiveIntegerField(default=0)
     cache_hit = models.BooleanField(default=False)
+    external_id = models.CharField(
+        max_length=120, blank=True, db_index=True, help_text="An asynchronous provider's task id."
+    )
+    external_state = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[(s, s) for s in ("pending", "succeeded", "failed", "done")],
+        help_text="pending → succeeded | failed (webhook or polling) → done (assessed by the engine).",
+    )
+    round_closed = models.BooleanField(
+        default=False,
+        help_text="The engine has selected (or given up) among this round's attempts.",
+    )
     cost_usd = models.FloatField(
         default=0.0, help_text="Estimated price of the provider call (USD)."
     )
@@ -300,6 +313,10 @@ class ProviderGate(models.Model):
     )
     window_start = models.DateTimeField(null=True, blank=True)
     window_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "provider"
+        verbose_name_plural = "providers"
 
     def __str__(self) -> str:
         return self.provider

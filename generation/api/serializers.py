@@ -242,3 +242,34 @@ class PageRegenerateSerializer(serializers.Serializer):
         help_text="What to change, for the step the run starts from.",
     )
     from_step = serializers.ChoiceField(choices=PAGE_STEP_NAMES, default="describe")
+
+
+class ProviderHealthSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    configured = serializers.BooleanField(help_text="False for a remote provider without a key.")
+    hint = serializers.CharField(
+        allow_null=True, help_text="What to set to offer it, e.g. 'set GEMINI_API_KEY'."
+    )
+    models = serializers.ListField(
+        child=serializers.CharField(), help_text="Image models offered; the default first."
+    )
+    concurrency_limit = serializers.IntegerField(help_text="Calls in flight, across all workers.")
+    requests_per_minute = serializers.IntegerField(allow_null=True, help_text="Null: no limit.")
+    circuit = serializers.ChoiceField(choices=["closed", "open", "half_open"])
+    open_until = serializers.DateTimeField(
+        allow_null=True, help_text="When an open circuit lets a probe call through."
+    )
+    calls = serializers.IntegerField(help_text="Finished calls in the window, cache hits excluded.")
+    success_rate = serializers.FloatField(
+        allow_null=True, help_text="Share (0-1) of calls without an error; null without calls."
+    )
+    latency_ms_p50 = serializers.IntegerField(allow_null=True)
+    latency_ms_p95 = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Calls per error kind."
+    )
+    cost_usd = serializers.FloatField(help_text="Estimated spend in the window (USD).")
+
+
+class ProvidersSerializer(serializers.Serializer):
+    providers = ProviderHealthSerializer(many=True, help_text="Figures over the last hour.")

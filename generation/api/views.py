@@ -1,4 +1,5 @@
-"""Batches and pages over HTTP: parse, call one service, serialize. Users see only their own."""
+"""Batches, pages and providers over HTTP: parse, call one service, serialize.
+Users see only their own batches and pages."""
 
 import io
 
@@ -12,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from config.api import BatchCreateThrottle, RegenerateThrottle, error_responses
 from generation.api.serializers import (
@@ -23,10 +25,12 @@ from generation.api.serializers import (
     ExportQuerySerializer,
     PageDetailSerializer,
     PageRegenerateSerializer,
+    ProvidersSerializer,
     RetryFailedSerializer,
 )
 from generation.exports import CONTENT_TYPES, export_deck
 from generation.models import Batch, Page, Step, StepRun
+from generation.providers.health import provider_health
 from generation.services import (
     batch_cancel,
     batch_create,
@@ -177,3 +181,11 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )
+
+
+class ProviderHealthView(APIView):
+    """Every image provider: limits, circuit breaker and the last hour's calls."""
+
+    @extend_schema(responses=ProvidersSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(ProvidersSerializer({"providers": provider_health()}).data)

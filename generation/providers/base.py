@@ -34,12 +34,23 @@ class ProviderError(Exception):
         return self.kind in RETRYABLE
 
 
+class ProviderPending(Exception):
+    """An asynchronous provider accepted the job; its result arrives by webhook or polling."""
+
+    def __init__(self, provider: str, task_id: str) -> None:
+        super().__init__(f"{provider} task {task_id} is pending")
+        self.provider = provider
+        self.task_id = task_id
+
+
 @dataclass
 class ImageRequest:
     prompt: str
     size: tuple[int, int]
     quality: str = "standard"
     references: list[bytes] = field(default_factory=list)
+    # The same reference images as expiring signed URLs, for providers that fetch them.
+    reference_urls: list[str] = field(default_factory=list)
     # What a layout-aware provider (the local renderer) draws from instead of the prompt.
     page_plan: dict = field(default_factory=dict)
     theme: Theme | None = None
