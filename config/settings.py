@@ -185,6 +185,10 @@ NANODECK = {
     # Price overrides, JSON: {"model": {"image_1K": 0.1, "image_2K": 0.1, "image_4K": 0.2,
     # "input_image": 0.001, "input_mtok": 0.3, "output_mtok": 2.5}} (USD); see generation/pricing.py.
     "PRICE_TABLE": env_json("PRICE_TABLE_JSON", {}),
+    # Asynchronous providers (kie): poll a task with no webhook after this long; a waiting page
+    # is re-queued after ASYNC_WAIT_SECONDS even if neither webhook nor poll has answered.
+    "ASYNC_POLL_AFTER_SECONDS": env_int("ASYNC_POLL_AFTER_SECONDS", 60, minimum=1),
+    "ASYNC_WAIT_SECONDS": env_int("ASYNC_WAIT_SECONDS", 900, minimum=10),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }

@@ -19,9 +19,11 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 from django_q.tasks import async_task
+from PIL import Image
 
-from generation.engine import StepContext, run_step
+from generation.engine import StepContext, StepOutput, run_step, store_output
 from generation.errors import (
+    AttemptPending,
     BatchCancelled,
     BudgetReached,
     Conflict,
@@ -32,6 +34,7 @@ from generation.errors import (
     StepHeld,
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
+from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
 from generation.slides import parse_size
@@ -319,6 +322,27 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
     except LeaseLost:
         logger.warning("page_lease_lost batch=%s page=%s worker=%s", batch.pk, page.index, worker)
         return page
+    except AttemptPending as exc:
+        # The provider answers later (webhook or polling): the worker is free meanwhile. The
+        # page comes back once the answer is recorded, or after ASYNC_WAIT_SECONDS at the latest.
+        wait = timedelta(seconds=settings.NANODECK["ASYNC_WAIT_SECONDS"])
+        page.status, page.waiting_for, page.not_before = (
+            PageStatus.PENDING,
+            exc.provider,
+            timezone.now() + wait,
+        )
+        page.lease_owner, page.lease_until = "", None
+        page.save(
+            update_fields=["status", "waiting_for", "not_before", "lease_owner", "lease_until"]
+        )
+        logger.info(
+            "page_waiting batch=%s page=%s provider=%s task=%s",
+            batch.pk,
+            page.index,
+            exc.provider,
+            exc.task_id,
+        )
+        return page
     except ProviderWaiting as exc:
         # Back to the queue with no attempt burned; the sweeper re-queues it once the
         # provider's circuit has cooled down.
@@ -587,3 +611,64 @@ def sweep() -> dict:
     if any(result.values()):
         logger.info("sweep %s", " ".join(f"{k}={v}" for k, v in result.items()))
     return result
+
+
+# --- asynchronous providers ----------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_complete(
+    *,
+    provider: str,
+    task_id: str,
+    image: Image.Image | None = None,
+    error: ProviderError | None = None,
+    usage: dict | None = None,
+    cost_usd: float = 0.0,
+) -> tuple[StepRun | None, bool]:
+    """Record an asynchronous provider's answer (webhook or poll) on the attempt that waits
+    for it, and queue its page to continue. Returns (the attempt or None when the task id is
+    unknown, whether anything changed): a replayed answer changes nothing."""
+    run = (
+        StepRun.objects.select_for_update()
+        .select_related("page")
+        .filter(provider=provider, external_id=task_id)
+        .first()
+    )
+    if run is None or run.external_state != "pending":
+        return run, False
+    if image is not None:
+        data = {"boxes": None, "safe_box": None, "layout": "", "usage": usage or {}}
+        store_output(
+            run,
+            StepOutput(
+                image=image, data=data, provider=provider, model=run.model, cost_usd=cost_usd
+            ),
+        )
+        run.external_state = "succeeded"
+    else:
+        error = error or ProviderError(ErrorKind.TRANSIENT, f"{provider} gave no image")
+        run.error_kind, run.error_message, run.external_state = (
+            error.kind.value,
+            error.message,
+            "failed",
+        )
+    run.finished_at = timezone.now()
+    run.latency_ms = round((run.finished_at - run.started_at).total_seconds() * 1000)
+    run.save()
+    page = run.page
+    if page is not None and page.status == PageStatus.PENDING:
+        Page.objects.filter(pk=page.pk).update(waiting_for="", not_before=None)
+        pages_enqueue([page.pk])
+    logger.info(
+        "attempt_completed provider=%s task=%s state=%s", provider, task_id, run.external_state
+    )
+    return run, True
+
+
+def pending_attempts(*, provider: str, older_than: timedelta) -> list[StepRun]:
+    """Attempts still waiting for an asynchronous provider after `older_than`: to be polled."""
+    cutoff = timezone.now() - older_than
+    return list(
+        StepRun.objects.filter(provider=provider, external_state="pending", started_at__lt=cutoff)
+    )
