@@ -5,12 +5,14 @@ draws from the page plan instead, but the prompt is stored on every page either 
 that a person (or a later remote attempt) sees exactly what would be asked.
 """
 
-from generation.slides import px_per_pt
+from generation.slides import page_texts, px_per_pt
 
 _ZH = """你是一位专业的演示文稿设计师。请根据下面的页面描述，生成一页完整的幻灯片图片。
 演示文稿：{deck_title}
 当前章节：{section}
 页面描述：{description}
+需要逐字呈现的文字（不得增删或改写）：
+{texts}
 风格：沿用参考图片（模板）的风格，{style}；配色 {palette}。{hints}
 要求：严格 {aspect} 画幅，分辨率 {width}x{height}；标题位于顶部居中或左侧，正文在下方并留出足够留白；数据可视化清晰；
 所有文字清晰可读、准确无误，标题约 {title_pt} 磅，正文约 {body_pt} 磅，中英文混排美观；不要边框，不要水印。"""
@@ -19,6 +21,8 @@ _EN = """You are a professional presentation designer. Render one complete slide
 Deck: {deck_title}
 Current section: {section}
 Page description: {description}
+Text to render verbatim (nothing added, missing or reworded):
+{texts}
 Style: follow the reference image (the template): {style}; colour scheme {palette}. {hints}
 Requirements: strictly {aspect} at {width}x{height}; title at the top, centred or left; content below with generous whitespace;
 clear data visualisation; every character sharp, readable and spelled exactly, title about {title_pt} pt and body about
@@ -40,6 +44,7 @@ def build_image_prompt(
         deck_title=deck_title,
         section=page.get("section") or page.get("title", ""),
         description=description,
+        texts="\n".join(page_texts(page)),
         style=snapshot.get("style") or snapshot.get("name", ""),
         palette=", ".join(snapshot.get("palette", [])),
         hints=snapshot.get("prompt_hints", ""),

@@ -110,3 +110,11 @@ class RenderResult:
     layout: str = ""  # the layout actually used, e.g. "steps", "grid", "two_column"
     overflow: bool = False  # True when text could not fit even at the smallest font size
     font_scale: float = 1.0
+
+
+def page_texts(plan: dict) -> list[str]:
+    """Every text a page shows, in reading order: title, subtitle, then each item's title and text."""
+    texts = [plan.get("title", ""), plan.get("subtitle", "")]
+    for item in plan.get("items", []):
+        texts += [item.get("title", ""), item.get("text", "")]
+    return [text for text in texts if text]

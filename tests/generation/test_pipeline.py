@@ -215,3 +215,19 @@ def test_prices_come_from_the_table_and_can_be_overridden(settings):
         "PRICE_TABLE": {"gemini-3-pro-image-preview": {"image_2K": 0.2}},
     }
     assert image_cost(model="gemini-3-pro-image-preview", image_size="2K", input_images=0) == 0.2
+
+
+def test_the_image_prompt_carries_the_page_text_verbatim_and_the_template_style():
+    template = SlideTemplateFactory(style="flat, corporate", prompt_hints="navy titles")
+    batch = batch_run(batch=make_batch(template=template, options={"size": "1536x1024"}))
+    page = batch.pages.get(index=4)
+
+    prompt = page.image_prompt
+
+    assert "Text to render verbatim" in prompt
+    for text in [page.plan["title"], *(item["title"] for item in page.plan["items"])]:
+        assert text in prompt
+    assert "flat, corporate" in prompt
+    assert "navy titles" in prompt
+    assert "3:2 at 1536x1024" in prompt
+    assert "no watermark" in prompt
