@@ -183,11 +183,8 @@ def _attempt(
     try:
         output = step.run(ctx, params)
     except ProviderPending as pending:
-        run.provider, run.external_id, run.external_state = (
-            pending.provider,
-            pending.task_id,
-            "pending",
-        )
+        run.provider, run.model = pending.provider, pending.model
+        run.external_id, run.external_state = pending.task_id, "pending"
         run.save()
         raise AttemptPending(pending.provider, pending.task_id) from None
     except ProviderError as exc:

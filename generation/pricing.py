@@ -22,6 +22,14 @@ DEFAULT_PRICES: dict[str, dict[str, float]] = {
         "input_image": 0.0,
     },
     "gemini-2.5-flash": {"input_mtok": 0.30, "output_mtok": 2.50},
+    # kie resells Nano Banana Pro; its own price list is not built in, so estimate with Google's
+    # (an overestimate, safe for budgets); PRICE_TABLE_JSON replaces it.
+    "nano-banana-pro": {
+        "image_1K": 0.134,
+        "image_2K": 0.134,
+        "image_4K": 0.24,
+        "input_image": 0.0011,
+    },
 }
 
 

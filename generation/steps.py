@@ -18,6 +18,7 @@ from generation.providers.base import ImageRequest
 from generation.providers.gate import call_provider
 from generation.providers.registry import image_provider, text_provider
 from generation.quality.image_checks import assess_slide
+from generation.signing import signed_media_url
 from generation.slides import TextBox, Theme
 
 THUMBNAIL_WIDTH = 300
@@ -309,6 +310,11 @@ class RenderStep:
                 refs.append(handle.read())
         return refs
 
+    def _reference_urls(self, ctx: StepContext) -> list[str]:
+        """Expiring signed links to the reference images, for providers that fetch them."""
+        refs = ctx.batch.template_snapshot.get("reference_images", [])
+        return [signed_media_url(ref["path"]) for ref in refs]
+
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
         cached = self._cached(ctx, params)
         if cached is not None:
@@ -328,6 +334,11 @@ class RenderStep:
             size=ctx.batch.size,
             quality=ctx.batch.options.get("quality", "standard"),
             references=[] if provider.name == "local" else self._references(ctx),
+            reference_urls=(
+                self._reference_urls(ctx)
+                if getattr(provider, "wants_reference_urls", False)
+                else []
+            ),
             page_plan=ctx.page.plan,
             theme=ctx.theme,
             params=params,

@@ -1,14 +1,23 @@
 """django-q2 tasks: they take ids, claim the row, call a service, and are safe to run twice."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
+
+from generation.errors import InvalidInput
 from generation.models import Batch, BatchStatus
+from generation.providers.base import ErrorKind, ProviderError
+from generation.providers.kie import KieOutcome
+from generation.providers.registry import image_provider
 from generation.services import (
+    attempt_complete,
     batch_plan,
     batch_refresh,
     page_claim,
     page_run,
     pages_enqueue,
+    pending_attempts,
     sweep,
     worker_id,
 )
@@ -44,3 +53,37 @@ def run_page(page_id: int) -> str:
 
 def sweep_pages() -> dict:
     return sweep()
+
+
+def poll_async_attempts() -> dict:
+    """Ask kie about attempts still pending after ASYNC_POLL_AFTER_SECONDS (their webhook did
+    not come) and record the finished ones. A task kie does not know (or refuses to report) is
+    recorded as failed; an unreachable kie is asked again on the next run."""
+    after = timedelta(seconds=settings.NANODECK["ASYNC_POLL_AFTER_SECONDS"])
+    runs = pending_attempts(provider="kie", older_than=after)
+    result = {"polled": len(runs), "recorded": 0, "waiting": 0, "unanswered": 0}
+    if not runs:
+        return result
+    try:
+        provider = image_provider("kie")
+    except InvalidInput as exc:
+        logger.warning("poll_skipped provider=kie pending=%s reason=%s", len(runs), exc.message)
+        result["unanswered"] = len(runs)
+        return result
+    for run in runs:
+        try:
+            outcome = provider.record_info(run.external_id)
+        except ProviderError as exc:
+            if exc.kind != ErrorKind.INVALID_REQUEST:
+                result["unanswered"] += 1
+                continue
+            outcome = KieOutcome(run.external_id, None, exc)
+        if outcome is None:
+            result["waiting"] += 1
+            continue
+        _, changed = attempt_complete(
+            provider="kie", task_id=run.external_id, **outcome.for_attempt(run)
+        )
+        result["recorded"] += changed
+    logger.info("poll provider=kie %s", " ".join(f"{k}={v}" for k, v in result.items()))
+    return result

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from generation.api.views import BatchViewSet, PageViewSet, ProviderHealthView
+from generation.api.webhooks import KieWebhookView
 
 router = SimpleRouter()
 router.register("batches", BatchViewSet, basename="batch")
@@ -10,4 +11,5 @@ router.register("pages", PageViewSet, basename="page")
 urlpatterns = [
     *router.urls,
     path("providers/", ProviderHealthView.as_view(), name="provider-list"),
+    path("webhooks/kie/", KieWebhookView.as_view(), name="kie-webhook"),
 ]

@@ -37,10 +37,11 @@ class ProviderError(Exception):
 class ProviderPending(Exception):
     """An asynchronous provider accepted the job; its result arrives by webhook or polling."""
 
-    def __init__(self, provider: str, task_id: str) -> None:
+    def __init__(self, provider: str, task_id: str, *, model: str = "") -> None:
         super().__init__(f"{provider} task {task_id} is pending")
         self.provider = provider
         self.task_id = task_id
+        self.model = model
 
 
 @dataclass

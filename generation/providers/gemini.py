@@ -14,7 +14,6 @@ import requests
 from django.conf import settings
 from PIL import Image
 
-from generation.planner import compose_pages
 from generation.pricing import image_cost
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
 from generation.providers.http import (
@@ -28,11 +27,7 @@ from generation.providers.http import (
     short,
 )
 from generation.providers.textprompts import (
-    ask_json,
-    describe_prompt,
-    outline_prompt,
-    parse_description_answer,
-    parse_outline_answer,
+    ModelPlanning,
 )
 
 T = TypeVar("T")
@@ -70,7 +65,7 @@ _BLOCKING_FINISH = frozenset(BLOCK_REASONS) - {"OTHER"}
 _USAGE_KEYS = ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount")
 
 
-class GeminiProvider:
+class GeminiProvider(ModelPlanning):
     name = "gemini"
 
     def __init__(self) -> None:
@@ -122,31 +117,6 @@ class GeminiProvider:
         return self._generate_content(self.model, body, read)
 
     # Planning steps
-
-    def structure_outline(self, text: str, *, params: dict) -> dict:
-        return ask_json(
-            self._ask,
-            outline_prompt(text, fix=params.get("fix") or []),
-            lambda answer: parse_outline_answer(answer, source=text),
-            provider=self.name,
-            what="outline",
-        )
-
-    def plan_pages(self, outline: dict, *, params: dict) -> list[dict]:
-        return compose_pages(
-            outline,
-            max_items_per_page=params.get("max_items_per_page", 6),
-            disambiguate_titles=params.get("disambiguate_titles", False),
-        )
-
-    def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str:
-        return ask_json(
-            self._ask,
-            describe_prompt(page, deck_title=deck_title, params=params),
-            lambda answer: parse_description_answer(answer, page=page),
-            provider=self.name,
-            what="page description",
-        )
 
     def _ask(self, prompt: str) -> str:
         body = {

@@ -2,8 +2,8 @@
 
 from generation.describe import describe_page
 from generation.outline import OutlineError, parse_outline
-from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
+from generation.providers.textprompts import plan_pages
 from generation.render.renderer import render_slide
 from generation.slides import Theme
 
@@ -19,11 +19,7 @@ class LocalProvider:
             raise ProviderError(ErrorKind.INVALID_REQUEST, str(exc)) from None
 
     def plan_pages(self, outline: dict, *, params: dict) -> list[dict]:
-        return compose_pages(
-            outline,
-            max_items_per_page=params.get("max_items_per_page", 6),
-            disambiguate_titles=params.get("disambiguate_titles", False),
-        )
+        return plan_pages(outline, params=params)
 
     def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str:
         return describe_page(

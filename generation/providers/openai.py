@@ -13,7 +13,6 @@ from typing import TypeVar
 import requests
 from django.conf import settings
 
-from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
 from generation.providers.http import (
     MIME_TYPES,
@@ -26,11 +25,7 @@ from generation.providers.http import (
     short,
 )
 from generation.providers.textprompts import (
-    ask_json,
-    describe_prompt,
-    outline_prompt,
-    parse_description_answer,
-    parse_outline_answer,
+    ModelPlanning,
 )
 
 T = TypeVar("T")
@@ -45,7 +40,7 @@ BILLING_RETRY_SECONDS = 86400.0
 _DATA_URL = re.compile(r"^data:(image/[\w.+-]+);base64,(.*)$", re.DOTALL)
 
 
-class OpenAIProvider:
+class OpenAIProvider(ModelPlanning):
     name = "openai"
 
     def __init__(self) -> None:
@@ -112,31 +107,6 @@ class OpenAIProvider:
         return self._post("chat/completions", self.model, read_chat_image, json=body)
 
     # Planning steps
-
-    def structure_outline(self, text: str, *, params: dict) -> dict:
-        return ask_json(
-            self._ask,
-            outline_prompt(text, fix=params.get("fix") or []),
-            lambda answer: parse_outline_answer(answer, source=text),
-            provider=self.name,
-            what="outline",
-        )
-
-    def plan_pages(self, outline: dict, *, params: dict) -> list[dict]:
-        return compose_pages(
-            outline,
-            max_items_per_page=params.get("max_items_per_page", 6),
-            disambiguate_titles=params.get("disambiguate_titles", False),
-        )
-
-    def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str:
-        return ask_json(
-            self._ask,
-            describe_prompt(page, deck_title=deck_title, params=params),
-            lambda answer: parse_description_answer(answer, page=page),
-            provider=self.name,
-            what="page description",
-        )
 
     def _ask(self, prompt: str) -> str:
         body = {

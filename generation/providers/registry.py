@@ -19,8 +19,9 @@ PROVIDERS: dict[str, str] = {
 REMOTE_PROVIDERS: dict[str, str] = {
     "gemini": "generation.providers.gemini.GeminiProvider",
     "openai": "generation.providers.openai.OpenAIProvider",
+    "kie": "generation.providers.kie.KieProvider",
 }
-KEY_VARIABLES = {"gemini": "GEMINI_API_KEY", "openai": "OPENAI_API_KEY"}
+KEY_VARIABLES = {"gemini": "GEMINI_API_KEY", "openai": "OPENAI_API_KEY", "kie": "KIE_API_KEY"}
 BENCHMARK_PROVIDERS: dict[str, str] = {
     "latency": "generation.providers.latency.LatencyProvider",
 }

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from generation.describe import TARGET_MIN_CHARS, check_description
 from generation.outline import detect_language
+from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 
 logger = logging.getLogger("nanodeck.providers")
@@ -231,3 +232,43 @@ def _items(data: dict, where: str) -> list[dict]:
             raise InvalidAnswer(f"{item_where} has neither a title nor a text")
         items.append({"title": title, "text": text, "children": [c.strip() for c in children]})
     return items
+
+
+def plan_pages(outline: dict, *, params: dict) -> list[dict]:
+    """The deck's structure is deterministic: every provider plans pages the same way."""
+    return compose_pages(
+        outline,
+        max_items_per_page=params.get("max_items_per_page", 6),
+        disambiguate_titles=params.get("disambiguate_titles", False),
+    )
+
+
+class ModelPlanning:
+    """The planning steps through a text model: the provider supplies `name` and
+    `_ask(prompt) -> str` (one JSON answer)."""
+
+    name: str
+
+    def _ask(self, prompt: str) -> str:
+        raise NotImplementedError
+
+    def structure_outline(self, text: str, *, params: dict) -> dict:
+        return ask_json(
+            self._ask,
+            outline_prompt(text, fix=params.get("fix") or []),
+            lambda answer: parse_outline_answer(answer, source=text),
+            provider=self.name,
+            what="outline",
+        )
+
+    def plan_pages(self, outline: dict, *, params: dict) -> list[dict]:
+        return plan_pages(outline, params=params)
+
+    def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str:
+        return ask_json(
+            self._ask,
+            describe_prompt(page, deck_title=deck_title, params=params),
+            lambda answer: parse_description_answer(answer, page=page),
+            provider=self.name,
+            what="page description",
+        )

@@ -136,8 +136,8 @@ def test_limits_and_models_come_from_settings_and_the_provider(settings, gemini_
 def test_remote_providers_without_a_key_are_listed_with_what_to_set(gemini_key):
     health = provider_health()
 
-    assert [row["name"] for row in health] == ["gemini", "local", "openai"]
-    openai = health[2]
+    assert [row["name"] for row in health] == ["gemini", "local", "kie", "openai"]
+    openai = health[3]
     assert openai["configured"] is False
     assert openai["hint"] == "set OPENAI_API_KEY"
     assert openai["models"] == []
@@ -157,7 +157,7 @@ def test_a_token_user_gets_every_provider(batch):
 
     assert response.status_code == 200
     providers = response.json()["providers"]
-    assert [p["name"] for p in providers] == ["local", "gemini", "openai"]
+    assert [p["name"] for p in providers] == ["local", "gemini", "kie", "openai"]
     assert providers[0] == {
         "name": "local",
         "configured": True,
