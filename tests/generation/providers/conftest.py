@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
+from generation.providers.base import ErrorKind, ProviderError
+
 API_KEY = "test-key-7f3a9c1e5b"
 
 
@@ -118,3 +120,14 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def raises(
+    kind: ErrorKind, call: Callable[[], object], caplog: pytest.LogCaptureFixture
+) -> ProviderError:
+    """The ProviderError `call` raises, checked for its kind and for the key staying secret."""
+    with pytest.raises(ProviderError) as caught:
+        call()
+    assert caught.value.kind == kind
+    assert_no_key(caught.value, caplog)
+    return caught.value

@@ -8,10 +8,10 @@ import pytest
 from PIL import Image
 
 from generation.planner import compose_pages
-from generation.providers.base import ErrorKind, ImageRequest, ProviderError
+from generation.providers.base import ErrorKind, ImageRequest
 from generation.providers.gate import MAX_WAIT_SECONDS
 from generation.providers.gemini import MAX_REFERENCE_BYTES, GeminiProvider, aspect_ratio
-from tests.generation.providers.conftest import API_KEY, assert_no_key, closed_port, png
+from tests.generation.providers.conftest import API_KEY, closed_port, png, raises
 
 IMAGE_MODEL = "gemini-3-pro-image-preview"
 TEXT_MODEL = "gemini-2.5-flash"
@@ -102,14 +102,6 @@ def colour(image: Image.Image) -> tuple[int, int, int]:
 
 def decoded(part: dict) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(part["inline_data"]["data"])))
-
-
-def raises(kind: ErrorKind, call, caplog) -> ProviderError:
-    with pytest.raises(ProviderError) as caught:
-        call()
-    assert caught.value.kind == kind
-    assert_no_key(caught.value, caplog)
-    return caught.value
 
 
 # Images

@@ -6,10 +6,10 @@ from email.parser import BytesParser
 import pytest
 from PIL import Image
 
-from generation.providers.base import ErrorKind, ImageRequest, ProviderError
+from generation.providers.base import ErrorKind, ImageRequest
 from generation.providers.gate import MAX_WAIT_SECONDS
 from generation.providers.openai import OpenAIProvider
-from tests.generation.providers.conftest import API_KEY, Received, assert_no_key, png
+from tests.generation.providers.conftest import API_KEY, Received, png, raises
 
 IMAGE_MODEL = "gpt-image-1"
 TEXT_MODEL = "gpt-4o-mini"
@@ -102,14 +102,6 @@ def form_parts(received: Received) -> list[tuple[str, str | None, bytes]]:
         )
         for part in message.iter_parts()
     ]
-
-
-def raises(kind: ErrorKind, call, caplog) -> ProviderError:
-    with pytest.raises(ProviderError) as caught:
-        call()
-    assert caught.value.kind == kind
-    assert_no_key(caught.value, caplog)
-    return caught.value
 
 
 # Images
