@@ -89,26 +89,42 @@ def export_pptx_editable(batch: Batch) -> bytes:
 
 
 def _add_text(slide, box: TextBox, scale: float, fonts: dict) -> None:
+    """A native text box holding the renderer's own lines, so nothing reflows whatever the
+    viewer's font metrics: the box does not wrap and sits where the renderer drew the text."""
+
     def emu(px: float) -> Emu:
         return Emu(round(px / scale * EMU_PER_PT))
 
-    pad = box.font_px * 0.3
+    # Hardly any slack: with wrapping off, slightly wider glyphs in another viewer just run past
+    # the edge, while a wide box would let some viewers centre the text inside it.
+    slack = box.w * 0.02 + 2
+    left = box.x - {"center": slack / 2, "right": slack}.get(box.align, 0)
     shape = slide.shapes.add_textbox(
-        emu(box.x - pad), emu(box.y - pad), emu(box.w + 2 * pad), emu(box.h + 2 * pad)
+        emu(left), emu(box.y), emu(box.w + slack), emu(box.h + box.font_px * 0.3)
     )
     frame = shape.text_frame
-    frame.word_wrap = True
+    frame.word_wrap = False
     frame.vertical_anchor = MSO_ANCHOR.TOP
-    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = emu(pad)
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
     paragraph = frame.paragraphs[0]
     paragraph.alignment = _ALIGN.get(box.align, PP_ALIGN.LEFT)
+    # The family, not a face name: bold comes from the run's bold flag.
+    typeface = fonts.get(
+        "title" if box.role == "title" else "body", "Noto Sans CJK SC"
+    ).removesuffix(" Bold")
+    for number, line in enumerate(box.lines or (box.text,)):
+        if number:
+            paragraph.add_line_break()
+        _add_run(paragraph, line, box, scale, typeface)
+
+
+def _add_run(paragraph, text: str, box: TextBox, scale: float, typeface: str) -> None:
     run = paragraph.add_run()
-    run.text = box.text
+    run.text = text
     font = run.font
     font.size = Pt(round(box.font_px / scale, 1))
     font.bold = box.bold
     font.color.rgb = RGBColor.from_string(box.color.lstrip("#").upper())
-    typeface = fonts.get("title" if box.role == "title" else "body", "Noto Sans CJK SC")
     font.name = typeface
     r_pr = run._r.get_or_add_rPr()
     for tag in ("a:ea", "a:cs"):
