@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from generation.errors import AttemptPending, StepFailed, StepHeld
 from generation.models import NoPassRule, StepPolicy, StepRun
 from generation.policies import POLICY_DEFAULTS
 from generation.providers.base import ProviderError, ProviderPending
+from generation.signals import attempts_for_review
 
 if TYPE_CHECKING:
     from generation.models import Batch, Page
@@ -246,6 +248,22 @@ def _changes(run: StepRun, old: dict, new: dict, assessment: Assessment) -> dict
     }
 
 
+def _ask_for_review(
+    usable: list[StepRun], best: StepRun, policy: StepPolicy, *, held: bool
+) -> None:
+    """Every attempt of a round no attempt passed goes to people; of a passing round, the
+    selected attempt goes with probability `review_sample_rate`."""
+    if not best.passed:
+        runs, reason = usable, "below_threshold"
+    elif policy.review_sample_rate and random.random() < policy.review_sample_rate:
+        runs, reason = [best], "sampled"
+    else:
+        return
+    transaction.on_commit(
+        lambda: attempts_for_review.send(sender=StepRun, runs=runs, reason=reason, held=held)
+    )
+
+
 def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy) -> StepRun:
     round_runs = StepRun.objects.filter(pk__in=[run.pk for run in runs])
     usable = [run for run in runs if not run.error_kind]
@@ -274,6 +292,9 @@ def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolic
             ctx.page.save(update_fields=["flagged", "flag_reason"])
         if not reason or policy.on_no_pass != NoPassRule.FAIL:
             step.commit(ctx, best)
+    _ask_for_review(
+        usable, best, policy, held=bool(reason) and policy.on_no_pass == NoPassRule.HOLD
+    )
     if reason and policy.on_no_pass == NoPassRule.FAIL:
         raise StepFailed(reason)
     if reason and policy.on_no_pass == NoPassRule.HOLD:

@@ -1,0 +1,150 @@
+"""Human review of step outputs: criteria, the review queue, evaluations and the feedback
+history of thresholds (DESIGN §3)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from generation.models import Step, StepRun
+
+
+class Criterion(models.Model):
+    """What evaluators score for one step, 1-10. A criterion that has been used is retired
+    (active=False) and replaced, never edited in place, so old evaluations keep their meaning."""
+
+    step = models.CharField(max_length=20, choices=Step.choices)
+    key = models.SlugField(max_length=40)
+    label = models.CharField(max_length=80)
+    description = models.TextField(help_text="What a 1, a 5 and a 10 look like.")
+    weight = models.FloatField(default=1.0)
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["step", "order", "id"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "key"], condition=Q(active=True), name="criterion_active_key_unique"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.label}"
+
+
+class ReviewReason(models.TextChoices):
+    BELOW_THRESHOLD = "below_threshold"
+    SAMPLED = "sampled"
+    FLAGGED = "flagged"
+    REQUESTED = "requested"
+
+
+class ReviewItem(models.Model):
+    """A StepRun waiting for people."""
+
+    step_run = models.OneToOneField(StepRun, on_delete=models.CASCADE, related_name="review_item")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    reason = models.CharField(max_length=20, choices=ReviewReason.choices)
+    priority = models.IntegerField(default=0, help_text="Higher first: held pages lead the queue.")
+    evaluations_wanted = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(
+        max_length=10, choices=[("open", "open"), ("done", "done")], default="open"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "-priority", "created_at"]
+        indexes = [models.Index(fields=["status", "step", "-priority", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(evaluations_wanted__gte=1), name="reviewitem_overlap_at_least_1"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_run} ({self.reason})"
+
+
+class Verdict(models.TextChoices):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    REGENERATE = "regenerate"
+
+
+class Evaluation(models.Model):
+    """One evaluator's judgement of one StepRun; the overall is computed on the server."""
+
+    step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="evaluations")
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    overall = models.FloatField()
+    verdict = models.CharField(max_length=12, choices=Verdict.choices)
+    instruction = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step_run", "evaluator"], name="evaluation_one_per_evaluator"
+            ),
+            models.CheckConstraint(
+                condition=Q(overall__gte=1, overall__lte=10), name="evaluation_overall_1_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} on {self.step_run}: {self.verdict}"
+
+
+class Score(models.Model):
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "criterion"], name="score_one_per_criterion"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=1, value__lte=10), name="score_1_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.key}={self.value}"
+
+
+class ThresholdChange(models.Model):
+    """The feedback history: every change of a step's threshold, with the statistics behind it."""
+
+    step = models.CharField(max_length=20, choices=Step.choices)
+    old = models.FloatField()
+    new = models.FloatField()
+    reason = models.CharField(
+        max_length=12, choices=[("manual", "manual"), ("calibration", "calibration")]
+    )
+    statistics = models.JSONField(
+        default=dict, blank=True, help_text="n, kappa, agreement, correlation, interval"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old__gte=0, old__lte=10, new__gte=0, new__lte=10),
+                name="thresholdchange_0_10",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.old:g} → {self.new:g} ({self.reason})"
