@@ -189,6 +189,8 @@ NANODECK = {
     # is re-queued after ASYNC_WAIT_SECONDS even if neither webhook nor poll has answered.
     "ASYNC_POLL_AFTER_SECONDS": env_int("ASYNC_POLL_AFTER_SECONDS", 60, minimum=1),
     "ASYNC_WAIT_SECONDS": env_int("ASYNC_WAIT_SECONDS", 900, minimum=10),
+    # Human review: how long a review item stays leased to the evaluator who opened it.
+    "REVIEW_LEASE_SECONDS": env_int("REVIEW_LEASE_SECONDS", 900, minimum=60),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }

@@ -148,3 +148,30 @@ class ThresholdChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step}: {self.old:g} → {self.new:g} ({self.reason})"
+
+
+class Assignment(models.Model):
+    """An evaluator's hold on a review item: leased (until a time), submitted, or skipped."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="assignments")
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    state = models.CharField(
+        max_length=10,
+        choices=[(s, s) for s in ("leased", "submitted", "skipped")],
+        default="leased",
+    )
+    leased_until = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "evaluator"], name="assignment_one_per_evaluator"
+            )
+        ]
+        indexes = [models.Index(fields=["item", "state", "leased_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} · {self.item} · {self.state}"

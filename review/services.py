@@ -1,0 +1,192 @@
+"""The review queue: leasing the next item to an evaluator, skipping, submitting an evaluation."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Abs
+from django.utils import timezone
+
+from generation.errors import Conflict, InvalidInput
+from generation.services import page_regenerate
+from review.models import Assignment, Criterion, Evaluation, ReviewItem, Score, Verdict
+
+CANDIDATES = 20  # items tried per request when others hold the first ones
+LOCKED_RETRIES = 20  # rounds to wait (50 ms each) while other requests hold every candidate row
+
+
+def _lease_until():
+    return timezone.now() + timedelta(seconds=settings.NANODECK["REVIEW_LEASE_SECONDS"])
+
+
+def review_next(*, evaluator, step: str | None = None) -> ReviewItem | None:
+    """Lease the evaluator the most urgent open item they have not judged or skipped.
+
+    Order: held pages first (priority), then auto scores closest to their threshold
+    (uncertainty), then age. An item is never leased beyond its overlap (evaluations wanted,
+    counting live leases and submissions), even under concurrent requests: candidate rows are
+    locked with SELECT … FOR UPDATE SKIP LOCKED (SQLite's IMMEDIATE transactions serialise).
+    An evaluator who asks again while holding a live lease gets the same item back.
+    """
+    now = timezone.now()
+    held = (
+        Assignment.objects.filter(
+            evaluator=evaluator, state="leased", leased_until__gt=now, item__status="open"
+        )
+        .select_related("item")
+        .first()
+    )
+    if held is not None and (step is None or held.item.step == step):
+        Assignment.objects.filter(pk=held.pk).update(leased_until=_lease_until())
+        return held.item
+    for _ in range(LOCKED_RETRIES):
+        locked = False
+        for item_id in _candidates(evaluator, step, timezone.now()):
+            item, busy = _lease(item_id, evaluator)
+            if item is not None:
+                return item
+            locked = locked or busy
+        if not locked:  # nothing left for this evaluator, not just rows others hold right now
+            return None
+        time.sleep(0.05)
+    return None
+
+
+def _taken(now) -> Count:
+    return Count(
+        "assignments",
+        filter=Q(assignments__state="submitted")
+        | Q(assignments__state="leased", assignments__leased_until__gt=now),
+    )
+
+
+def _candidates(evaluator, step: str | None, now) -> list[int]:
+    items = ReviewItem.objects.filter(status="open").exclude(
+        assignments__evaluator=evaluator, assignments__state__in=["submitted", "skipped"]
+    )
+    if step:
+        items = items.filter(step=step)
+    items = items.annotate(
+        taken=_taken(now), uncertainty=Abs(F("step_run__score") - F("step_run__threshold"))
+    )
+    items = items.filter(taken__lt=F("evaluations_wanted"))
+    ordered = items.order_by("-priority", F("uncertainty").asc(nulls_last=True), "created_at", "id")
+    return list(ordered.values_list("id", flat=True)[:CANDIDATES])
+
+
+@transaction.atomic
+def _lease(item_id: int, evaluator) -> tuple[ReviewItem | None, bool]:
+    """(the item now leased to the evaluator or None, whether another request held the row)."""
+    item = (
+        ReviewItem.objects.select_for_update(skip_locked=True)
+        .filter(pk=item_id, status="open")
+        .first()
+    )
+    if item is None:
+        return None, ReviewItem.objects.filter(pk=item_id, status="open").exists()
+    now = timezone.now()
+    live = item.assignments.filter(Q(state="submitted") | Q(state="leased", leased_until__gt=now))
+    if live.exclude(evaluator=evaluator).count() >= item.evaluations_wanted:
+        return None, False
+    assignment, _ = Assignment.objects.get_or_create(
+        item=item, evaluator=evaluator, defaults={"leased_until": _lease_until()}
+    )
+    if assignment.state != "leased" or assignment.leased_until <= now:
+        if assignment.state in ("submitted", "skipped"):
+            return None, False
+        assignment.leased_until = _lease_until()
+        assignment.save(update_fields=["leased_until"])
+    return item, False
+
+
+@transaction.atomic
+def review_skip(*, item: ReviewItem, evaluator) -> None:
+    """Release the item for others; it is never offered to this evaluator again."""
+    Assignment.objects.update_or_create(
+        item=item,
+        evaluator=evaluator,
+        defaults={"state": "skipped", "leased_until": timezone.now()},
+    )
+
+
+@transaction.atomic
+def evaluation_submit(
+    *,
+    item: ReviewItem,
+    evaluator,
+    scores: dict[str, int],
+    verdict: str,
+    instruction: str = "",
+    comment: str = "",
+    seconds_spent: int = 0,
+) -> Evaluation:
+    """Record one evaluator's scores (one 1-10 per active criterion of the step) and verdict;
+    the overall is the criteria's weighted mean. "regenerate" re-runs the page from this step
+    with the instruction."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(item=item, evaluator=evaluator, state="leased", leased_until__gt=timezone.now())
+        .first()
+    )
+    if assignment is None:
+        raise Conflict(
+            "this item is not leased to you (the lease may have expired): ask for the next item"
+        )
+    criteria = list(Criterion.objects.filter(step=item.step, active=True))
+    overall = _overall(criteria, scores)
+    if verdict not in Verdict.values:
+        raise InvalidInput(
+            f"verdict must be one of {', '.join(Verdict.values)}", details={"verdict": verdict}
+        )
+    if verdict == Verdict.REGENERATE and not instruction.strip():
+        raise InvalidInput(
+            "say what to change: regenerate needs an instruction", details={"instruction": ""}
+        )
+    evaluation = Evaluation.objects.create(
+        step_run=item.step_run,
+        evaluator=evaluator,
+        overall=overall,
+        verdict=verdict,
+        instruction=instruction.strip(),
+        comment=comment,
+        seconds_spent=max(0, int(seconds_spent)),
+    )
+    Score.objects.bulk_create(
+        Score(evaluation=evaluation, criterion=criterion, value=scores[criterion.key])
+        for criterion in criteria
+    )
+    assignment.state = "submitted"
+    assignment.save(update_fields=["state"])
+    if item.assignments.filter(state="submitted").count() >= item.evaluations_wanted:
+        ReviewItem.objects.filter(pk=item.pk).update(status="done")
+    run = item.step_run
+    if verdict == Verdict.REGENERATE and run.page_id is not None:
+        page_regenerate(page=run.page, from_step=run.step, instruction=evaluation.instruction)
+    return evaluation
+
+
+def _overall(criteria: list[Criterion], scores: dict[str, int]) -> float:
+    if not criteria:
+        raise InvalidInput("this step has no active criteria to score")
+    expected = {criterion.key for criterion in criteria}
+    missing, unknown = sorted(expected - set(scores)), sorted(set(scores) - expected)
+    if missing or unknown:
+        raise InvalidInput(
+            f"score every criterion of the step: missing {', '.join(missing) or 'none'}, unknown {', '.join(unknown) or 'none'}",
+            details={"scores": {"missing": missing, "unknown": unknown}},
+        )
+    bad = sorted(
+        key
+        for key, value in scores.items()
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10
+    )
+    if bad:
+        raise InvalidInput(
+            f"scores are whole numbers from 1 to 10: {', '.join(bad)}", details={"scores": bad}
+        )
+    total = sum(criterion.weight for criterion in criteria)
+    return round(sum(criterion.weight * scores[criterion.key] for criterion in criteria) / total, 2)
