@@ -19,7 +19,7 @@ from generation.providers.gate import call_provider
 from generation.providers.registry import image_provider, text_provider
 from generation.quality.image_checks import assess_slide
 from generation.signing import signed_media_url
-from generation.slides import TextBox, Theme
+from generation.slides import TextBox, Theme, page_texts
 
 THUMBNAIL_WIDTH = 300
 IMAGE_SIZES = ("1K", "2K", "4K")  # image models' output sizes, smallest first
@@ -238,13 +238,6 @@ class DescribeStep:
         page.save(update_fields=["description", "image_prompt"])
 
 
-def expected_texts(plan: dict) -> list[str]:
-    texts = [plan.get("title", ""), plan.get("subtitle", "")]
-    for item in plan.get("items", []):
-        texts += [item.get("title", ""), item.get("text", "")]
-    return [text for text in texts if text]
-
-
 class RenderStep:
     name = "render"
     MIN_FONT_SCALE = 0.6
@@ -327,7 +320,7 @@ class RenderStep:
                 "\n"
                 + EXACT_TEXT.get(language, EXACT_TEXT["en"])
                 + "\n"
-                + "\n".join(expected_texts(ctx.page.plan))
+                + "\n".join(page_texts(ctx.page.plan))
             )
         request = ImageRequest(
             prompt=prompt,
@@ -366,7 +359,7 @@ class RenderStep:
             expected_size=ctx.batch.size,
             boxes=[TextBox.from_dict(box) for box in boxes] if boxes is not None else None,
             safe_box=tuple(safe_box) if safe_box else None,
-            expected_texts=expected_texts(ctx.page.plan),
+            expected_texts=page_texts(ctx.page.plan),
             ocr=settings.NANODECK["OCR_ENABLED"],
             ocr_languages=settings.NANODECK["OCR_LANGUAGES"],
         )
