@@ -118,10 +118,11 @@ def threshold_apply(
 
 @transaction.atomic
 def calibrate_step(
-    *, step: str, min_samples: int = 30, min_gain: float = 0.05
+    *, step: str, min_samples: int = 30, min_gain: float = 0.05, author=None
 ) -> ThresholdChange | None:
     """Apply the suggested threshold when there are enough samples and it raises Cohen's
-    kappa by at least `min_gain`; otherwise change nothing and return None."""
+    kappa by at least `min_gain`; otherwise change nothing and return None. `author` is the
+    person who asked (None for the schedule)."""
     report = calibration_report(step=step, min_samples=min_samples)
     if not report["enough"]:
         return None
@@ -130,7 +131,7 @@ def calibrate_step(
     if report["kappa_suggested"] - report["kappa_current"] < min_gain:
         return None
     return threshold_apply(
-        step=step, new=report["suggested"], reason="calibration", statistics=report
+        step=step, new=report["suggested"], reason="calibration", statistics=report, author=author
     )
 
 

@@ -1,0 +1,264 @@
+"""The review queue over HTTP, for evaluators: the next item, evaluations, skips, statistics
+and calibration. Parse, call one service, serialize; errors take the API's one shape."""
+
+from django.core.files.storage import default_storage
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import error_responses
+from generation.models import Step
+from review.calibration import agreement_report, calibrate_step, calibration_report
+from review.models import Assignment, Criterion, Evaluation, ReviewItem, ThresholdChange, Verdict
+from review.services import evaluation_submit, review_next, review_skip
+
+EVALUATORS_GROUP = "evaluators"
+
+
+class IsEvaluator(permissions.BasePermission):
+    """Staff, or members of the evaluators group."""
+
+    message = "Only evaluators (staff or the evaluators group) may review."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return user.is_staff or user.groups.filter(name=EVALUATORS_GROUP).exists()
+
+
+# Serializers
+
+
+class StepFilterSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=Step.choices, required=False)
+
+
+class StepQuerySerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=Step.choices)
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["key", "label", "description", "weight"]
+        read_only_fields = fields
+
+
+class AutoSerializer(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True)
+    threshold = serializers.FloatField()
+    metrics = serializers.DictField()
+    hints = serializers.ListField()
+
+
+class ReviewItemSerializer(serializers.Serializer):
+    """What an evaluator needs to judge one step output, blind to other evaluators."""
+
+    id = serializers.IntegerField()
+    step = serializers.CharField()
+    reason = serializers.CharField()
+    lease_expires_at = serializers.DateTimeField(allow_null=True)
+    input = serializers.DictField(help_text="What the step was given.")
+    output = serializers.DictField(help_text="What the step produced.")
+    auto = AutoSerializer()
+    criteria = CriterionSerializer(many=True)
+
+
+class EvaluationSubmitSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.IntegerField(), help_text="One 1-10 per active criterion key."
+    )
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    instruction = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required for regenerate."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    seconds_spent = serializers.IntegerField(required=False, min_value=0, default=0)
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    scores = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evaluation
+        fields = ["id", "overall", "verdict", "scores"]
+        read_only_fields = fields
+
+    def get_scores(self, evaluation: Evaluation) -> dict[str, int]:
+        return {
+            score.criterion.key: score.value
+            for score in evaluation.scores.select_related("criterion")
+        }
+
+
+class StatsSerializer(serializers.Serializer):
+    calibration = serializers.DictField(help_text="calibration_report of the step.")
+    agreement = serializers.DictField(help_text="agreement_report of the step.")
+
+
+class ThresholdChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ThresholdChange
+        fields = ["id", "step", "old", "new", "reason", "statistics", "created_at"]
+        read_only_fields = fields
+
+
+class CalibrateResultSerializer(serializers.Serializer):
+    changed = serializers.BooleanField()
+    threshold_change = ThresholdChangeSerializer(allow_null=True)
+    report = serializers.DictField()
+
+
+# Presentation of an item
+
+
+def _absolute(request: Request, url: str | None) -> str | None:
+    return request.build_absolute_uri(url) if url else None
+
+
+def _item_input(item: ReviewItem, request: Request) -> dict:
+    run = item.step_run
+    page = run.page
+    if item.step == Step.PLAN:
+        return {"outline": run.batch.outline}
+    if item.step == Step.DESCRIBE and page is not None:
+        return {"plan": page.plan}
+    if item.step == Step.RENDER and page is not None:
+        refs = run.batch.template_snapshot.get("reference_images") or []
+        path = refs[0].get("path") if refs else None
+        return {
+            "description": page.description,
+            "plan": page.plan,
+            "reference_image": _absolute(request, default_storage.url(path) if path else None),
+        }
+    return {}
+
+
+def _item_body(item: ReviewItem, request: Request) -> dict:
+    run = item.step_run
+    lease = (
+        Assignment.objects.filter(item=item, evaluator=request.user, state="leased")
+        .values_list("leased_until", flat=True)
+        .first()
+    )
+    image = run.output_image.url if run.output_image else None
+    return {
+        "id": item.pk,
+        "step": item.step,
+        "reason": item.reason,
+        "lease_expires_at": lease,
+        "input": _item_input(item, request),
+        "output": {
+            "text": run.output_text,
+            "data": run.output_data,
+            "image": _absolute(request, image),
+        },
+        "auto": {
+            "score": run.score,
+            "threshold": run.threshold,
+            "metrics": run.metrics,
+            "hints": run.hints,
+        },
+        "criteria": Criterion.objects.filter(step=item.step, active=True),
+    }
+
+
+def _step(request: Request, query_serializer: type[serializers.Serializer]) -> str | None:
+    query = query_serializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data.get("step")
+
+
+# Views
+
+
+class NextItemView(APIView):
+    """Lease the caller the most urgent item they have not judged or skipped."""
+
+    permission_classes = [IsEvaluator]
+
+    @extend_schema(
+        parameters=[StepFilterSerializer],
+        responses={
+            200: ReviewItemSerializer,
+            204: OpenApiResponse(description="Nothing to review."),
+            **error_responses(400),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        item = review_next(evaluator=request.user, step=_step(request, StepFilterSerializer))
+        if item is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        item = ReviewItem.objects.select_related("step_run__batch", "step_run__page").get(
+            pk=item.pk
+        )
+        return Response(ReviewItemSerializer(_item_body(item, request)).data)
+
+
+class EvaluationCreateView(APIView):
+    permission_classes = [IsEvaluator]
+
+    @extend_schema(
+        request=EvaluationSubmitSerializer,
+        responses={201: EvaluationSerializer, **error_responses(400, 404, 409)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        item = get_object_or_404(ReviewItem.objects.select_related("step_run"), pk=pk)
+        incoming = EvaluationSubmitSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        evaluation = evaluation_submit(item=item, evaluator=request.user, **incoming.validated_data)
+        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+
+class SkipView(APIView):
+    permission_classes = [IsEvaluator]
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Skipped."), **error_responses(404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        review_skip(item=get_object_or_404(ReviewItem, pk=pk), evaluator=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StatsView(APIView):
+    """How well a step's threshold matches the evaluators, and how well they agree."""
+
+    permission_classes = [IsEvaluator]
+
+    @extend_schema(
+        parameters=[StepQuerySerializer], responses={200: StatsSerializer, **error_responses(400)}
+    )
+    def get(self, request: Request) -> Response:
+        step = _step(request, StepQuerySerializer)
+        body = {
+            "calibration": calibration_report(step=step),
+            "agreement": agreement_report(step=step),
+        }
+        return Response(StatsSerializer(body).data)
+
+
+class CalibrateView(APIView):
+    """Apply the suggested threshold when the evidence is strong enough (staff only)."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        request=None,
+        parameters=[StepQuerySerializer],
+        responses={200: CalibrateResultSerializer, **error_responses(400)},
+    )
+    def post(self, request: Request) -> Response:
+        step = _step(request, StepQuerySerializer)
+        change = calibrate_step(step=step, author=request.user)
+        body = {
+            "changed": change is not None,
+            "threshold_change": change,
+            "report": calibration_report(step=step),
+        }
+        return Response(CalibrateResultSerializer(body).data)
