@@ -1,7 +1,10 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from generation.models import Page, StepRun
 from generation.services import batch_create
+from review.models import ReviewItem
 from templates_app.models import SlideTemplate
 
 EN_OUTLINE = """# Remote Work Playbook
@@ -50,3 +53,45 @@ class SlideTemplateFactory(factory.django.DjangoModelFactory):
 
 def make_batch(*, outline: str = EN_OUTLINE, template: SlideTemplate | None = None, **kwargs):
     return batch_create(template=template or SlideTemplateFactory(), outline=outline, **kwargs)
+
+
+RENDER_SCORES = {
+    "text_legibility": 8,
+    "layout": 6,
+    "template_consistency": 7,
+    "artifact_absence": 9,
+    "relevance": 5,
+}
+
+
+def make_review_items(
+    count: int, *, scores: list[float] | None = None, overlap: int = 1
+) -> list[ReviewItem]:
+    batch = make_batch()
+    items = []
+    for n in range(count):
+        page = Page.objects.create(
+            batch=batch,
+            index=n + 1,
+            kind="content",
+            title=f"Page {n + 1}",
+            description=f"Describe page {n + 1}",
+            plan={"title": f"Page {n + 1}"},
+        )
+        run = StepRun.objects.create(
+            batch=batch,
+            page=page,
+            step="render",
+            attempt=1,
+            threshold=7,
+            score=(scores or [5.0] * count)[n],
+            metrics={"ocr": 0.5},
+            hints=["crowded"],
+            started_at=timezone.now(),
+        )
+        items.append(
+            ReviewItem.objects.create(
+                step_run=run, step="render", reason="below_threshold", evaluations_wanted=overlap
+            )
+        )
+    return items

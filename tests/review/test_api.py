@@ -6,53 +6,14 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from generation.models import Page, StepPolicy, StepRun
+from generation.models import StepPolicy, StepRun
 from review.models import Assignment, Evaluation, ReviewItem, ThresholdChange
-from tests.factories import UserFactory, make_batch
+from tests.factories import RENDER_SCORES, UserFactory, make_batch
+from tests.factories import make_review_items as make_items
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/review"
-RENDER_SCORES = {
-    "text_legibility": 8,
-    "layout": 6,
-    "template_consistency": 7,
-    "artifact_absence": 9,
-    "relevance": 5,
-}
-
-
-def make_items(
-    count: int, *, scores: list[float] | None = None, overlap: int = 1
-) -> list[ReviewItem]:
-    batch = make_batch()
-    items = []
-    for n in range(count):
-        page = Page.objects.create(
-            batch=batch,
-            index=n + 1,
-            kind="content",
-            title=f"Page {n + 1}",
-            description=f"Describe page {n + 1}",
-            plan={"title": f"Page {n + 1}"},
-        )
-        run = StepRun.objects.create(
-            batch=batch,
-            page=page,
-            step="render",
-            attempt=1,
-            threshold=7,
-            score=(scores or [5.0] * count)[n],
-            metrics={"ocr": 0.5},
-            hints=["crowded"],
-            started_at=timezone.now(),
-        )
-        items.append(
-            ReviewItem.objects.create(
-                step_run=run, step="render", reason="below_threshold", evaluations_wanted=overlap
-            )
-        )
-    return items
 
 
 def client_for(user) -> APIClient:

@@ -8,44 +8,12 @@ from django.db import connection
 from django.utils import timezone
 
 from generation.errors import Conflict, InvalidInput
-from generation.models import Page, StepRun
 from review.models import Assignment, Criterion, ReviewItem
 from review.services import evaluation_submit, review_next, review_skip
-from tests.factories import UserFactory, make_batch
+from tests.factories import RENDER_SCORES, UserFactory
+from tests.factories import make_review_items as make_items
 
 pytestmark = pytest.mark.django_db
-
-RENDER_SCORES = {
-    "text_legibility": 8,
-    "layout": 6,
-    "template_consistency": 7,
-    "artifact_absence": 9,
-    "relevance": 5,
-}
-
-
-def make_items(
-    count: int, *, scores: list[float] | None = None, overlap: int = 1
-) -> list[ReviewItem]:
-    batch = make_batch()
-    items = []
-    for n in range(count):
-        page = Page.objects.create(batch=batch, index=n + 1, kind="content", title=f"Page {n + 1}")
-        run = StepRun.objects.create(
-            batch=batch,
-            page=page,
-            step="render",
-            attempt=1,
-            threshold=7,
-            score=(scores or [5.0] * count)[n],
-            started_at=timezone.now(),
-        )
-        items.append(
-            ReviewItem.objects.create(
-                step_run=run, step="render", reason="below_threshold", evaluations_wanted=overlap
-            )
-        )
-    return items
 
 
 def test_held_pages_come_first_then_the_most_uncertain_then_the_oldest():
