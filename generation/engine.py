@@ -61,6 +61,8 @@ class StepContext:
     page: Page | None = None
     theme: Theme | None = None
     instruction: str = ""
+    # Who asked for the instruction (e.g. "evaluation:42"); recorded on the attempts it shapes.
+    requested_by: str = ""
     worker: str = "inline"
     # Images this process produced, by StepRun id, so a later step need not decode them again.
     images: dict[int, Image.Image] = field(default_factory=dict)
@@ -178,6 +180,7 @@ def _attempt(
         adjustments=adjustments,
         input_digest=step.input_digest(ctx, params),
         threshold=threshold,
+        requested_by=ctx.requested_by if params.get("instruction") else "",
         started_at=timezone.now(),
     )
     started = time.monotonic()
@@ -252,9 +255,12 @@ def _ask_for_review(
     usable: list[StepRun], best: StepRun, policy: StepPolicy, *, held: bool
 ) -> None:
     """Every attempt of a round no attempt passed goes to people; of a passing round, the
-    selected attempt goes with probability `review_sample_rate`."""
+    selected attempt goes when someone asked for the re-run (requested), otherwise with
+    probability `review_sample_rate` (sampled)."""
     if not best.passed:
         runs, reason = usable, "below_threshold"
+    elif best.requested_by:
+        runs, reason = [best], "requested"
     elif policy.review_sample_rate and random.random() < policy.review_sample_rate:
         runs, reason = [best], "sampled"
     else:

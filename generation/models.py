@@ -40,6 +40,14 @@ class StepPolicy(models.Model):
     on_no_pass = models.CharField(
         max_length=10, choices=NoPassRule.choices, default=NoPassRule.CONTINUE
     )
+    review_overlap = models.PositiveSmallIntegerField(
+        default=1, help_text="Evaluations wanted for each output sent to review (1-5)."
+    )
+    auto_calibrate = models.BooleanField(
+        default=False,
+        help_text="Let the hourly calibration apply a better threshold on its own "
+        "(enough samples and a kappa gain of at least CALIBRATION_MIN_GAIN).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -60,6 +68,10 @@ class StepPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(human_pass_mark__gte=1, human_pass_mark__lte=10),
                 name="steppolicy_human_pass_mark_1_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_overlap__gte=1, review_overlap__lte=5),
+                name="steppolicy_review_overlap_1_5",
             ),
         ]
 
@@ -181,6 +193,11 @@ class Page(models.Model):
     instruction = models.TextField(
         blank=True, help_text="For the next run of resume_step, then cleared."
     )
+    instruction_source = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Who asked for the instruction (e.g. evaluation:42); copied to the StepRuns it produces.",
+    )
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
@@ -246,6 +263,12 @@ class StepRun(models.Model):
     )
     cost_usd = models.FloatField(
         default=0.0, help_text="Estimated price of the provider call (USD)."
+    )
+    requested_by = models.CharField(
+        max_length=60,
+        blank=True,
+        db_index=True,
+        help_text="Who asked for this re-run with an instruction (e.g. evaluation:42).",
     )
     error_kind = models.CharField(max_length=30, blank=True)
     error_message = models.TextField(blank=True)

@@ -37,6 +37,7 @@ from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
+from generation.signals import attempts_for_review
 from generation.slides import parse_size
 from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
@@ -48,6 +49,7 @@ QUALITIES = ("standard", "hd")
 LANGUAGES = ("auto", "zh", "en")
 PAGE_STEP_NAMES = list(PAGE_STEPS)
 OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
+FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
 
 
 def worker_id() -> str:
@@ -302,6 +304,7 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
         page=page,
         theme=load_theme(batch.template_snapshot),
         instruction=page.instruction,
+        requested_by=page.instruction_source,
         worker=worker,
         checkpoint=lambda: _checkpoint(page, worker),
     )
@@ -318,7 +321,10 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
             page.current_step = page.resume_step or step
             # An instruction is for the step it was given to.
             page.instruction = ctx.instruction = ""
-            page.save(update_fields=["resume_step", "current_step", "instruction"])
+            page.instruction_source = ctx.requested_by = ""
+            page.save(
+                update_fields=["resume_step", "current_step", "instruction", "instruction_source"]
+            )
     except LeaseLost:
         logger.warning("page_lease_lost batch=%s page=%s worker=%s", batch.pk, page.index, worker)
         return page
@@ -468,8 +474,11 @@ def batch_retry_failed(*, batch: Batch) -> int:
 
 
 @transaction.atomic
-def page_regenerate(*, page: Page, from_step: str = "describe", instruction: str = "") -> Page:
-    """Run the page again from `from_step`, with an optional instruction for that step."""
+def page_regenerate(
+    *, page: Page, from_step: str = "describe", instruction: str = "", source: str = ""
+) -> Page:
+    """Run the page again from `from_step`, with an optional instruction for that step.
+    `source` names who asked (e.g. "evaluation:42"); the new attempts carry it."""
     if from_step not in PAGE_STEP_NAMES:
         raise InvalidInput(
             f"from_step must be one of {', '.join(PAGE_STEP_NAMES)}",
@@ -488,12 +497,96 @@ def page_regenerate(*, page: Page, from_step: str = "describe", instruction: str
         instruction,
         "",
     )
+    page.instruction_source = source if instruction else ""
     page.finished_at = None
-    page.save(update_fields=["status", "resume_step", "instruction", "error", "finished_at"])
+    page.save(
+        update_fields=[
+            "status",
+            "resume_step",
+            "instruction",
+            "instruction_source",
+            "error",
+            "finished_at",
+        ]
+    )
     _reopen(page.batch)
     pages_enqueue([page.pk])
     batch_refresh(batch=page.batch)
     return page
+
+
+def _held_page(page: Page, step_run: StepRun) -> Page:
+    page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
+    if page.status != PageStatus.HELD or page.resume_step != step_run.step:
+        raise Conflict(
+            f"the page is not held at {step_run.step} (it is {page.status}"
+            f"{' at ' + page.resume_step if page.resume_step else ''})"
+        )
+    if step_run.page_id != page.pk or not step_run.round_closed or step_run.error_kind:
+        raise Conflict("that attempt is not one of the held round's outputs")
+    return page
+
+
+@transaction.atomic
+def page_release(*, page: Page, step_run: StepRun) -> Page:
+    """A page held for review goes on with `step_run` (an attempt of the held step, chosen by
+    people, not necessarily the one the engine preferred) from the following step."""
+    page = _held_page(page, step_run)
+    step = PAGE_STEPS[step_run.step]
+    if not step_run.selected:
+        StepRun.objects.filter(page=page, step=step_run.step, selected=True).update(selected=False)
+        StepRun.objects.filter(pk=step_run.pk).update(selected=True)
+        step_run.selected = True
+        step.commit(StepContext(batch=page.batch, page=page), step_run)
+    following = PAGE_STEP_NAMES[PAGE_STEP_NAMES.index(step_run.step) + 1 :]
+    page.resume_step = following[0] if following else ""
+    page.error = ""
+    if page.resume_step:
+        page.status = PageStatus.PENDING
+        page.current_step = page.resume_step
+        pages_enqueue([page.pk])
+    else:
+        page.status, page.finished_at = PageStatus.COMPLETED, timezone.now()
+    page.save(update_fields=["status", "resume_step", "current_step", "error", "finished_at"])
+    batch_refresh(batch=page.batch)
+    return page
+
+
+@transaction.atomic
+def page_reject(*, page: Page, step_run: StepRun, reason: str) -> Page:
+    """People found none of the held round's outputs usable: the page fails with their
+    reason (retry-failed or regenerate takes it up again)."""
+    page = _held_page(page, step_run)
+    page.status, page.finished_at = PageStatus.FAILED, timezone.now()
+    page.error = f"rejected in review at {step_run.step}: {reason}"[:2000]
+    page.save(update_fields=["status", "error", "finished_at"])
+    batch_refresh(batch=page.batch)
+    return page
+
+
+@transaction.atomic
+def page_flag(*, page: Page, reason: str, step: str = "render") -> StepRun:
+    """Someone saw something wrong with a page: its selected output of `step` is sent to
+    human review with the reason, and the page is marked flagged."""
+    if step not in FLAGGABLE_STEPS:
+        raise InvalidInput(
+            f"step must be one of {', '.join(FLAGGABLE_STEPS)}", details={"step": step}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("say what is wrong: a flag needs a reason", details={"reason": ""})
+    page = Page.objects.select_for_update().get(pk=page.pk)
+    run = StepRun.objects.filter(page=page, step=step, selected=True).first()
+    if run is None:
+        raise Conflict(f"the page has no {step} output yet; flag it once that step has run")
+    page.flagged, page.flag_reason = True, reason[:300]
+    page.save(update_fields=["flagged", "flag_reason"])
+    transaction.on_commit(
+        lambda: attempts_for_review.send(
+            sender=StepRun, runs=[run], reason="flagged", held=False, note=reason
+        )
+    )
+    return run
 
 
 # --- progress ------------------------------------------------------------------------------

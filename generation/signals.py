@@ -4,5 +4,6 @@ never imports review (DESIGN §2)."""
 from django.dispatch import Signal
 
 # Sent after the round's transaction commits, with `runs` (StepRuns), `reason`
-# ("below_threshold" | "sampled") and `held` (the page waits for people).
+# ("below_threshold" | "sampled" | "requested" | "flagged"), `held` (the page waits for
+# people) and, for flagged pages, `note` (what the person who flagged it saw).
 attempts_for_review = Signal()

@@ -4,10 +4,12 @@ The services read a step's evaluated StepRuns, hand the numbers to the pure stat
 `review.stats`, and write the new threshold together with its history row.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Prefetch
@@ -17,6 +19,8 @@ from generation.errors import InvalidInput
 from generation.models import Step, StepPolicy, StepRun
 from review.models import Evaluation, Score, ThresholdChange, Verdict
 from review.stats import calibrate, evaluator_deviation, krippendorff_alpha_interval
+
+logger = logging.getLogger("nanodeck.review")
 
 THRESHOLD_MIN = 0.0
 THRESHOLD_MAX = 10.0
@@ -62,10 +66,13 @@ def _evaluated_runs(step: str, *, min_evaluations: int) -> list[StepRun]:
     )
 
 
-def calibration_report(*, step: str, min_samples: int = 30) -> dict:
+def calibration_report(*, step: str, min_samples: int | None = None) -> dict:
     """How well the step's threshold reproduces the human verdicts, and the threshold that
-    would do best. Samples are the evaluated StepRuns that have an auto score."""
+    would do best. Samples are the evaluated StepRuns that have an auto score;
+    `min_samples` defaults to CALIBRATION_MIN_SAMPLES."""
     _check_step(step)
+    if min_samples is None:
+        min_samples = settings.NANODECK["CALIBRATION_MIN_SAMPLES"]
     policy = step_policy(step)
     samples = [
         (
@@ -81,6 +88,7 @@ def calibration_report(*, step: str, min_samples: int = 30) -> dict:
     return {
         "step": step,
         "enough": len(samples) >= min_samples,
+        "min_samples": min_samples,
         **result,
         "interval": list(interval) if interval is not None else None,
     }
@@ -118,11 +126,18 @@ def threshold_apply(
 
 @transaction.atomic
 def calibrate_step(
-    *, step: str, min_samples: int = 30, min_gain: float = 0.05, author=None
+    *,
+    step: str,
+    min_samples: int | None = None,
+    min_gain: float | None = None,
+    author: AbstractBaseUser | None = None,
 ) -> ThresholdChange | None:
     """Apply the suggested threshold when there are enough samples and it raises Cohen's
-    kappa by at least `min_gain`; otherwise change nothing and return None. `author` is the
-    person who asked (None for the schedule)."""
+    kappa by at least `min_gain` (CALIBRATION_MIN_SAMPLES / CALIBRATION_MIN_GAIN by default);
+    otherwise change nothing and return None. `author` is the person who asked (None for the
+    schedule)."""
+    if min_gain is None:
+        min_gain = settings.NANODECK["CALIBRATION_MIN_GAIN"]
     report = calibration_report(step=step, min_samples=min_samples)
     if not report["enough"]:
         return None
@@ -133,6 +148,23 @@ def calibrate_step(
     return threshold_apply(
         step=step, new=report["suggested"], reason="calibration", statistics=report, author=author
     )
+
+
+def calibrate_scheduled() -> list[ThresholdChange]:
+    """The hourly schedule: calibrate every step whose policy says auto_calibrate."""
+    changes = []
+    for step in StepPolicy.objects.filter(auto_calibrate=True).values_list("step", flat=True):
+        change = calibrate_step(step=step)
+        if change is not None:
+            logger.info(
+                "threshold_calibrated step=%s old=%s new=%s n=%s",
+                step,
+                change.old,
+                change.new,
+                change.statistics.get("n"),
+            )
+            changes.append(change)
+    return changes
 
 
 def agreement_report(*, step: str) -> dict:

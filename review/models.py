@@ -2,10 +2,11 @@
 history of thresholds (DESIGN §3)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from generation.models import Step, StepRun
+from generation.models import Step, StepPolicy, StepRun
 
 
 class Criterion(models.Model):
@@ -34,6 +35,25 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return f"{self.step}: {self.label}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and self.scores.exists():
+            stored = Criterion.objects.filter(pk=self.pk).values(*FROZEN_CRITERION_FIELDS).first()
+            changed = [
+                name
+                for name in FROZEN_CRITERION_FIELDS
+                if stored is not None and stored[name] != getattr(self, name)
+            ]
+            if changed:
+                raise ValidationError(
+                    f"criterion {self.key!r} has been used in evaluations, so its "
+                    f"{', '.join(changed)} cannot change: retire it and add a new one"
+                )
+        super().save(*args, **kwargs)
+
+
+# What an evaluator read when scoring: fixed once a score refers to the criterion.
+FROZEN_CRITERION_FIELDS = ("step", "key", "label", "description", "weight")
+
 
 class ReviewReason(models.TextChoices):
     BELOW_THRESHOLD = "below_threshold"
@@ -53,6 +73,7 @@ class ReviewItem(models.Model):
     status = models.CharField(
         max_length=10, choices=[("open", "open"), ("done", "done")], default="open"
     )
+    note = models.TextField(blank=True, help_text="Why it was flagged, in the flagger's words.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +122,15 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluator} on {self.step_run}: {self.verdict}"
+
+    @property
+    def source(self) -> str:
+        """How the attempts this evaluation asked for name it (StepRun.requested_by)."""
+        return f"evaluation:{self.pk}"
+
+    def follow_up_runs(self) -> models.QuerySet[StepRun]:
+        """The attempts a "regenerate" verdict produced."""
+        return StepRun.objects.filter(requested_by=self.source).order_by("attempt")
 
 
 class Score(models.Model):
@@ -175,3 +205,12 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluator} · {self.item} · {self.state}"
+
+
+class StepThreshold(StepPolicy):
+    """A step's threshold as review sees it: changed by hand or by calibration, each change
+    written to the feedback history (ThresholdChange)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "threshold"

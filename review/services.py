@@ -12,8 +12,10 @@ from django.db.models.functions import Abs
 from django.utils import timezone
 
 from generation.errors import Conflict, InvalidInput
-from generation.services import page_regenerate
+from generation.models import PageStatus, StepRun
+from generation.services import page_regenerate, page_reject, page_release
 from review.models import Assignment, Criterion, Evaluation, ReviewItem, Score, Verdict
+from review.receivers import HELD_PRIORITY
 
 CANDIDATES = 20  # items tried per request when others hold the first ones
 LOCKED_RETRIES = 20  # rounds to wait (50 ms each) while other requests hold every candidate row
@@ -146,6 +148,12 @@ def evaluation_submit(
         raise InvalidInput(
             "say what to change: regenerate needs an instruction", details={"instruction": ""}
         )
+    if verdict == Verdict.REGENERATE and item.step_run.page_id is None:
+        raise InvalidInput(
+            f"{item.step} output belongs to the whole batch and cannot be regenerated here: "
+            "reject it (and start a new batch if needed)",
+            details={"verdict": verdict},
+        )
     evaluation = Evaluation.objects.create(
         step_run=item.step_run,
         evaluator=evaluator,
@@ -163,10 +171,50 @@ def evaluation_submit(
     assignment.save(update_fields=["state"])
     if item.assignments.filter(state="submitted").count() >= item.evaluations_wanted:
         ReviewItem.objects.filter(pk=item.pk).update(status="done")
-    run = item.step_run
-    if verdict == Verdict.REGENERATE and run.page_id is not None:
-        page_regenerate(page=run.page, from_step=run.step, instruction=evaluation.instruction)
+    _act_on_page(item, evaluation)
     return evaluation
+
+
+def _act_on_page(item: ReviewItem, evaluation: Evaluation) -> None:
+    """What a verdict does to the page: regenerate re-runs it from this step with the
+    instruction (the new attempts link back to this evaluation); on a page held at this step,
+    accept lets it go on with this output, and once every attempt of the held round has been
+    judged without an accept, the page fails with the evaluators' reasons."""
+    run = item.step_run
+    if evaluation.verdict == Verdict.REGENERATE:
+        page_regenerate(
+            page=run.page,
+            from_step=run.step,
+            instruction=evaluation.instruction,
+            source=evaluation.source,
+        )
+        _demote_held(run)
+        return
+    if item.priority != HELD_PRIORITY or run.page is None:
+        return
+    page = run.page
+    if page.status != PageStatus.HELD or page.resume_step != run.step:
+        return
+    if evaluation.verdict == Verdict.ACCEPT:
+        page_release(page=page, step_run=run)
+        _demote_held(run)
+        return
+    held = ReviewItem.objects.filter(
+        step_run__page=page, step=run.step, priority=HELD_PRIORITY
+    ).annotate(evaluated=Count("step_run__evaluations"))
+    if all(other.evaluated for other in held):
+        verdicts = Evaluation.objects.filter(step_run__review_item__in=held)
+        if not verdicts.filter(verdict=Verdict.ACCEPT).exists():
+            reasons = [e.comment or e.verdict for e in verdicts.order_by("created_at")]
+            page_reject(page=page, step_run=run, reason="; ".join(reasons)[:500])
+            _demote_held(run)
+
+
+def _demote_held(run: StepRun) -> None:
+    """The page no longer waits: its round's items stay open for calibration, at no priority."""
+    ReviewItem.objects.filter(
+        step_run__page_id=run.page_id, step=run.step, priority=HELD_PRIORITY
+    ).update(priority=0)
 
 
 def _overall(criteria: list[Criterion], scores: dict[str, int]) -> float:
@@ -190,3 +238,21 @@ def _overall(criteria: list[Criterion], scores: dict[str, int]) -> float:
         )
     total = sum(criterion.weight for criterion in criteria)
     return round(sum(criterion.weight * scores[criterion.key] for criterion in criteria) / total, 2)
+
+
+@transaction.atomic
+def criterion_retire(*, criterion: Criterion) -> Criterion:
+    """Retire a criterion and return an active, not yet used copy to edit in its place, so
+    evaluations made against the old wording keep their meaning."""
+    criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if not criterion.active:
+        raise Conflict(f"criterion {criterion.key!r} is retired already")
+    Criterion.objects.filter(pk=criterion.pk).update(active=False)
+    return Criterion.objects.create(
+        step=criterion.step,
+        key=criterion.key,
+        label=criterion.label,
+        description=criterion.description,
+        weight=criterion.weight,
+        order=criterion.order,
+    )

@@ -6,7 +6,7 @@ from rest_framework.reverse import reverse
 
 from generation.exports import FORMATS
 from generation.models import Batch, BatchStatus, Page, StepRun
-from generation.services import LANGUAGES, PAGE_STEP_NAMES, QUALITIES
+from generation.services import FLAGGABLE_STEPS, LANGUAGES, PAGE_STEP_NAMES, QUALITIES
 from generation.slides import SUPPORTED_SIZES
 from templates_app.models import SlideTemplate
 
@@ -242,6 +242,17 @@ class PageRegenerateSerializer(serializers.Serializer):
         help_text="What to change, for the step the run starts from.",
     )
     from_step = serializers.ChoiceField(choices=PAGE_STEP_NAMES, default="describe")
+
+
+class PageFlagSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, help_text="What is wrong with the page, for the evaluators."
+    )
+    step = serializers.ChoiceField(
+        choices=FLAGGABLE_STEPS,
+        default="render",
+        help_text="Whose output to review: the description or the image (render, the default).",
+    )
 
 
 class ProviderHealthSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from generation.api.serializers import (
     BatchSerializer,
     ExportQuerySerializer,
     PageDetailSerializer,
+    PageFlagSerializer,
     PageRegenerateSerializer,
     ProvidersSerializer,
     RetryFailedSerializer,
@@ -36,6 +37,7 @@ from generation.services import (
     batch_create,
     batch_progress,
     batch_retry_failed,
+    page_flag,
     page_regenerate,
 )
 
@@ -178,6 +180,21 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         incoming = PageRegenerateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         page_regenerate(page=page, **incoming.validated_data)
+        return Response(
+            self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
+        )
+
+    @extend_schema(
+        request=PageFlagSerializer,
+        responses={202: PageDetailSerializer, **error_responses(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def flag(self, request: Request, pk: str) -> Response:
+        """Send the page's output of a step to human review, with what is wrong with it."""
+        page = self.get_object()
+        incoming = PageFlagSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        page_flag(page=page, **incoming.validated_data)
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )

@@ -55,8 +55,9 @@ def test_step_runs_can_be_filtered_by_step_and_outcome(admin_client, batch):
     assert response.status_code == 200
 
 
-def test_step_policies_are_editable_from_the_list(admin_client):
+def test_step_policies_are_editable_from_the_list_except_the_threshold(admin_client):
     policy = StepPolicy.objects.get(step="render")
+    before = policy.threshold
     data = {
         "form-TOTAL_FORMS": 1,
         "form-INITIAL_FORMS": 1,
@@ -64,8 +65,10 @@ def test_step_policies_are_editable_from_the_list(admin_client):
         "form-0-threshold": "7.5",
         "form-0-max_attempts": 4,
         "form-0-review_sample_rate": "0.1",
+        "form-0-review_overlap": 2,
         "form-0-human_pass_mark": "7",
         "form-0-on_no_pass": "hold",
+        "form-0-auto_calibrate": "on",
         "_save": "Save",
     }
 
@@ -73,7 +76,10 @@ def test_step_policies_are_editable_from_the_list(admin_client):
 
     assert response.status_code == 302
     policy.refresh_from_db()
-    assert (policy.threshold, policy.max_attempts, policy.on_no_pass) == (7.5, 4, "hold")
+    assert (policy.max_attempts, policy.on_no_pass, policy.review_overlap) == (4, "hold", 2)
+    assert policy.auto_calibrate is True
+    # Thresholds change through review's Thresholds page, which keeps the feedback history.
+    assert policy.threshold == before
 
 
 def test_a_threshold_outside_0_10_is_refused_by_the_database():

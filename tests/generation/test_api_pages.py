@@ -196,3 +196,60 @@ def test_the_regeneration_after_the_rate_is_throttled(api, batch, settings):
     throttled = api.post(page_url(page, "regenerate/"))
     assert error_of(throttled)["code"] == "throttled"
     assert int(throttled["Retry-After"]) > 0
+
+
+def test_flagging_a_page_sends_its_image_to_human_review(
+    api, batch, django_capture_on_commit_callbacks
+):
+    from review.models import ReviewItem
+
+    page = batch.pages.get(index=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(page_url(page, "flag/"), {"reason": "图表里的数字错了"}, format="json")
+
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["flagged"], body["flag_reason"]) == (True, "图表里的数字错了")
+    item = ReviewItem.objects.get(step_run__page=page)
+    assert (item.step, item.reason, item.note) == ("render", "flagged", "图表里的数字错了")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "reason"),
+        ({"reason": ""}, "reason"),
+        ({"reason": "x" * 301}, "reason"),
+        ({"reason": "bad", "step": "finish"}, "step"),
+        ({"reason": "bad", "step": "plan"}, "step"),
+    ],
+)
+def test_an_invalid_flag_is_refused_naming_the_field(api, batch, payload, field):
+    page = batch.pages.get(index=2)
+
+    response = api.post(page_url(page, "flag/"), payload, format="json")
+
+    assert response.status_code == 400
+    assert list(error_of(response)["details"]) == [field]
+    assert not page.step_runs.filter(review_item__isnull=False).exists()
+
+
+def test_flagging_a_page_without_an_image_yet_is_a_conflict(api, user):
+    page = Page.objects.create(
+        batch=make_batch(owner=user, outline=SHORT_OUTLINE), index=1, kind="content", title="T"
+    )
+
+    response = api.post(page_url(page, "flag/"), {"reason": "blank"}, format="json")
+
+    assert response.status_code == 409
+    assert "no render output yet" in error_of(response)["message"]
+
+
+def test_a_user_cannot_flag_another_users_page(batch):
+    stranger = APIClient()
+    stranger.force_authenticate(UserFactory())
+
+    response = stranger.post(page_url(batch.pages.first(), "flag/"), {"reason": "x"})
+
+    assert response.status_code == 404

@@ -233,3 +233,87 @@ def test_the_export_filters_by_step(evaluation):
 def test_the_export_refuses_a_bad_format_or_step(args):
     with pytest.raises(CommandError):
         export(*args)
+
+
+def test_the_hourly_schedule_calibrates_only_steps_whose_policy_allows_it(batch, settings):
+    from django_q.models import Schedule
+
+    from review.tasks import calibrate_thresholds
+
+    schedule = Schedule.objects.get(name="nanodeck threshold calibration")
+    assert (schedule.func, schedule.schedule_type) == ("review.tasks.calibrate_thresholds", "H")
+    set_threshold(8)
+    judged_runs(batch, AUTOS)
+
+    assert calibrate_thresholds() == []  # auto_calibrate is off by default
+    assert StepPolicy.objects.get(step="render").threshold == 8
+
+    StepPolicy.objects.filter(step="render").update(auto_calibrate=True)
+    assert calibrate_thresholds() == ["render: 8 → 6.5 (calibration)"]
+    change = ThresholdChange.objects.get()
+    assert (change.author, change.statistics["n"]) == (None, 40)
+
+    settings.NANODECK = {**settings.NANODECK, "CALIBRATION_MIN_SAMPLES": 50}
+    set_threshold(8)
+    assert calibrate_thresholds() == []  # 40 samples are not enough any more
+
+
+def test_admin_thresholds_page_shows_the_evidence_and_applies_calibration(batch, admin_client):
+    set_threshold(8)
+    judged_runs(batch, AUTOS)
+    policy = StepPolicy.objects.get(step="render")
+
+    listing = admin_client.get("/admin/review/stepthreshold/").content.decode()
+    assert "n=40, kappa" in listing
+    assert "at 6.50" in listing
+
+    response = admin_client.post(
+        "/admin/review/stepthreshold/",
+        {"action": "apply_calibration", "_selected_action": [policy.pk]},
+        follow=True,
+    )
+
+    assert "render: 8 → 6.5 (calibration)" in response.content.decode()
+    change = ThresholdChange.objects.get()
+    assert change.author.is_superuser
+
+
+def test_admin_manual_threshold_change_is_kept_in_the_history(batch, admin_client):
+    set_threshold(8)
+    policy = StepPolicy.objects.get(step="render")
+    url = f"/admin/review/stepthreshold/{policy.pk}/change/"
+
+    refused = admin_client.post(url, {"threshold": "11"})
+    assert refused.status_code == 200  # the form again, with the error
+    assert "less than or equal to 10" in refused.content.decode()
+    assert StepPolicy.objects.get(step="render").threshold == 8
+
+    assert admin_client.post(url, {"threshold": "7.25"}).status_code == 302
+
+    assert StepPolicy.objects.get(step="render").threshold == 7.25
+    change = ThresholdChange.objects.get()
+    assert (change.old, change.new, change.reason) == (8, 7.25, "manual")
+    assert change.author.is_superuser
+    assert "n" in change.statistics
+
+
+def test_admin_retires_a_used_criterion_into_an_editable_copy(admin_client, batch):
+    step_run = run(batch, 1, 5.0)
+    evaluation = evaluate(step_run, UserFactory(), 5)
+    used = Criterion.objects.get(step="render", key="layout", active=True)
+    Score.objects.create(evaluation=evaluation, criterion=used, value=5)
+
+    form = admin_client.get(f"/admin/review/criterion/{used.pk}/change/").content.decode()
+    assert 'name="description"' not in form  # read-only once used
+
+    response = admin_client.post(
+        "/admin/review/criterion/",
+        {"action": "retire_and_copy", "_selected_action": [used.pk]},
+        follow=True,
+    )
+
+    assert "new copy" in response.content.decode()
+    copy = Criterion.objects.get(step="render", key="layout", active=True)
+    assert copy.pk != used.pk
+    edit = admin_client.get(f"/admin/review/criterion/{copy.pk}/change/").content.decode()
+    assert 'name="description"' in edit
