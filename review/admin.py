@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from generation.errors import Conflict
 from review.calibration import calibrate_step, calibration_report, threshold_apply
+from review.exports import evaluations_export
 from review.models import (
     FROZEN_CRITERION_FIELDS,
     Criterion,
@@ -64,7 +66,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("status", "step", "reason")
-    search_fields = ("step_run__batch__title", "step_run__page__title")
+    search_fields = ("step_run__batch__title", "step_run__page__title", "note")
     list_select_related = ("step_run", "step_run__page", "step_run__batch")
     raw_id_fields = ("step_run",)
 
@@ -73,6 +75,15 @@ class ScoreInline(admin.TabularInline):
     model = Score
     extra = 0
     raw_id_fields = ("criterion",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
+        return False
 
 
 @admin.register(Evaluation)
@@ -84,6 +95,23 @@ class EvaluationAdmin(admin.ModelAdmin):
     raw_id_fields = ("step_run", "evaluator")
     readonly_fields = ("follow_ups",)
     inlines = [ScoreInline]
+    actions = ["export_csv", "export_jsonl"]
+
+    @admin.action(description="Export selected evaluations as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Evaluation]):
+        return _export_response(queryset, "csv", "text/csv")
+
+    @admin.action(description="Export selected evaluations as JSON Lines")
+    def export_jsonl(self, request: HttpRequest, queryset: QuerySet[Evaluation]):
+        return _export_response(queryset, "jsonl", "application/jsonl")
+
+    # Evaluations are made on the review site or API, where the lease, the criteria and
+    # blindness are enforced; here they are a record.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
+        return False
 
     @admin.display(description="attempts it asked for")
     def follow_ups(self, obj: Evaluation) -> str:
@@ -198,3 +226,14 @@ def _why_not(report: dict) -> str:
         f"kappa {_fmt(report['kappa_current'])} → {_fmt(report['kappa_suggested'])} "
         "does not gain enough"
     )
+
+
+def _export_response(
+    queryset: QuerySet[Evaluation], fmt: str, content_type: str
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        evaluations_export(queryset, fmt), content_type=f"{content_type}; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="evaluations-{stamp}.{fmt}"'
+    return response
