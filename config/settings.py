@@ -112,6 +112,11 @@ else:
 # Storage: local files under media/ unless S3_BUCKET is set (any S3-compatible service).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Evaluators sign in on the review site (the admin login admits staff only).
+LOGIN_URL = "review_ui:login"
+LOGIN_REDIRECT_URL = "review_ui:queue"
+LOGOUT_REDIRECT_URL = "review_ui:login"
+
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -191,6 +196,10 @@ NANODECK = {
     "ASYNC_WAIT_SECONDS": env_int("ASYNC_WAIT_SECONDS", 900, minimum=10),
     # Human review: how long a review item stays leased to the evaluator who opened it.
     "REVIEW_LEASE_SECONDS": env_int("REVIEW_LEASE_SECONDS", 900, minimum=60),
+    # Calibration moves a step's threshold only with this many evaluated outputs and when
+    # Cohen's kappa against the human verdicts rises by at least the gain.
+    "CALIBRATION_MIN_SAMPLES": env_int("CALIBRATION_MIN_SAMPLES", 30, minimum=5),
+    "CALIBRATION_MIN_GAIN": env_float("CALIBRATION_MIN_GAIN", 0.05, minimum=0.0),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }

@@ -7,7 +7,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from generation.errors import Conflict
-from review.calibration import calibrate_step, calibration_report, threshold_apply
+from review.calibration import (
+    calibrate_step,
+    calibration_report,
+    threshold_apply,
+    unchanged_reason,
+)
 from review.exports import evaluations_export
 from review.models import (
     FROZEN_CRITERION_FIELDS,
@@ -208,7 +213,7 @@ class StepThresholdAdmin(admin.ModelAdmin):
                 report = calibration_report(step=policy.step)
                 self.message_user(
                     request,
-                    f"{policy.step}: left at {policy.threshold:g} ({_why_not(report)})",
+                    f"{policy.step}: left at {policy.threshold:g} ({unchanged_reason(report)})",
                     messages.INFO,
                 )
             else:
@@ -217,15 +222,6 @@ class StepThresholdAdmin(admin.ModelAdmin):
 
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
-
-
-def _why_not(report: dict) -> str:
-    if not report["enough"]:
-        return f"{report['n']} of {report['min_samples']} evaluated outputs needed"
-    return (
-        f"kappa {_fmt(report['kappa_current'])} → {_fmt(report['kappa_suggested'])} "
-        "does not gain enough"
-    )
 
 
 def _export_response(

@@ -150,6 +150,22 @@ def calibrate_step(
     )
 
 
+def unchanged_reason(report: dict) -> str:
+    """Why calibration left the threshold alone, in words, from a calibration report."""
+    if not report["enough"]:
+        return f"not enough samples ({report['n']} of {report['min_samples']} needed)"
+    kappa_current, kappa_suggested = report["kappa_current"], report["kappa_suggested"]
+    if kappa_current is None or kappa_suggested is None:
+        return "kappa is undefined (every output got the same verdict)"
+    if report["suggested"] == report["current"]:
+        return f"{report['current']:g} is already the best threshold (kappa {kappa_current:.2f})"
+    return (
+        f"the gain in kappa is below {settings.NANODECK['CALIBRATION_MIN_GAIN']:g} "
+        f"({kappa_current:.2f} → {kappa_suggested:.2f} at {report['suggested']:g}, "
+        f"n={report['n']})"
+    )
+
+
 def calibrate_scheduled() -> list[ThresholdChange]:
     """The hourly schedule: calibrate every step whose policy says auto_calibrate."""
     changes = []

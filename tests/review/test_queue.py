@@ -84,9 +84,11 @@ def test_the_defaults_give_each_reviewed_step_its_criteria_and_create_the_groups
         "artifact_absence",
         "relevance",
     }
-    assert (
-        Group.objects.get(name="evaluators").permissions.filter(codename="add_evaluation").exists()
-    )
+    evaluators = Group.objects.get(name="evaluators").permissions
+    assert set(evaluators.values_list("codename", flat=True)) == {
+        "view_reviewitem",
+        "view_criterion",
+    }  # blind: no evaluations of others, and evaluations are made on the review site
     assert (
         Group.objects.get(name="content staff")
         .permissions.filter(codename="change_slidetemplate")
