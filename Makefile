@@ -6,10 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 APT_PACKAGES := fonts-noto-cjk tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim
+# The review site's keyboard test drives Debian's Chromium through Playwright (no browser download).
+TEST_APT_PACKAGES := chromium
 SAMPLE := generation/samples/ai-classroom-zh.md
 DECK_DIR := media/exports
 
-.PHONY: setup run test lint system-packages
+.PHONY: setup run test lint system-packages test-packages apt-install
 
 setup: system-packages $(STAMP)
 	@$(PY) manage.py migrate --noinput -v 0
@@ -17,7 +19,13 @@ setup: system-packages $(STAMP)
 
 # Debian packages the renderer (CJK fonts) and the OCR check need; installed only when missing.
 system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) -s apt-install PACKAGES="$(APT_PACKAGES)"
+
+test-packages:
+	@$(MAKE) -s apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 	  echo "installing Debian packages:$$missing"; \
@@ -37,7 +45,7 @@ run: setup
 	  --editable $(DECK_DIR)/sample-deck-editable.pptx --pdf $(DECK_DIR)/sample-deck.pdf --images $(DECK_DIR)/sample-deck
 	@echo "sample deck: $(CURDIR)/$(DECK_DIR)/sample-deck.pptx (also -editable.pptx, .pdf and PNGs in $(DECK_DIR)/sample-deck/)"
 	@$(PY) manage.py demo_admin
-	@echo "site: http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops the site and the worker)"
+	@echo "site: http://127.0.0.1:$(PORT)/admin/  review: http://127.0.0.1:$(PORT)/review/  (Ctrl-C stops the site and the worker)"
 	@trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py qcluster & worker=$$!; \
 	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
@@ -55,7 +63,7 @@ PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py te
   tests/generation/test_admin.py tests/generation/test_gate.py tests/templates_app tests/review \
   $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
-test: setup lint
+test: setup test-packages lint
 	$(PY) -m pytest
 	@if $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== worker, locking, API and admin tests on PostgreSQL + Redis ($(POSTGRES_TEST_URL), $(REDIS_TEST_URL)) =="; \

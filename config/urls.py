@@ -20,6 +20,7 @@ urlpatterns = [
     path("media/signed/<str:token>/", signed_media, name="signed-media"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/v1/review/", include("review.urls")),
+    path("review/", include("review.view_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", no_such_endpoint),

@@ -1,7 +1,6 @@
 """The review queue over HTTP, for evaluators: the next item, evaluations, skips, statistics
 and calibration. Parse, call one service, serialize; errors take the API's one shape."""
 
-from django.core.files.storage import default_storage
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -12,10 +11,11 @@ from rest_framework.views import APIView
 from config.api import error_responses
 from generation.models import Step
 from review.calibration import agreement_report, calibrate_step, calibration_report
-from review.models import Assignment, Criterion, Evaluation, ReviewItem, ThresholdChange, Verdict
+from review.dashboard import throughput_report
+from review.models import Criterion, Evaluation, ReviewItem, ThresholdChange, Verdict
+from review.permissions import is_evaluator
+from review.presentation import item_body
 from review.services import evaluation_submit, review_next, review_skip
-
-EVALUATORS_GROUP = "evaluators"
 
 
 class IsEvaluator(permissions.BasePermission):
@@ -24,10 +24,7 @@ class IsEvaluator(permissions.BasePermission):
     message = "Only evaluators (staff or the evaluators group) may review."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return user.is_staff or user.groups.filter(name=EVALUATORS_GROUP).exists()
+        return is_evaluator(request.user)
 
 
 # Serializers
@@ -98,6 +95,11 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class StatsSerializer(serializers.Serializer):
     calibration = serializers.DictField(help_text="calibration_report of the step.")
     agreement = serializers.DictField(help_text="agreement_report of the step.")
+    throughput = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per evaluator on the step: evaluations, items_per_hour (of review time), "
+        "median_seconds, last_24h.",
+    )
 
 
 class ThresholdChangeSerializer(serializers.ModelSerializer):
@@ -111,60 +113,6 @@ class CalibrateResultSerializer(serializers.Serializer):
     changed = serializers.BooleanField()
     threshold_change = ThresholdChangeSerializer(allow_null=True)
     report = serializers.DictField()
-
-
-# Presentation of an item
-
-
-def _absolute(request: Request, url: str | None) -> str | None:
-    return request.build_absolute_uri(url) if url else None
-
-
-def _item_input(item: ReviewItem, request: Request) -> dict:
-    run = item.step_run
-    page = run.page
-    if item.step == Step.PLAN:
-        return {"outline": run.batch.outline}
-    if item.step == Step.DESCRIBE and page is not None:
-        return {"plan": page.plan}
-    if item.step == Step.RENDER and page is not None:
-        refs = run.batch.template_snapshot.get("reference_images") or []
-        path = refs[0].get("path") if refs else None
-        return {
-            "description": page.description,
-            "plan": page.plan,
-            "reference_image": _absolute(request, default_storage.url(path) if path else None),
-        }
-    return {}
-
-
-def _item_body(item: ReviewItem, request: Request) -> dict:
-    run = item.step_run
-    lease = (
-        Assignment.objects.filter(item=item, evaluator=request.user, state="leased")
-        .values_list("leased_until", flat=True)
-        .first()
-    )
-    image = run.output_image.url if run.output_image else None
-    return {
-        "id": item.pk,
-        "step": item.step,
-        "reason": item.reason,
-        "lease_expires_at": lease,
-        "input": _item_input(item, request),
-        "output": {
-            "text": run.output_text,
-            "data": run.output_data,
-            "image": _absolute(request, image),
-        },
-        "auto": {
-            "score": run.score,
-            "threshold": run.threshold,
-            "metrics": run.metrics,
-            "hints": run.hints,
-        },
-        "criteria": Criterion.objects.filter(step=item.step, active=True),
-    }
 
 
 def _step(request: Request, query_serializer: type[serializers.Serializer]) -> str | None:
@@ -196,7 +144,8 @@ class NextItemView(APIView):
         item = ReviewItem.objects.select_related("step_run__batch", "step_run__page").get(
             pk=item.pk
         )
-        return Response(ReviewItemSerializer(_item_body(item, request)).data)
+        body = item_body(item, request.user, request.build_absolute_uri)
+        return Response(ReviewItemSerializer(body).data)
 
 
 class EvaluationCreateView(APIView):
@@ -239,6 +188,7 @@ class StatsView(APIView):
         body = {
             "calibration": calibration_report(step=step),
             "agreement": agreement_report(step=step),
+            "throughput": throughput_report(step=step),
         }
         return Response(StatsSerializer(body).data)
 

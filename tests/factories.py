@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from generation.models import Page, StepRun
 from generation.services import batch_create
-from review.models import ReviewItem
+from review.models import Evaluation, ReviewItem
 from templates_app.models import SlideTemplate
 
 EN_OUTLINE = """# Remote Work Playbook
@@ -95,3 +95,41 @@ def make_review_items(
             )
         )
     return items
+
+
+# 0.0, 0.25, ..., 9.75: people accept exactly the outputs scored 6.5 or more.
+CALIBRATION_AUTOS = [i * 0.25 for i in range(40)]
+
+
+def make_judged_runs(
+    autos: list[float],
+    *,
+    evaluator=None,
+    batch=None,
+    accept_from: float = 6.5,
+    seconds_spent: int = 0,
+) -> list[StepRun]:
+    """Render attempts with the given auto scores, each judged once: overall 8 and accept from
+    `accept_from` up, overall 3 and reject below, so the best threshold is known."""
+    batch = batch or make_batch()
+    evaluator = evaluator or UserFactory()
+    runs = []
+    for attempt, auto in enumerate(autos, start=1):
+        run = StepRun.objects.create(
+            batch=batch,
+            step="render",
+            attempt=attempt,
+            threshold=7,
+            score=auto,
+            started_at=timezone.now(),
+        )
+        accepted = auto >= accept_from
+        Evaluation.objects.create(
+            step_run=run,
+            evaluator=evaluator,
+            overall=8 if accepted else 3,
+            verdict="accept" if accepted else "reject",
+            seconds_spent=seconds_spent,
+        )
+        runs.append(run)
+    return runs

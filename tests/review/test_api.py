@@ -2,13 +2,17 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from generation.models import StepPolicy, StepRun
+from generation.models import StepPolicy
 from review.models import Assignment, Evaluation, ReviewItem, ThresholdChange
-from tests.factories import RENDER_SCORES, UserFactory, make_batch
+from tests.factories import (
+    CALIBRATION_AUTOS,
+    RENDER_SCORES,
+    UserFactory,
+    make_judged_runs,
+)
 from tests.factories import make_review_items as make_items
 
 pytestmark = pytest.mark.django_db
@@ -172,15 +176,27 @@ def test_staff_may_review_without_the_group(staff_api):
     assert staff_api.get(f"{BASE}/next/").json()["id"] == item.pk
 
 
-def test_stats_of_a_step_carry_both_reports(api):
+def test_stats_of_a_step_carry_calibration_agreement_and_throughput(api, evaluator):
+    (item,) = make_items(1)
+    api.get(f"{BASE}/next/")
+    api.post(
+        f"{BASE}/items/{item.pk}/evaluations/",
+        {"scores": RENDER_SCORES, "verdict": "accept", "seconds_spent": 45},
+        format="json",
+    )
+
     response = api.get(f"{BASE}/stats/?step=render")
 
     assert response.status_code == 200
     body = response.json()
     assert body["calibration"]["step"] == "render"
+    assert body["calibration"]["n"] == 1
     assert "kappa_current" in body["calibration"]
     assert body["agreement"]["step"] == "render"
     assert body["agreement"]["n"] == 0
+    (pace,) = body["throughput"]
+    assert pace["username"] == evaluator.username
+    assert (pace["evaluations"], pace["median_seconds"], pace["items_per_hour"]) == (1, 45, 80)
 
 
 @pytest.mark.parametrize("query", ["", "?step=nope"])
@@ -210,25 +226,7 @@ def test_staff_calibration_without_enough_samples_changes_nothing(staff_api):
 
 def test_staff_calibration_applies_the_suggested_threshold(staff_api):
     StepPolicy.objects.filter(step="render").update(threshold=8)
-    batch = make_batch()
-    judge = UserFactory()
-    for attempt in range(1, 41):
-        auto = (attempt - 1) * 0.25
-        run = StepRun.objects.create(
-            batch=batch,
-            step="render",
-            attempt=attempt,
-            threshold=8,
-            score=auto,
-            started_at=timezone.now(),
-        )
-        accepted = auto >= 6.5
-        Evaluation.objects.create(
-            step_run=run,
-            evaluator=judge,
-            overall=8 if accepted else 3,
-            verdict="accept" if accepted else "reject",
-        )
+    make_judged_runs(CALIBRATION_AUTOS)
 
     response = staff_api.post(f"{BASE}/calibrate/?step=render")
 

@@ -17,12 +17,9 @@ from review.calibration import (
     threshold_apply,
 )
 from review.models import Criterion, Evaluation, Score, ThresholdChange
-from tests.factories import UserFactory, make_batch
+from tests.factories import CALIBRATION_AUTOS, UserFactory, make_batch, make_judged_runs
 
 pytestmark = pytest.mark.django_db
-
-# 0.0, 0.25, ..., 9.75: people accept exactly the outputs scored 6.5 or more.
-AUTOS = [i * 0.25 for i in range(40)]
 
 
 @pytest.fixture
@@ -53,16 +50,10 @@ def evaluate(step_run: StepRun, evaluator, overall: float, **fields) -> Evaluati
     )
 
 
-def judged_runs(batch: Batch, autos: list[float]) -> None:
-    evaluator = UserFactory()
-    for attempt, auto in enumerate(autos, start=1):
-        evaluate(run(batch, attempt, auto), evaluator, 8 if auto >= 6.5 else 3)
-
-
 def test_the_report_suggests_the_threshold_people_agree_with(batch):
     set_threshold(8)
-    judged_runs(batch, AUTOS)
-    run(batch, len(AUTOS) + 1, 9.0)  # never evaluated: not a sample
+    make_judged_runs(CALIBRATION_AUTOS, batch=batch)
+    run(batch, len(CALIBRATION_AUTOS) + 1, 9.0)  # never evaluated: not a sample
 
     report = calibration_report(step="render")
 
@@ -93,7 +84,7 @@ def test_a_tie_of_verdicts_is_settled_by_the_human_pass_mark(batch):
 
 def test_with_few_samples_the_report_says_so_but_still_computes(batch):
     set_threshold(8)
-    judged_runs(batch, [5.0, 6.0, 7.0, 8.0])
+    make_judged_runs([5.0, 6.0, 7.0, 8.0], batch=batch)
 
     report = calibration_report(step="render", min_samples=30)
 
@@ -103,7 +94,7 @@ def test_with_few_samples_the_report_says_so_but_still_computes(batch):
 
 def test_calibration_applies_the_suggestion_and_records_why(batch):
     set_threshold(8)
-    judged_runs(batch, AUTOS)
+    make_judged_runs(CALIBRATION_AUTOS, batch=batch)
 
     change = calibrate_step(step="render")
 
@@ -117,7 +108,7 @@ def test_calibration_applies_the_suggestion_and_records_why(batch):
 
 def test_calibration_does_nothing_below_the_minimum_of_samples(batch):
     set_threshold(8)
-    judged_runs(batch, AUTOS[20:])
+    make_judged_runs(CALIBRATION_AUTOS[20:], batch=batch)
 
     assert calibrate_step(step="render", min_samples=30) is None
     assert StepPolicy.objects.get(step="render").threshold == 8
@@ -126,7 +117,7 @@ def test_calibration_does_nothing_below_the_minimum_of_samples(batch):
 
 def test_calibration_does_nothing_when_the_gain_is_too_small(batch):
     set_threshold(6.5)
-    judged_runs(batch, AUTOS)
+    make_judged_runs(CALIBRATION_AUTOS, batch=batch)
 
     assert calibrate_step(step="render") is None
     assert not ThresholdChange.objects.exists()
@@ -243,7 +234,7 @@ def test_the_hourly_schedule_calibrates_only_steps_whose_policy_allows_it(batch,
     schedule = Schedule.objects.get(name="nanodeck threshold calibration")
     assert (schedule.func, schedule.schedule_type) == ("review.tasks.calibrate_thresholds", "H")
     set_threshold(8)
-    judged_runs(batch, AUTOS)
+    make_judged_runs(CALIBRATION_AUTOS, batch=batch)
 
     assert calibrate_thresholds() == []  # auto_calibrate is off by default
     assert StepPolicy.objects.get(step="render").threshold == 8
@@ -260,7 +251,7 @@ def test_the_hourly_schedule_calibrates_only_steps_whose_policy_allows_it(batch,
 
 def test_admin_thresholds_page_shows_the_evidence_and_applies_calibration(batch, admin_client):
     set_threshold(8)
-    judged_runs(batch, AUTOS)
+    make_judged_runs(CALIBRATION_AUTOS, batch=batch)
     policy = StepPolicy.objects.get(step="render")
 
     listing = admin_client.get("/admin/review/stepthreshold/").content.decode()

@@ -1,0 +1,128 @@
+"""The data behind the review stats page, gathered in a fixed number of queries per step.
+
+Statistics come from `review.calibration`; this module only collects what the page and its
+plots show besides: one point per evaluated run, the overall scores, the threshold history and
+each evaluator's pace.
+"""
+
+import statistics
+from datetime import timedelta
+from itertools import groupby
+
+from django.contrib.auth import get_user_model
+from django.db.models import F
+from django.utils import timezone
+
+from generation.engine import step_policy
+from review.calibration import (
+    _check_step,
+    _human_label,
+    _mean_overall,
+    agreement_report,
+    calibration_report,
+)
+from review.models import Evaluation, ThresholdChange
+
+RECENT = timedelta(hours=24)
+
+
+def step_dashboard(*, step: str) -> dict:
+    """Everything the stats page shows for one step. Raises InvalidInput for an unknown step.
+
+    `points` has one entry per evaluated run with an auto score (the calibration's samples):
+    auto score, mean human overall and the human label, decided as the calibration decides it.
+    `overalls` holds every evaluation's overall score, `history` the threshold changes, oldest
+    first, `throughput` the evaluators' pace on this step.
+    """
+    calibration = calibration_report(step=step)
+    policy = step_policy(step)
+    evaluations = (
+        Evaluation.objects.filter(step_run__step=step)
+        .annotate(auto=F("step_run__score"))
+        .only("step_run_id", "overall", "verdict")
+        .order_by("step_run_id", "id")
+    )
+    points = []
+    overalls = []
+    for run_id, group in groupby(evaluations, key=lambda evaluation: evaluation.step_run_id):
+        run_evaluations = list(group)
+        overalls.extend(evaluation.overall for evaluation in run_evaluations)
+        auto = run_evaluations[0].auto
+        if auto is not None:
+            points.append(
+                {
+                    "step_run": run_id,
+                    "auto": auto,
+                    "human": _mean_overall(run_evaluations),
+                    "accept": _human_label(run_evaluations, policy.human_pass_mark),
+                }
+            )
+    return {
+        "step": step,
+        "threshold": policy.threshold,
+        "human_pass_mark": policy.human_pass_mark,
+        "calibration": calibration,
+        "agreement": agreement_report(step=step),
+        "points": points,
+        "overalls": overalls,
+        "history": threshold_history(step=step),
+        "throughput": throughput_report(step=step),
+    }
+
+
+def threshold_history(*, step: str) -> list[dict]:
+    """The step's threshold changes, oldest first, with the statistics that justified them
+    (n and kappa are None for a manual change)."""
+    changes = (
+        ThresholdChange.objects.filter(step=step)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "old": change.old,
+            "new": change.new,
+            "reason": change.reason,
+            "author": change.author.get_username() if change.author else None,
+            "created_at": change.created_at,
+            "n": change.statistics.get("n"),
+            "kappa_before": change.statistics.get("kappa_current"),
+            "kappa_after": change.statistics.get("kappa_suggested"),
+        }
+        for change in changes
+    ]
+
+
+def throughput_report(*, step: str | None = None) -> list[dict]:
+    """Each evaluator's pace, on one step or all: evaluations, items per hour of review time,
+    median seconds per item and evaluations in the last 24 hours; busiest evaluator first.
+
+    An evaluation with seconds_spent 0 has no time recorded: it counts as an evaluation but
+    not in the pace, which is None for an evaluator with no recorded time at all.
+    """
+    evaluations = Evaluation.objects.order_by()
+    if step is not None:
+        _check_step(step)
+        evaluations = evaluations.filter(step_run__step=step)
+    username_field = f"evaluator__{get_user_model().USERNAME_FIELD}"
+    per_evaluator: dict[int, dict] = {}
+    since = timezone.now() - RECENT
+    for evaluator_id, username, seconds, created_at in evaluations.values_list(
+        "evaluator_id", username_field, "seconds_spent", "created_at"
+    ):
+        row = per_evaluator.setdefault(
+            evaluator_id, {"username": username, "evaluations": 0, "last_24h": 0, "seconds": []}
+        )
+        row["evaluations"] += 1
+        row["last_24h"] += created_at >= since
+        if seconds > 0:
+            row["seconds"].append(seconds)
+    rows = [_pace(row) for row in per_evaluator.values()]
+    return sorted(rows, key=lambda row: (-row["evaluations"], row["username"]))
+
+
+def _pace(row: dict) -> dict:
+    seconds = row.pop("seconds")
+    row["items_per_hour"] = 3600 * len(seconds) / sum(seconds) if seconds else None
+    row["median_seconds"] = statistics.median(seconds) if seconds else None
+    return row

@@ -1,0 +1,23 @@
+"""The review site for evaluators (Django templates): queue, keyboard-first item page, stats."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from review import stats_views, views
+
+app_name = "review_ui"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="review/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("next/", views.next_item, name="next"),
+    path("items/<int:pk>/", views.item, name="item"),
+    path("items/<int:pk>/skip/", views.skip, name="skip"),
+    path("stats/", stats_views.stats_page, name="stats"),
+    path("stats/calibrate/", stats_views.calibrate, name="calibrate"),
+]
