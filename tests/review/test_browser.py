@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
+from django.db import connections
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
@@ -47,6 +48,10 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
         page = browser.new_page()
         page.set_default_timeout(5000)
         yield page
+        # While Playwright's loop runs, Django keys its connections to that loop: the test's
+        # ORM calls used a connection of their own, which PostgreSQL would keep open (and
+        # then refuse to drop the test database). Close it from the same context.
+        connections.close_all()
         browser.close()
 
 
