@@ -6,17 +6,20 @@ The services read a step's evaluated StepRuns, hand the numbers to the pure stat
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from itertools import groupby
+from operator import itemgetter
+from statistics import fmean
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 
 from generation.engine import step_policy
 from generation.errors import InvalidInput
-from generation.models import Step, StepPolicy, StepRun
+from generation.models import Step, StepPolicy
 from review.models import Evaluation, Score, ThresholdChange, Verdict
 from review.stats import calibrate, evaluator_deviation, krippendorff_alpha_interval
 
@@ -34,36 +37,50 @@ def _check_step(step: str) -> None:
         )
 
 
-def _human_label(evaluations: list[Evaluation], pass_mark: float) -> bool:
+@dataclass(frozen=True)
+class Judged:
+    """One evaluated StepRun as calibration sees it."""
+
+    step_run: int
+    auto: float | None
+    human: float  # the mean overall of its evaluations
+    accepted: bool
+    overalls: tuple[float, ...]
+
+
+def _human_label(verdicts: list[str], overalls: tuple[float, ...], pass_mark: float) -> bool:
     """Accepted when most verdicts say accept, rejected when most do not; on a tie, when the
     mean overall reaches the policy's human pass mark."""
-    accepts = sum(1 for evaluation in evaluations if evaluation.verdict == Verdict.ACCEPT)
-    others = len(evaluations) - accepts
+    accepts = sum(1 for verdict in verdicts if verdict == Verdict.ACCEPT)
+    others = len(verdicts) - accepts
     if accepts != others:
         return accepts > others
-    return _mean_overall(evaluations) >= pass_mark
+    return fmean(overalls) >= pass_mark
 
 
-def _mean_overall(evaluations: Iterable[Evaluation]) -> float:
-    overalls = [evaluation.overall for evaluation in evaluations]
-    return sum(overalls) / len(overalls)
-
-
-def _evaluated_runs(step: str, *, min_evaluations: int) -> list[StepRun]:
-    return list(
-        StepRun.objects.filter(step=step)
-        .annotate(evaluation_count=Count("evaluations"))
-        .filter(evaluation_count__gte=min_evaluations)
-        .prefetch_related(
-            Prefetch(
-                "evaluations",
-                queryset=Evaluation.objects.select_related("evaluator").prefetch_related(
-                    Prefetch("scores", queryset=Score.objects.select_related("criterion"))
-                ),
+def judged_runs(*, step: str, pass_mark: float) -> list[Judged]:
+    """Every evaluated StepRun of the step with its auto score, mean human overall and human
+    label, from one query over the evaluations."""
+    rows = (
+        Evaluation.objects.filter(step_run__step=step)
+        .order_by("step_run_id", "id")
+        .values_list("step_run_id", "step_run__score", "verdict", "overall")
+    )
+    judged = []
+    for run_id, group in groupby(rows, key=itemgetter(0)):
+        evaluations = list(group)
+        verdicts = [verdict for _, _, verdict, _ in evaluations]
+        overalls = tuple(overall for _, _, _, overall in evaluations)
+        judged.append(
+            Judged(
+                step_run=run_id,
+                auto=evaluations[0][1],
+                human=fmean(overalls),
+                accepted=_human_label(verdicts, overalls, pass_mark),
+                overalls=overalls,
             )
         )
-        .order_by("id")
-    )
+    return judged
 
 
 def calibration_report(*, step: str, min_samples: int | None = None) -> dict:
@@ -75,13 +92,9 @@ def calibration_report(*, step: str, min_samples: int | None = None) -> dict:
         min_samples = settings.NANODECK["CALIBRATION_MIN_SAMPLES"]
     policy = step_policy(step)
     samples = [
-        (
-            run.score,
-            _human_label(list(run.evaluations.all()), policy.human_pass_mark),
-            _mean_overall(run.evaluations.all()),
-        )
-        for run in _evaluated_runs(step, min_evaluations=1)
-        if run.score is not None
+        (run.auto, run.accepted, run.human)
+        for run in judged_runs(step=step, pass_mark=policy.human_pass_mark)
+        if run.auto is not None
     ]
     result = asdict(calibrate(samples, current=policy.threshold))
     interval = result.pop("interval")
@@ -188,19 +201,30 @@ def agreement_report(*, step: str) -> dict:
     Krippendorff's alpha (interval) per criterion and on the overall score, and each
     evaluator's mean absolute deviation from the others on the overall score."""
     _check_step(step)
-    runs = _evaluated_runs(step, min_evaluations=2)
-    overall_units: dict[int, dict[str, float]] = {}
-    criterion_units: dict[str, dict[int, dict[str, float]]] = defaultdict(dict)
-    for run in runs:
-        overall_units[run.pk] = {}
-        for evaluation in run.evaluations.all():
-            username = evaluation.evaluator.get_username()
-            overall_units[run.pk][username] = evaluation.overall
-            for score in evaluation.scores.all():
-                criterion_units[score.criterion.key].setdefault(run.pk, {})[username] = score.value
+    shared = (
+        Evaluation.objects.filter(step_run__step=step)
+        .order_by()
+        .values("step_run_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .values("step_run_id")
+    )
+    username = f"evaluator__{get_user_model().USERNAME_FIELD}"
+    overall_units: dict[int, dict[str, float]] = defaultdict(dict)
+    evaluations = Evaluation.objects.filter(step_run_id__in=shared).order_by("step_run_id", "id")
+    for run_id, evaluator, overall in evaluations.values_list("step_run_id", username, "overall"):
+        overall_units[run_id][evaluator] = overall
+    criterion_units: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    scores = Score.objects.filter(evaluation__step_run_id__in=shared).order_by(
+        "evaluation__step_run_id", "evaluation_id", "criterion_id"
+    )
+    for run_id, evaluator, key, value in scores.values_list(
+        "evaluation__step_run_id", f"evaluation__{username}", "criterion__key", "value"
+    ):
+        criterion_units[key][run_id][evaluator] = value
     return {
         "step": step,
-        "n": len(runs),
+        "n": len(overall_units),
         "criteria": {
             key: krippendorff_alpha_interval(units) for key, units in criterion_units.items()
         },

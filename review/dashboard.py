@@ -7,19 +7,16 @@ each evaluator's pace.
 
 import statistics
 from datetime import timedelta
-from itertools import groupby
 
 from django.contrib.auth import get_user_model
-from django.db.models import F
 from django.utils import timezone
 
 from generation.engine import step_policy
 from review.calibration import (
     _check_step,
-    _human_label,
-    _mean_overall,
     agreement_report,
     calibration_report,
+    judged_runs,
 )
 from review.models import Evaluation, ThresholdChange
 
@@ -36,27 +33,13 @@ def step_dashboard(*, step: str) -> dict:
     """
     calibration = calibration_report(step=step)
     policy = step_policy(step)
-    evaluations = (
-        Evaluation.objects.filter(step_run__step=step)
-        .annotate(auto=F("step_run__score"))
-        .only("step_run_id", "overall", "verdict")
-        .order_by("step_run_id", "id")
-    )
-    points = []
-    overalls = []
-    for run_id, group in groupby(evaluations, key=lambda evaluation: evaluation.step_run_id):
-        run_evaluations = list(group)
-        overalls.extend(evaluation.overall for evaluation in run_evaluations)
-        auto = run_evaluations[0].auto
-        if auto is not None:
-            points.append(
-                {
-                    "step_run": run_id,
-                    "auto": auto,
-                    "human": _mean_overall(run_evaluations),
-                    "accept": _human_label(run_evaluations, policy.human_pass_mark),
-                }
-            )
+    judged = judged_runs(step=step, pass_mark=policy.human_pass_mark)
+    points = [
+        {"step_run": run.step_run, "auto": run.auto, "human": run.human, "accept": run.accepted}
+        for run in judged
+        if run.auto is not None
+    ]
+    overalls = [overall for run in judged for overall in run.overalls]
     return {
         "step": step,
         "threshold": policy.threshold,
