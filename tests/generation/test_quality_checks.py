@@ -305,6 +305,18 @@ def test_ocr_reads_english_boxes():
 
 
 @needs_tesseract
+@pytest.mark.parametrize(
+    ("items", "title"), [(["a", "b", "Go"], "Options"), (["人", "大"], "方案")]
+)
+def test_ocr_reads_boxes_of_one_or_two_characters(items, title):
+    image, boxes = draw_slide(content_slide(items, title))
+    result = assess(image, boxes, ocr=True)
+    assert [row["got"] for row in result.metrics["ocr_boxes"]] == [title, *items]
+    assert result.metrics["ocr_mismatch_boxes"] == 0
+    assert result.hints == []
+
+
+@needs_tesseract
 def test_ocr_reads_chinese_boxes():
     image, boxes = draw_slide(content_slide(ZH_ITEMS, "季度业务回顾"))
     result = assess(image, boxes, ocr=True)
