@@ -270,6 +270,18 @@ def _ask_for_review(
     )
 
 
+def output_select(step: Step, ctx: StepContext, run: StepRun, *, apply: bool = True) -> None:
+    """Make `run` the one selected output of its step (for the page, or the batch) and apply
+    it to the page or batch (`step.commit`) in the same transaction; a failing step selects
+    its best attempt without applying it."""
+    with transaction.atomic():
+        StepRun.objects.filter(step=step.name, selected=True, **_scope(ctx)).update(selected=False)
+        run.selected = True
+        run.save(update_fields=["selected"])
+        if apply:
+            step.commit(ctx, run)
+
+
 def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy) -> StepRun:
     round_runs = StepRun.objects.filter(pk__in=[run.pk for run in runs])
     usable = [run for run in runs if not run.error_kind]
@@ -286,18 +298,13 @@ def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolic
             f"{step.name}: best of {best.attempt} attempts scored {best.score:g} "
             f"< threshold {policy.threshold:g} ({', '.join(best.hints) or 'no hint'})"
         )
-    # Selecting and committing the output happen together: a selected run is always applied.
     with transaction.atomic():
         round_runs.update(round_closed=True)
-        StepRun.objects.filter(step=step.name, selected=True, **_scope(ctx)).update(selected=False)
-        best.selected = True
-        best.save(update_fields=["selected"])
         if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:
             ctx.page.flagged = True
             ctx.page.flag_reason = reason[:300]
             ctx.page.save(update_fields=["flagged", "flag_reason"])
-        if not reason or policy.on_no_pass != NoPassRule.FAIL:
-            step.commit(ctx, best)
+        output_select(step, ctx, best, apply=not reason or policy.on_no_pass != NoPassRule.FAIL)
     _ask_for_review(
         usable, best, policy, held=bool(reason) and policy.on_no_pass == NoPassRule.HOLD
     )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from PIL import Image
 
-from generation.engine import StepContext, StepOutput, run_step, store_output
+from generation.engine import StepContext, StepOutput, output_select, run_step, store_output
 from generation.errors import (
     AttemptPending,
     BatchCancelled,
@@ -532,12 +532,9 @@ def page_release(*, page: Page, step_run: StepRun) -> Page:
     """A page held for review goes on with `step_run` (an attempt of the held step, chosen by
     people, not necessarily the one the engine preferred) from the following step."""
     page = _held_page(page, step_run)
-    step = PAGE_STEPS[step_run.step]
     if not step_run.selected:
-        StepRun.objects.filter(page=page, step=step_run.step, selected=True).update(selected=False)
-        StepRun.objects.filter(pk=step_run.pk).update(selected=True)
-        step_run.selected = True
-        step.commit(StepContext(batch=page.batch, page=page), step_run)
+        ctx = StepContext(batch=page.batch, page=page)
+        output_select(PAGE_STEPS[step_run.step], ctx, step_run)
     following = PAGE_STEP_NAMES[PAGE_STEP_NAMES.index(step_run.step) + 1 :]
     page.resume_step = following[0] if following else ""
     page.error = ""

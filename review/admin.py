@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from generation.errors import Conflict
 from review.calibration import (
-    calibrate_step,
+    calibration_outcome,
     calibration_report,
     threshold_apply,
     unchanged_reason,
@@ -208,9 +208,8 @@ class StepThresholdAdmin(admin.ModelAdmin):
     @admin.action(description="Apply calibration where the evidence is strong enough")
     def apply_calibration(self, request: HttpRequest, queryset: QuerySet[StepThreshold]) -> None:
         for policy in queryset:
-            change = calibrate_step(step=policy.step, author=request.user)
+            change, report = calibration_outcome(step=policy.step, author=request.user)
             if change is None:
-                report = calibration_report(step=policy.step)
                 self.message_user(
                     request,
                     f"{policy.step}: left at {policy.threshold:g} ({unchanged_reason(report)})",

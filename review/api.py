@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from config.api import error_responses
 from generation.models import Step
-from review.calibration import agreement_report, calibrate_step, calibration_report
+from review.calibration import agreement_report, calibration_outcome, calibration_report
 from review.dashboard import throughput_report
 from review.models import Criterion, Evaluation, ReviewItem, ThresholdChange, Verdict
 from review.permissions import is_evaluator
@@ -205,10 +205,11 @@ class CalibrateView(APIView):
     )
     def post(self, request: Request) -> Response:
         step = _step(request, StepQuerySerializer)
-        change = calibrate_step(step=step, author=request.user)
+        change, report = calibration_outcome(step=step, author=request.user)
         body = {
             "changed": change is not None,
             "threshold_change": change,
-            "report": calibration_report(step=step),
+            # After a change, the report as it stands now (at the new threshold).
+            "report": report if change is None else calibration_report(step=step),
         }
         return Response(CalibrateResultSerializer(body).data)

@@ -138,6 +138,32 @@ def threshold_apply(
 
 
 @transaction.atomic
+def calibration_outcome(
+    *,
+    step: str,
+    min_samples: int | None = None,
+    min_gain: float | None = None,
+    author: AbstractBaseUser | None = None,
+) -> tuple[ThresholdChange | None, dict]:
+    """Apply the suggested threshold when there are enough samples and it raises Cohen's
+    kappa by at least `min_gain` (CALIBRATION_MIN_SAMPLES / CALIBRATION_MIN_GAIN by default).
+    Returns the change (None when nothing changed) and the report it was decided on, so a
+    caller can say why without computing it again. `author` is the person who asked (None
+    for the schedule)."""
+    if min_gain is None:
+        min_gain = settings.NANODECK["CALIBRATION_MIN_GAIN"]
+    report = calibration_report(step=step, min_samples=min_samples)
+    current, suggested = report["kappa_current"], report["kappa_suggested"]
+    if not report["enough"] or current is None or suggested is None:
+        return None, report
+    if suggested - current < min_gain:
+        return None, report
+    change = threshold_apply(
+        step=step, new=report["suggested"], reason="calibration", statistics=report, author=author
+    )
+    return change, report
+
+
 def calibrate_step(
     *,
     step: str,
@@ -145,22 +171,11 @@ def calibrate_step(
     min_gain: float | None = None,
     author: AbstractBaseUser | None = None,
 ) -> ThresholdChange | None:
-    """Apply the suggested threshold when there are enough samples and it raises Cohen's
-    kappa by at least `min_gain` (CALIBRATION_MIN_SAMPLES / CALIBRATION_MIN_GAIN by default);
-    otherwise change nothing and return None. `author` is the person who asked (None for the
-    schedule)."""
-    if min_gain is None:
-        min_gain = settings.NANODECK["CALIBRATION_MIN_GAIN"]
-    report = calibration_report(step=step, min_samples=min_samples)
-    if not report["enough"]:
-        return None
-    if report["kappa_current"] is None or report["kappa_suggested"] is None:
-        return None
-    if report["kappa_suggested"] - report["kappa_current"] < min_gain:
-        return None
-    return threshold_apply(
-        step=step, new=report["suggested"], reason="calibration", statistics=report, author=author
+    """calibration_outcome without the report: the change, or None."""
+    change, _ = calibration_outcome(
+        step=step, min_samples=min_samples, min_gain=min_gain, author=author
     )
+    return change
 
 
 def unchanged_reason(report: dict) -> str:

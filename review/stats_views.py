@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from generation.models import Step
 from review import plots
-from review.calibration import calibrate_step, calibration_report, unchanged_reason
+from review.calibration import calibration_outcome, unchanged_reason
 from review.dashboard import step_dashboard
 from review.views import evaluator_required
 
@@ -46,9 +46,8 @@ def calibrate(request: HttpRequest) -> HttpResponse:
     step = request.POST.get("step") or request.GET.get("step", "")
     if step not in REVIEW_STEPS:
         return _unknown_step(request, step)
-    change = calibrate_step(step=step, author=request.user)
+    change, report = calibration_outcome(step=step, author=request.user)
     if change is None:
-        report = calibration_report(step=step)
         messages.info(request, f"{step} threshold unchanged: {unchanged_reason(report)}.")
     else:
         statistics = change.statistics
