@@ -6,17 +6,33 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_json, env_list, env_map_int, env_str
+from config.keyfile import check_not_public, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
+# Without SECRET_KEY a random key is made once into a local, git-ignored file; a key that has
+# been public is refused, and REQUIRE_SECRET_KEY=1 (production) refuses to start without one.
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-local-only-key-set-SECRET_KEY-in-production"
+if SECRET_KEY:
+    check_not_public(SECRET_KEY)
+elif env_bool("REQUIRE_SECRET_KEY", default=False):
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (REQUIRE_SECRET_KEY=1)")
+else:
+    SECRET_KEY = local_secret_key(Path(env_str("SECRET_KEY_FILE") or BASE_DIR / ".secret_key"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS (README "Deployment"): secure cookies and HSTS unless DEBUG=1, so that `make run` works
+# on http://127.0.0.1. TLS usually ends at a proxy: SECURE_SSL_REDIRECT=1 wants
+# TRUST_X_FORWARDED_PROTO=1 there, or every request would be redirected again and again.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -120,23 +136,32 @@ LOGOUT_REDIRECT_URL = "review_ui:login"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Every media link is signed and expires (README "Media links"): presigned by S3, or this
+# server's /media/signed/<token>/ for local files. Nothing under MEDIA_URL is served.
+SIGNED_URL_MAX_AGE_SECONDS = env_int("SIGNED_URL_MAX_AGE_SECONDS", 3600, minimum=60)
+for _removed in ("S3_CUSTOM_DOMAIN", "S3_SIGNED_URLS"):
+    if env_str(_removed):
+        raise ImproperlyConfigured(f"{_removed} is gone: media links are always presigned")
 S3_BUCKET = env_str("S3_BUCKET")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
 if S3_BUCKET:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
-            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "endpoint_url": S3_ENDPOINT_URL or None,
             "region_name": env_str("S3_REGION") or None,
             "access_key": env_str("S3_ACCESS_KEY_ID") or None,
             "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "custom_domain": env_str("S3_CUSTOM_DOMAIN") or None,
-            "querystring_auth": env_bool("S3_SIGNED_URLS", default=True),
+            "querystring_auth": True,
+            "querystring_expire": SIGNED_URL_MAX_AGE_SECONDS,
             "file_overwrite": False,
+            # S3-compatible services all understand path-style addresses (bucket in the path).
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _default_storage = {"BACKEND": "generation.signing.SignedFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -231,7 +256,6 @@ PROVIDER_SETTINGS["kie"] = {
 }
 # Where providers reach this server (webhooks, signed reference-image links).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
-SIGNED_URL_MAX_AGE_SECONDS = env_int("SIGNED_URL_MAX_AGE_SECONDS", 3600, minimum=60)
 PROVIDER_TIMEOUT_SECONDS = env_int("PROVIDER_TIMEOUT_SECONDS", 120, minimum=5)
 
 # REST API (/api/v1/): token and session auth, one JSON error shape, throttled writes.
