@@ -1,6 +1,7 @@
 """nanodeck settings: embedded defaults, production by environment only (see README)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,11 +162,28 @@ if S3_BUCKET:
             "addressing_style": "path" if S3_ENDPOINT_URL else None,
         },
     }
+    _parts = urlsplit(S3_ENDPOINT_URL)
+    _media_origins = (
+        [f"{_parts.scheme}://{_parts.netloc}"] if S3_ENDPOINT_URL else ["https://*.amazonaws.com"]
+    )
 else:
     _default_storage = {"BACKEND": "generation.signing.SignedFileSystemStorage"}
+    _media_origins = []
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Content-Security-Policy (config.security): nothing inline, nothing from elsewhere but media.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", *_media_origins, *env_list("CSP_IMG_SRC", [])],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,9 +5,12 @@ from templates_app.models import SlideTemplate, TemplateReferenceImage
 
 
 def palette_swatches(palette: list[str]) -> str:
+    """One square per colour, drawn as SVG: its fill is an attribute, not an inline style
+    (which the Content-Security-Policy forbids)."""
     return format_html_join(
         "",
-        '<span class="nd-swatch" title="{0}" style="background:{0}"></span>',
+        '<svg class="nd-swatch" viewBox="0 0 1 1" role="img" aria-label="{0}"><title>{0}</title>'
+        '<rect width="1" height="1" fill="{0}"/></svg>',
         ((colour,) for colour in palette or []),
     )
 
@@ -22,7 +25,7 @@ class TemplateReferenceImageInline(admin.TabularInline):
     def preview(self, obj: TemplateReferenceImage) -> str:
         if not obj.image:
             return "-"
-        return format_html('<img src="{}" style="height:60px">', obj.image.url)
+        return format_html('<img class="nd-thumb nd-medium" src="{}" alt="">', obj.image.url)
 
 
 @admin.register(SlideTemplate)
@@ -60,14 +63,16 @@ class SlideTemplateAdmin(admin.ModelAdmin):
         if not obj.reference_image:
             return "-"
         return format_html(
-            '<img src="{}" class="nd-thumb" style="height:54px">', obj.reference_image.url
+            '<img class="nd-thumb nd-medium" src="{}" alt="">', obj.reference_image.url
         )
 
     @admin.display(description="reference image")
     def large_preview(self, obj: SlideTemplate) -> str:
         if not obj.reference_image:
             return "-"
-        return format_html('<img src="{}" style="max-width:480px">', obj.reference_image.url)
+        return format_html(
+            '<img class="nd-thumb nd-wide" src="{}" alt="">', obj.reference_image.url
+        )
 
     @admin.display(description="palette")
     def swatches(self, obj: SlideTemplate) -> str:
