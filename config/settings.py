@@ -144,24 +144,38 @@ SIGNED_URL_MAX_AGE_SECONDS = env_int("SIGNED_URL_MAX_AGE_SECONDS", 3600, minimum
 for _removed in ("S3_CUSTOM_DOMAIN", "S3_SIGNED_URLS"):
     if env_str(_removed):
         raise ImproperlyConfigured(f"{_removed} is gone: media links are always presigned")
+
+
+def s3_storage(*, bucket: str, endpoint_url: str, max_age: int, **credentials: str) -> dict:
+    """The S3 storage (django-storages): private objects, links presigned for `max_age`
+    seconds; `credentials` are region_name, access_key, secret_key (empty: boto3's own)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            **{name: value or None for name, value in credentials.items()},
+            "querystring_auth": True,
+            "querystring_expire": max_age,
+            "signature_version": "s3v4",  # presigned links with X-Amz-Expires, any region
+            "file_overwrite": False,
+            # S3-compatible services all understand path-style addresses (bucket in the path).
+            "addressing_style": "path" if endpoint_url else None,
+        },
+    }
+
+
 S3_BUCKET = env_str("S3_BUCKET")
 S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
 if S3_BUCKET:
-    _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": S3_ENDPOINT_URL or None,
-            "region_name": env_str("S3_REGION") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "querystring_auth": True,
-            "querystring_expire": SIGNED_URL_MAX_AGE_SECONDS,
-            "file_overwrite": False,
-            # S3-compatible services all understand path-style addresses (bucket in the path).
-            "addressing_style": "path" if S3_ENDPOINT_URL else None,
-        },
-    }
+    _default_storage = s3_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=S3_ENDPOINT_URL,
+        max_age=SIGNED_URL_MAX_AGE_SECONDS,
+        region_name=env_str("S3_REGION"),
+        access_key=env_str("S3_ACCESS_KEY_ID"),
+        secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+    )
     _parts = urlsplit(S3_ENDPOINT_URL)
     _media_origins = (
         [f"{_parts.scheme}://{_parts.netloc}"] if S3_ENDPOINT_URL else ["https://*.amazonaws.com"]

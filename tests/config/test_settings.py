@@ -161,3 +161,31 @@ def test_debug_mode_keeps_cookies_usable_over_plain_http():
 
     assert json.loads(debug.stdout) == [False, False, False, 0]
     assert json.loads(production.stdout) == [True, True, True, 31536000]
+
+
+def test_s3_links_are_presigned_and_the_policy_admits_their_origin():
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "options = settings.STORAGES['default']['OPTIONS']; "
+        "print(json.dumps([options['querystring_auth'], options['querystring_expire'], "
+        "settings.CONTENT_SECURITY_POLICY['img-src']]))"
+    )
+    found = run_python(
+        code,
+        S3_BUCKET="decks",
+        S3_ENDPOINT_URL="https://objects.example.net:9000/",
+        SIGNED_URL_MAX_AGE_SECONDS="600",
+    )
+
+    assert json.loads(found.stdout) == [
+        True,
+        600,
+        ["'self'", "data:", "https://objects.example.net:9000"],
+    ]
+
+
+def test_unsigned_s3_link_settings_stop_start_up():
+    result = run_python(KEY_PROBE, S3_BUCKET="decks", S3_CUSTOM_DOMAIN="cdn.example.net")
+
+    assert result.returncode != 0
+    assert "S3_CUSTOM_DOMAIN is gone: media links are always presigned" in result.stderr
