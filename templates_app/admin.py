@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.files.base import File
+from django.db import models
 from django.utils.html import format_html, format_html_join
 
 from templates_app.models import SlideTemplate, TemplateReferenceImage
+from templates_app.services import reference_image_check, reference_image_prepare
 
 
 def palette_swatches(palette: list[str]) -> str:
@@ -15,8 +19,23 @@ def palette_swatches(palette: list[str]) -> str:
     )
 
 
+class ReferenceImageFormField(forms.ImageField):
+    """An upload checked against the caps from its header before Pillow verifies it, and
+    stored downscaled (templates_app.services)."""
+
+    def to_python(self, data: File | None) -> File | None:
+        if isinstance(data, File):
+            reference_image_check(file=data, size=data.size)
+        checked = super().to_python(data)
+        return None if checked is None else reference_image_prepare(file=checked)
+
+
+REFERENCE_IMAGE_FIELDS = {models.ImageField: {"form_class": ReferenceImageFormField}}
+
+
 class TemplateReferenceImageInline(admin.TabularInline):
     model = TemplateReferenceImage
+    formfield_overrides = REFERENCE_IMAGE_FIELDS
     extra = 0
     fields = ("image", "preview", "caption", "order")
     readonly_fields = ("preview",)
@@ -47,6 +66,7 @@ class SlideTemplateAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("large_preview", "swatches", "created_at", "updated_at")
     inlines = [TemplateReferenceImageInline]
+    formfield_overrides = REFERENCE_IMAGE_FIELDS
 
     class Media:
         css = {"all": ["nanodeck/admin.css"]}
