@@ -134,6 +134,10 @@ MEDIA_URL = "/media/"
 LOGIN_URL = "review_ui:login"
 LOGIN_REDIRECT_URL = "review_ui:queue"
 LOGOUT_REDIRECT_URL = "review_ui:login"
+# Sign-in throttling (config.signin): this many wrong passwords for one username from one
+# address lock it out there for the window.
+SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5, minimum=1)
+SIGNIN_WINDOW_SECONDS = env_int("SIGNIN_WINDOW_SECONDS", 900, minimum=1)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -5,15 +5,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from config.api import no_such_endpoint
+from config.signin import ThrottledAdminAuthenticationForm, throttled_signin_view
 from generation.signing import signed_media
 from templates_app.api import SlideTemplateViewSet
 
+admin.site.login_form = ThrottledAdminAuthenticationForm
 templates_router = SimpleRouter()
 templates_router.register("templates", SlideTemplateViewSet, basename="template")
 api_v1 = [path("", include("generation.api.urls")), *templates_router.urls]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/login/", throttled_signin_view(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("media/signed/<str:token>/", signed_media, name="signed-media"),
     path("api/v1/", include((api_v1, "api"))),
