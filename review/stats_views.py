@@ -27,7 +27,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     step = request.GET.get("step", DEFAULT_STEP)
     if step not in REVIEW_STEPS:
         return _unknown_step(request, step)
-    dashboard = step_dashboard(step=step)
+    dashboard = step_dashboard(step=step, viewer=request.user)
     context = {
         "steps": REVIEW_STEPS,
         "step": step,
