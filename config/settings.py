@@ -1,22 +1,39 @@
 """nanodeck settings: embedded defaults, production by environment only (see README)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_json, env_list, env_map_int, env_str
+from config.keyfile import check_not_public, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
+# Without SECRET_KEY a random key is made once into a local, git-ignored file; a key that has
+# been public is refused, and REQUIRE_SECRET_KEY=1 (production) refuses to start without one.
 SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-local-only-key-set-SECRET_KEY-in-production"
+if SECRET_KEY:
+    check_not_public(SECRET_KEY)
+elif env_bool("REQUIRE_SECRET_KEY", default=False):
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (REQUIRE_SECRET_KEY=1)")
+else:
+    SECRET_KEY = local_secret_key(Path(env_str("SECRET_KEY_FILE") or BASE_DIR / ".secret_key"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS (README "Deployment"): secure cookies and HSTS unless DEBUG=1, so that `make run` works
+# on http://127.0.0.1. TLS usually ends at a proxy: SECURE_SSL_REDIRECT=1 wants
+# TRUST_X_FORWARDED_PROTO=1 there, or every request would be redirected again and again.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,30 +134,74 @@ MEDIA_URL = "/media/"
 LOGIN_URL = "review_ui:login"
 LOGIN_REDIRECT_URL = "review_ui:queue"
 LOGOUT_REDIRECT_URL = "review_ui:login"
+# Sign-in throttling (config.signin): this many wrong passwords for one username from one
+# address lock it out there for the window.
+SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5, minimum=1)
+SIGNIN_WINDOW_SECONDS = env_int("SIGNIN_WINDOW_SECONDS", 900, minimum=1)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-S3_BUCKET = env_str("S3_BUCKET")
-if S3_BUCKET:
-    _default_storage = {
+# Every media link is signed and expires (README "Media links"): presigned by S3, or this
+# server's /media/signed/<token>/ for local files. Nothing under MEDIA_URL is served.
+SIGNED_URL_MAX_AGE_SECONDS = env_int("SIGNED_URL_MAX_AGE_SECONDS", 3600, minimum=60)
+for _removed in ("S3_CUSTOM_DOMAIN", "S3_SIGNED_URLS"):
+    if env_str(_removed):
+        raise ImproperlyConfigured(f"{_removed} is gone: media links are always presigned")
+
+
+def s3_storage(*, bucket: str, endpoint_url: str, max_age: int, **credentials: str) -> dict:
+    """The S3 storage (django-storages): private objects, links presigned for `max_age`
+    seconds; `credentials` are region_name, access_key, secret_key (empty: boto3's own)."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
-            "region_name": env_str("S3_REGION") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "custom_domain": env_str("S3_CUSTOM_DOMAIN") or None,
-            "querystring_auth": env_bool("S3_SIGNED_URLS", default=True),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            **{name: value or None for name, value in credentials.items()},
+            "querystring_auth": True,
+            "querystring_expire": max_age,
+            "signature_version": "s3v4",  # presigned links with X-Amz-Expires, any region
             "file_overwrite": False,
+            # S3-compatible services all understand path-style addresses (bucket in the path).
+            "addressing_style": "path" if endpoint_url else None,
         },
     }
+
+
+S3_BUCKET = env_str("S3_BUCKET")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
+if S3_BUCKET:
+    _default_storage = s3_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=S3_ENDPOINT_URL,
+        max_age=SIGNED_URL_MAX_AGE_SECONDS,
+        region_name=env_str("S3_REGION"),
+        access_key=env_str("S3_ACCESS_KEY_ID"),
+        secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+    )
+    _parts = urlsplit(S3_ENDPOINT_URL)
+    _media_origins = (
+        [f"{_parts.scheme}://{_parts.netloc}"] if S3_ENDPOINT_URL else ["https://*.amazonaws.com"]
+    )
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _default_storage = {"BACKEND": "generation.signing.SignedFileSystemStorage"}
+    _media_origins = []
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Content-Security-Policy (config.security): nothing inline, nothing from elsewhere but media.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", *_media_origins, *env_list("CSP_IMG_SRC", [])],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,6 +262,11 @@ NANODECK = {
     # Cohen's kappa against the human verdicts rises by at least the gain.
     "CALIBRATION_MIN_SAMPLES": env_int("CALIBRATION_MIN_SAMPLES", 30, minimum=5),
     "CALIBRATION_MIN_GAIN": env_float("CALIBRATION_MIN_GAIN", 0.05, minimum=0.0),
+    # Template reference images: uploads over these caps are refused from their header (before
+    # decoding); what is stored is downscaled so that its long side is at most MAX_SIDE.
+    "TEMPLATE_IMAGE_MAX_BYTES": env_int("TEMPLATE_IMAGE_MAX_BYTES", 10_000_000, minimum=10_000),
+    "TEMPLATE_IMAGE_MAX_PIXELS": env_int("TEMPLATE_IMAGE_MAX_PIXELS", 40_000_000, minimum=65_536),
+    "TEMPLATE_IMAGE_MAX_SIDE": env_int("TEMPLATE_IMAGE_MAX_SIDE", 2048, minimum=256),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }
@@ -231,7 +298,6 @@ PROVIDER_SETTINGS["kie"] = {
 }
 # Where providers reach this server (webhooks, signed reference-image links).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
-SIGNED_URL_MAX_AGE_SECONDS = env_int("SIGNED_URL_MAX_AGE_SECONDS", 3600, minimum=60)
 PROVIDER_TIMEOUT_SECONDS = env_int("PROVIDER_TIMEOUT_SECONDS", 120, minimum=5)
 
 # REST API (/api/v1/): token and session auth, one JSON error shape, throttled writes.

@@ -22,12 +22,12 @@ from generation.services import (
 from generation.slides import SUPPORTED_SIZES
 
 
-def _img(field_file, height: int) -> str:
+def _img(field_file, size: str) -> str:
+    """A preview at one of admin.css's sizes (small, medium, large): classes, not inline
+    styles, which the Content-Security-Policy forbids. The URL is signed (generation.signing)."""
     if not field_file:
         return "-"
-    return format_html(
-        '<img class="nd-thumb" src="{}" style="height:{}px">', field_file.url, height
-    )
+    return format_html('<img class="nd-thumb nd-{}" src="{}" alt="">', size, field_file.url)
 
 
 STEP_RUN_COLUMNS = (
@@ -62,7 +62,9 @@ class StepRunInline(admin.TabularInline):
 
     @admin.display(description="output")
     def preview(self, obj: StepRun) -> str:
-        return _img(obj.output_image, 48) if obj.output_image else (obj.output_text[:80] or "-")
+        return (
+            _img(obj.output_image, "small") if obj.output_image else (obj.output_text[:80] or "-")
+        )
 
 
 class BatchStepRunInline(StepRunInline):
@@ -85,7 +87,7 @@ class PageInline(admin.TabularInline):
 
     @admin.display(description="thumbnail")
     def thumb(self, obj: Page) -> str:
-        return _img(obj.thumbnail, 54)
+        return _img(obj.thumbnail, "medium")
 
 
 class BatchCreateForm(forms.ModelForm):
@@ -274,11 +276,11 @@ class PageAdmin(NanodeckAdmin):
 
     @admin.display(description="thumbnail")
     def thumb(self, obj: Page) -> str:
-        return _img(obj.thumbnail, 54)
+        return _img(obj.thumbnail, "medium")
 
     @admin.display(description="image")
     def large(self, obj: Page) -> str:
-        return _img(obj.image, 360)
+        return _img(obj.image, "large")
 
 
 @admin.register(StepRun)
@@ -292,7 +294,7 @@ class StepRunAdmin(NanodeckAdmin):
 
     @admin.display(description="output image")
     def preview(self, obj: StepRun) -> str:
-        return _img(obj.output_image, 360)
+        return _img(obj.output_image, "large")
 
 
 @admin.register(StepPolicy)

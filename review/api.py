@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from config.api import error_responses
 from generation.models import Step
 from review.calibration import agreement_report, calibration_outcome, calibration_report
-from review.dashboard import throughput_report
+from review.dashboard import runs_open_to, throughput_report
 from review.models import Criterion, Evaluation, ReviewItem, ThresholdChange, Verdict
 from review.permissions import is_evaluator
 from review.presentation import item_body
@@ -185,9 +185,10 @@ class StatsView(APIView):
     )
     def get(self, request: Request) -> Response:
         step = _step(request, StepQuerySerializer)
+        hidden = runs_open_to(viewer=request.user)  # blind: nothing the viewer may still judge
         body = {
-            "calibration": calibration_report(step=step),
-            "agreement": agreement_report(step=step),
+            "calibration": calibration_report(step=step, hidden_runs=hidden),
+            "agreement": agreement_report(step=step, hidden_runs=hidden),
             "throughput": throughput_report(step=step),
         }
         return Response(StatsSerializer(body).data)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from generation.engine import step_policy
 from generation.errors import InvalidInput
@@ -35,6 +35,10 @@ def _check_step(step: str) -> None:
             f"unknown step {step!r}; expected one of {', '.join(Step.values)}",
             details={"step": step},
         )
+
+
+def _visible(evaluations: QuerySet, hidden_runs: QuerySet | None) -> QuerySet:
+    return evaluations if hidden_runs is None else evaluations.exclude(step_run_id__in=hidden_runs)
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,13 @@ def _human_label(verdicts: list[str], overalls: tuple[float, ...], pass_mark: fl
     return fmean(overalls) >= pass_mark
 
 
-def judged_runs(*, step: str, pass_mark: float) -> list[Judged]:
-    """Every evaluated StepRun of the step with its auto score, mean human overall and human
-    label, from one query over the evaluations."""
+def judged_runs(
+    *, step: str, pass_mark: float, hidden_runs: QuerySet | None = None
+) -> list[Judged]:
+    """Every evaluated StepRun of the step (but `hidden_runs`, a query of StepRun ids) with its
+    auto score, mean human overall and human label, from one query over the evaluations."""
     rows = (
-        Evaluation.objects.filter(step_run__step=step)
+        _visible(Evaluation.objects.filter(step_run__step=step), hidden_runs)
         .order_by("step_run_id", "id")
         .values_list("step_run_id", "step_run__score", "verdict", "overall")
     )
@@ -83,17 +89,19 @@ def judged_runs(*, step: str, pass_mark: float) -> list[Judged]:
     return judged
 
 
-def calibration_report(*, step: str, min_samples: int | None = None) -> dict:
+def calibration_report(
+    *, step: str, min_samples: int | None = None, hidden_runs: QuerySet | None = None
+) -> dict:
     """How well the step's threshold reproduces the human verdicts, and the threshold that
-    would do best. Samples are the evaluated StepRuns that have an auto score;
-    `min_samples` defaults to CALIBRATION_MIN_SAMPLES."""
+    would do best. Samples are the evaluated StepRuns that have an auto score (but
+    `hidden_runs`); `min_samples` defaults to CALIBRATION_MIN_SAMPLES."""
     _check_step(step)
     if min_samples is None:
         min_samples = settings.NANODECK["CALIBRATION_MIN_SAMPLES"]
     policy = step_policy(step)
     samples = [
         (run.auto, run.accepted, run.human)
-        for run in judged_runs(step=step, pass_mark=policy.human_pass_mark)
+        for run in judged_runs(step=step, pass_mark=policy.human_pass_mark, hidden_runs=hidden_runs)
         if run.auto is not None
     ]
     result = asdict(calibrate(samples, current=policy.threshold))
@@ -211,13 +219,13 @@ def calibrate_scheduled() -> list[ThresholdChange]:
     return changes
 
 
-def agreement_report(*, step: str) -> dict:
-    """Inter-evaluator agreement on the step's StepRuns with at least two evaluations:
-    Krippendorff's alpha (interval) per criterion and on the overall score, and each
-    evaluator's mean absolute deviation from the others on the overall score."""
+def agreement_report(*, step: str, hidden_runs: QuerySet | None = None) -> dict:
+    """Inter-evaluator agreement on the step's StepRuns with at least two evaluations (but
+    `hidden_runs`): Krippendorff's alpha (interval) per criterion and on the overall score,
+    and each evaluator's mean absolute deviation from the others on the overall score."""
     _check_step(step)
     shared = (
-        Evaluation.objects.filter(step_run__step=step)
+        _visible(Evaluation.objects.filter(step_run__step=step), hidden_runs)
         .order_by()
         .values("step_run_id")
         .annotate(n=Count("id"))

@@ -9,6 +9,8 @@ import statistics
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from generation.engine import step_policy
@@ -18,22 +20,36 @@ from review.calibration import (
     calibration_report,
     judged_runs,
 )
-from review.models import Evaluation, ThresholdChange
+from review.models import Assignment, Evaluation, ReviewItem, ThresholdChange
 
 RECENT = timedelta(hours=24)
 
 
-def step_dashboard(*, step: str) -> dict:
-    """Everything the stats page shows for one step. Raises InvalidInput for an unknown step.
+def runs_open_to(*, viewer: AbstractBaseUser) -> QuerySet:
+    """The StepRun ids of review items the viewer may still judge: open, and neither evaluated
+    nor skipped by them. Statistics shown to the viewer leave these out: others' scores on
+    them would anchor (or give away) the viewer's own."""
+    done = Assignment.objects.filter(evaluator=viewer, state__in=["submitted", "skipped"])
+    return (
+        ReviewItem.objects.filter(status="open")
+        .exclude(pk__in=done.values("item_id"))
+        .values("step_run_id")
+    )
+
+
+def step_dashboard(*, step: str, viewer: AbstractBaseUser | None = None) -> dict:
+    """Everything the stats page shows for one step, to `viewer` (never the evaluations of
+    runs they may still judge; None: every run). Raises InvalidInput for an unknown step.
 
     `points` has one entry per evaluated run with an auto score (the calibration's samples):
     auto score, mean human overall and the human label, decided as the calibration decides it.
     `overalls` holds every evaluation's overall score, `history` the threshold changes, oldest
     first, `throughput` the evaluators' pace on this step.
     """
-    calibration = calibration_report(step=step)
+    hidden = None if viewer is None else runs_open_to(viewer=viewer)
+    calibration = calibration_report(step=step, hidden_runs=hidden)
     policy = step_policy(step)
-    judged = judged_runs(step=step, pass_mark=policy.human_pass_mark)
+    judged = judged_runs(step=step, pass_mark=policy.human_pass_mark, hidden_runs=hidden)
     points = [
         {"step_run": run.step_run, "auto": run.auto, "human": run.human, "accept": run.accepted}
         for run in judged
@@ -45,7 +61,7 @@ def step_dashboard(*, step: str) -> dict:
         "threshold": policy.threshold,
         "human_pass_mark": policy.human_pass_mark,
         "calibration": calibration,
-        "agreement": agreement_report(step=step),
+        "agreement": agreement_report(step=step, hidden_runs=hidden),
         "points": points,
         "overalls": overalls,
         "history": threshold_history(step=step),

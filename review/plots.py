@@ -1,4 +1,7 @@
-"""Plots of the review statistics, drawn on the server as SVG text to inline in a page.
+"""Plots of the review statistics, drawn on the server as SVG, shown as `data:` images.
+
+matplotlib styles its SVG inline (a <style> element and style attributes), which the page's
+Content-Security-Policy forbids in the page itself; inside an image they are the image's own.
 
 matplotlib's object-oriented Figure API, no pyplot: no global figure registry, nothing to close,
 no GUI backend. matplotlib is imported on the first drawing only (0.5-1 s), so
@@ -6,6 +9,7 @@ processes that load the URLconf without drawing anything do not pay for it. Text
 (`svg.fonttype = none`), so the browser renders it, Chinese usernames included.
 """
 
+import base64
 import functools
 import io
 from collections.abc import Mapping, Sequence
@@ -62,6 +66,11 @@ def _to_svg(figure: "Figure") -> str:
     figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+def data_uri(svg: str) -> str:
+    """An SVG as the src of an <img>."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
 def _empty(title: str, sentence: str) -> str:

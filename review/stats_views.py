@@ -27,7 +27,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     step = request.GET.get("step", DEFAULT_STEP)
     if step not in REVIEW_STEPS:
         return _unknown_step(request, step)
-    dashboard = step_dashboard(step=step)
+    dashboard = step_dashboard(step=step, viewer=request.user)
     context = {
         "steps": REVIEW_STEPS,
         "step": step,
@@ -70,9 +70,10 @@ def _unknown_step(request: HttpRequest, step: str) -> HttpResponse:
 
 
 def _figures(dashboard: dict) -> dict[str, str]:
+    """Each plot as the `data:` URI of an <img> (see review.plots)."""
     calibration = dashboard["calibration"]
     agreement = dashboard["agreement"]
-    return {
+    svgs = {
         "auto_vs_human": plots.auto_vs_human_svg(
             dashboard["points"],
             threshold=dashboard["threshold"],
@@ -89,6 +90,7 @@ def _figures(dashboard: dict) -> dict[str, str]:
             dashboard["history"], current=dashboard["threshold"], now=timezone.now()
         ),
     }
+    return {name: plots.data_uri(svg) for name, svg in svgs.items()}
 
 
 def _number(value: float | None) -> str:

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from config.signin import ThrottledAuthenticationForm, throttled_signin_view
 from review import stats_views, views
 
 app_name = "review_ui"
@@ -11,7 +12,12 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="review/login.html"),
+        throttled_signin_view(
+            auth_views.LoginView.as_view(
+                template_name="review/login.html",
+                authentication_form=ThrottledAuthenticationForm,
+            )
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

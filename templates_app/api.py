@@ -1,5 +1,7 @@
 """Slide templates over HTTP: active ones for every signed-in user; staff see and change all."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import File
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -8,9 +10,27 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from templates_app.models import SlideTemplate
+from templates_app.services import reference_image_check, reference_image_prepare
+
+
+class ReferenceImageField(serializers.ImageField):
+    """An upload checked against the caps from its header before Pillow verifies it, and
+    stored downscaled (templates_app.services)."""
+
+    def to_internal_value(self, data: object) -> File:
+        if isinstance(data, File):
+            try:
+                reference_image_check(file=data, size=data.size)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.messages) from None
+        return reference_image_prepare(file=super().to_internal_value(data))
 
 
 class SlideTemplateSerializer(serializers.ModelSerializer):
+    reference_image = ReferenceImageField(
+        help_text="Main reference image, sent first to image models. Signed link on output."
+    )
+
     class Meta:
         model = SlideTemplate
         fields = [

@@ -1,26 +1,99 @@
-"""Template snapshots: what a batch keeps so later edits never change a run."""
+"""Template snapshots (what a batch keeps so later edits never change a run) and the caps on
+reference images (what an upload may weigh, and the size it is stored at)."""
 
 import hashlib
+import io
+import warnings
 from pathlib import PurePosixPath
+from typing import IO
 
-from django.core.files.base import ContentFile
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
+from PIL import Image, UnidentifiedImageError
 
+from generation.errors import InvalidInput
 from templates_app.models import SlideTemplate
+
+# Formats kept as they are when a reference is downscaled; others are stored as PNG.
+KEPT_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
+
+
+def reference_image_check(*, file: IO[bytes], size: int) -> tuple[int, int]:
+    """The image's (width, height), read from its header only, after the byte cap; raises
+    ValidationError naming the cap it breaks. Nothing is decoded: a 144-megapixel PNG costs
+    what its header costs."""
+    max_bytes = settings.NANODECK["TEMPLATE_IMAGE_MAX_BYTES"]
+    if size > max_bytes:
+        raise ValidationError(
+            f"the image is {size / 1e6:.1f} MB; reference images may be at most "
+            f"{max_bytes / 1e6:g} MB",
+            code="too_large",
+        )
+    file.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                width, height = image.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError):
+        raise ValidationError(
+            "not an image this server reads (PNG, JPEG or WebP)", code="invalid_image"
+        ) from None
+    finally:
+        file.seek(0)
+    max_pixels = settings.NANODECK["TEMPLATE_IMAGE_MAX_PIXELS"]
+    if width * height > max_pixels:
+        raise ValidationError(
+            f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
+            f"reference images may have at most {max_pixels / 1e6:g} megapixels",
+            code="too_many_pixels",
+        )
+    return width, height
+
+
+def reference_image_prepare(*, file: File) -> File:
+    """The upload as it will be stored: checked against the caps, then downscaled so that its
+    long side is at most TEMPLATE_IMAGE_MAX_SIDE (returned unchanged when it already is)."""
+    width, height = reference_image_check(file=file, size=file.size)
+    max_side = settings.NANODECK["TEMPLATE_IMAGE_MAX_SIDE"]
+    if max(width, height) <= max_side:
+        return file
+    with Image.open(file) as image:
+        fmt = image.format if image.format in KEPT_FORMATS else "PNG"
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, fmt, **({"quality": 90} if fmt != "PNG" else {}))
+    file.seek(0)
+    name = PurePosixPath(file.name or "reference").stem + KEPT_FORMATS[fmt]
+    return ContentFile(buffer.getvalue(), name=name)
 
 
 def template_snapshot(*, template: SlideTemplate, copy_to: str) -> dict:
     """Freeze the template's fields and copy its reference images under `copy_to/`.
 
     The copies belong to the batch: replacing or deleting the template's images later
-    leaves the batch's snapshot intact.
+    leaves the batch's snapshot intact. An image stored before the caps existed is copied
+    downscaled, or refused (InvalidInput) when it has more pixels than an upload may.
     """
     images = [template.reference_image, *(extra.image for extra in template.extra_images.all())]
     copies = []
     for position, field_file in enumerate(images):
         with field_file.open("rb") as handle:
-            data = handle.read()
-        suffix = PurePosixPath(field_file.name).suffix or ".png"
+            try:
+                prepared = reference_image_prepare(file=File(handle, name=field_file.name))
+            except ValidationError as error:
+                raise InvalidInput(
+                    f"template {template.name!r}: its reference image {field_file.name} is "
+                    f"over the limit ({error.messages[0]}); upload a smaller one",
+                    details={"template": template.slug},
+                ) from None
+            prepared.seek(0)
+            data = prepared.read()
+        suffix = PurePosixPath(prepared.name or field_file.name).suffix or ".png"
         name = default_storage.save(f"{copy_to}/reference-{position}{suffix}", ContentFile(data))
         copies.append({"path": name, "sha256": hashlib.sha256(data).hexdigest()})
     return {

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from generation.models import Batch, BatchStatus, Page, PageStatus
 from generation.services import batch_run
 from tests.factories import UserFactory, make_batch
+from tests.media import signed_name
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_the_page_detail_lists_every_step_attempt(api, batch):
     assert body["attempts"] == len(renders)
     selected = next(run for run in renders if run["selected"])
     assert body["score"] == selected["score"]
-    assert selected["output_image"].startswith("http://testserver/media/")
+    assert signed_name(selected["output_image"]).startswith("batches/")
     assert selected["threshold"] >= 0
     assert selected["provider"] == "local"
     assert set(selected) >= {

@@ -1,14 +1,26 @@
 """The review site's stats page: figures, plots, and the staff's calibration button."""
 
+import base64
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from generation.models import Batch, StepPolicy
 from review.calibration import calibration_report
-from review.models import ThresholdChange
-from tests.factories import CALIBRATION_AUTOS, UserFactory, make_batch, make_judged_runs
+from review.models import Assignment, Evaluation, ThresholdChange
+from review.services import review_next, review_skip
+from tests.factories import (
+    CALIBRATION_AUTOS,
+    UserFactory,
+    make_batch,
+    make_judged_runs,
+    make_review_items,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +72,14 @@ def cell(html: str, element_id: str) -> str:
     return html[start : html.index("<", start)]
 
 
+def plots_of(html: str) -> list[str]:
+    """The SVG text of every plot, shown as a data: image (the page itself has no inline SVG)."""
+    sources = re.findall(
+        r'<figure><img class="plot" src="data:image/svg\+xml;base64,([^"]+)"', html
+    )
+    return [base64.b64decode(source).decode() for source in sources]
+
+
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
@@ -73,8 +93,11 @@ def test_an_evaluator_sees_the_figures_and_five_plots(evidence, evaluator):
     assert (cell(html, "threshold-current"), cell(html, "threshold-suggested")) == ("8.0", "6.5")
     assert cell(html, "kappa-suggested") == "1.00"
     assert cell(html, "balanced-accuracy") == "1.00"
-    assert html.count("<figure><svg") == 5
-    assert "王小明" in html  # the throughput table and plot
+    plots = plots_of(html)
+    assert len(plots) == 5
+    assert all(plot.startswith("<svg") for plot in plots)
+    assert "王小明" in html  # the throughput table
+    assert "王小明" in plots[3]  # and its plot
     assert "Apply calibration" not in html
     assert CALIBRATE not in html
 
@@ -93,8 +116,9 @@ def test_a_step_without_evaluations_shows_empty_plots(evaluator):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("<figure><svg") == 5
-    assert "No evaluations yet" in html
+    plots = plots_of(html)
+    assert len(plots) == 5
+    assert "No evaluations yet" in plots[0]
     assert cell(html, "kappa-current") == "n/a"
 
 
@@ -179,3 +203,60 @@ def test_calibrating_an_unknown_step_is_a_400(staff):
 
     assert response.status_code == 400
     assert not ThresholdChange.objects.exists()
+
+
+def colleagues_open_item(colleague, viewer):
+    """A render item wanting two evaluations: the colleague has scored it 2 (auto 9.5) and the
+    viewer holds the lease for the second evaluation."""
+    item = make_review_items(1, scores=[9.5], overlap=2)[0]
+    Assignment.objects.create(
+        item=item, evaluator=colleague, state="submitted", leased_until=timezone.now()
+    )
+    Evaluation.objects.create(
+        step_run=item.step_run, evaluator=colleague, overall=2, verdict="reject"
+    )
+    assert review_next(evaluator=viewer) == item
+    return item
+
+
+def rejected_count(html: str) -> str:
+    return re.search(r"human reject \((\d+)\)", plots_of(html)[0]).group(1)
+
+
+def test_stats_hide_the_scores_of_items_the_viewer_may_still_judge(evidence, evaluator):
+    colleague = make_evaluator(username="colleague")
+    item = colleagues_open_item(colleague, evaluator)
+
+    mine = client_for(evaluator).get(STATS, {"step": "render"})
+    theirs = client_for(colleague).get(STATS, {"step": "render"})
+
+    points = [point["step_run"] for point in mine.context["dashboard"]["points"]]
+    assert item.step_run_id not in points
+    assert cell(mine.content.decode(), "calibration-n") == "40"
+    assert rejected_count(mine.content.decode()) == "26"
+    assert 2 not in mine.context["dashboard"]["overalls"]
+    # The colleague has judged it: nothing of theirs is left to hide from them.
+    assert item.step_run_id in [
+        point["step_run"] for point in theirs.context["dashboard"]["points"]
+    ]
+    assert cell(theirs.content.decode(), "calibration-n") == "41"
+    assert rejected_count(theirs.content.decode()) == "27"
+
+
+def test_stats_show_an_item_once_the_viewer_can_no_longer_judge_it(evidence, evaluator):
+    item = colleagues_open_item(make_evaluator(username="colleague"), evaluator)
+    review_skip(item=item, evaluator=evaluator)
+
+    html = client_for(evaluator).get(STATS, {"step": "render"}).content.decode()
+
+    assert cell(html, "calibration-n") == "41"
+
+
+def test_the_stats_api_hides_them_too(evidence, evaluator):
+    colleagues_open_item(make_evaluator(username="colleague"), evaluator)
+    api = APIClient()
+    api.force_authenticate(evaluator)
+
+    body = api.get("/api/v1/review/stats/", {"step": "render"}).json()
+
+    assert body["calibration"]["n"] == 40

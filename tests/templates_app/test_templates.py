@@ -55,8 +55,8 @@ def test_the_admin_lists_templates_with_previews_and_swatches(admin_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Ocean" in html
-    assert "background:#0077b6" in html
-    assert "<img src=" in html
+    assert '<rect width="1" height="1" fill="#0077b6"/>' in html  # the swatch
+    assert '<img class="nd-thumb nd-medium" src="/media/signed/' in html
 
 
 def test_the_admin_refuses_a_bad_palette_with_a_message(admin_client):
