@@ -21,6 +21,9 @@ from PIL import Image, ImageColor, ImageDraw
 
 from generation.render.text import Block, Part, bounds, draw, has_cjk, is_cjk, layout, stack
 from generation.slides import RenderResult, TextBox, Theme, px_per_pt
+from generation.wcag import contrast_ratio as wcag_contrast
+from generation.wcag import min_font_pt
+from generation.wcag import required_contrast as wcag_required_contrast
 
 Box = tuple[int, int, int, int]
 T = TypeVar("T")
@@ -35,10 +38,6 @@ CONTENT_LAYOUTS = (
     "problem_solution",
 )
 PAGE_LAYOUTS = ("cover", "contents", "transition")
-TITLE_MIN_PT = 24
-BODY_MIN_PT = 18
-MIN_CONTRAST = 4.5  # WCAG AA for regular text
-MIN_CONTRAST_LARGE = 3.0  # WCAG AA for large text (>= 24 pt, or bold and >= 18.67 pt)
 BLACK, WHITE = "#000000", "#ffffff"
 
 _FACTORS = (1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62, 0.56, 0.5, 0.0)
@@ -52,7 +51,6 @@ _AUTO_LAYOUTS = {
 _LABELS = {"zh": ("问题", "解决方案"), "en": ("Problem", "Solution")}
 _SUPERSAMPLE = 3
 _RING = (2, 8)  # the ring 2 to 8 pixels around a text box is part of its background
-_LARGE_PT, _LARGE_BOLD_PT = 24.0, 18.67  # WCAG "large text"
 _SHORT_STEP_UNITS = 110  # max width units (CJK = 2, Latin = 1) of a horizontal step
 
 
@@ -152,19 +150,9 @@ def _mix(first: str, second: str, amount: float) -> str:
     return _hex(tuple(a + (b - a) * amount for a, b in pairs))
 
 
-def _luminance(rgb: tuple[int, ...]) -> float:
-    def linear(channel: float) -> float:
-        value = channel / 255
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (linear(channel) for channel in rgb[:3])
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
 def contrast_ratio(first: str, second: str) -> float:
     """WCAG contrast ratio between two colours (1 to 21)."""
-    light, dark = sorted((_luminance(_rgb(first)), _luminance(_rgb(second))), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
+    return wcag_contrast(_rgb(first), _rgb(second))
 
 
 def _readable(preferred: str, backgrounds: list[str], minimum: float, mode: str) -> str:
@@ -234,8 +222,7 @@ class _Slide:
 
     def px(self, style: str, factor: float) -> int:
         spec = _STYLES[style]
-        minimum_pt = TITLE_MIN_PT if spec.role == "title" else BODY_MIN_PT
-        minimum = math.ceil(minimum_pt * self.ppt)
+        minimum = math.ceil(min_font_pt(spec.role) * self.ppt)
         return max(minimum, round(spec.start_pt * self.ppt * self.options.font_scale * factor))
 
     def part(
@@ -1219,9 +1206,7 @@ def _text_box(block: Block) -> TextBox:
 
 def required_contrast(font_px: int, bold: bool, size: tuple[int, int]) -> float:
     """The WCAG AA contrast a text of `font_px` pixels needs on a slide of `size`."""
-    pt = font_px / px_per_pt(*size)
-    large = pt >= _LARGE_PT or (bold and pt >= _LARGE_BOLD_PT)
-    return MIN_CONTRAST_LARGE if large else MIN_CONTRAST
+    return wcag_required_contrast(font_px / px_per_pt(*size), bold=bold)
 
 
 def _with_readable_colour(slide: _Slide, block: Block) -> Block:
