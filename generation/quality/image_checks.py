@@ -6,11 +6,12 @@ Checks, each reported in `SlideAssessment.metrics` (JSON) and, when it fails, as
 - blank: grayscale standard deviation below BLANK_STDDEV, or one gray level covers at least
   BLANK_DOMINANT_FRACTION of the pixels.
 - low_contrast: WCAG contrast of a box's text colour against the median colour of a ring
-  around the box (RING_GAP_PX..RING_GAP_PX + RING_WIDTH_PX outside it) is below 4.5, or below
-  3.0 for large text (>= 24 pt, or bold and >= 18.67 pt).
+  around the box (RING_GAP_PX..RING_GAP_PX + RING_WIDTH_PX outside it) is below the AA minimum
+  of `generation.wcag` (4.5, or 3.0 for large text: >= 24 pt, or bold and >= 18.67 pt).
 - overflow: a box reaches outside the safe box (the image when there is none) by more than
   OVERFLOW_TOLERANCE_PX.
-- font_too_small: a title is below 24 pt, any other box below 18 pt (pt via px_per_pt).
+- font_too_small: a title is below 24 pt, any other box below 18 pt (`generation.wcag`; pt via
+  px_per_pt).
 - ocr_mismatch: a box's OCR text has a character error rate above OCR_MISMATCH_CER.
 
 Without boxes (an image from a remote model) the box checks are null, and OCR reads the whole
@@ -39,6 +40,7 @@ from PIL import Image, ImageColor, ImageStat
 from generation.quality.ocr import RGB, OcrUnavailable, languages_for, read_boxes, read_slide
 from generation.quality.textdiff import Comparison, compare, compare_in, normalize
 from generation.slides import TextBox, px_per_pt
+from generation.wcag import contrast_ratio, min_font_pt, required_contrast
 
 WEIGHTS = {
     "check": 4.0,  # any failing check (low contrast, overflow, small font, OCR mismatch)
@@ -55,12 +57,6 @@ BLANK_STDDEV = 3.0
 BLANK_DOMINANT_FRACTION = 0.999
 RING_GAP_PX = 2
 RING_WIDTH_PX = 6
-CONTRAST_BODY = 4.5
-CONTRAST_LARGE = 3.0
-LARGE_PT = 24.0
-LARGE_BOLD_PT = 18.67
-MIN_TITLE_PT = 24.0
-MIN_BODY_PT = 18.0
 OVERFLOW_TOLERANCE_PX = 2
 OCR_MISMATCH_CER = 0.2
 
@@ -158,12 +154,6 @@ def hints_for(metrics: dict) -> list[str]:
     return [hint for hint in HINTS if failing[hint]]
 
 
-def contrast_ratio(first: RGB, second: RGB) -> float:
-    """WCAG 2 contrast ratio of two sRGB colours (1-21)."""
-    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
 def ring_median(image: Image.Image, box: TextBox) -> RGB:
     """Median colour (per channel) of the ring of pixels just around a box."""
     inner = _clip(image, _grow(box, RING_GAP_PX))
@@ -207,10 +197,12 @@ def _box_metrics(
     sizes_pt = [box.font_px / scale for box in boxes]
     ratios = [contrast_ratio(text, background) for _, (text, background) in inked]
     contrast_gaps = [
-        _shortfall(ratio, _required_contrast(box, pt), floor=1.0)
+        _shortfall(ratio, required_contrast(pt, bold=box.bold), floor=1.0)
         for box, pt, ratio in zip(boxes, sizes_pt, ratios, strict=True)
     ]
-    font_gaps = [_shortfall(pt, _min_pt(box)) for box, pt in zip(boxes, sizes_pt, strict=True)]
+    font_gaps = [
+        _shortfall(pt, min_font_pt(box.role)) for box, pt in zip(boxes, sizes_pt, strict=True)
+    ]
     limits = safe_box or (0, 0, rgb.width, rgb.height)
     return {
         "contrast_min": round(min(ratios), 2) if ratios else None,
@@ -302,15 +294,6 @@ def _deduction(failing: int | None, severity: str | None = None, shortfall: floa
     return WEIGHTS["check"] + (WEIGHTS[severity] * shortfall if severity else 0.0) + extra
 
 
-def _required_contrast(box: TextBox, pt: float) -> float:
-    large = pt >= LARGE_PT or (box.bold and pt >= LARGE_BOLD_PT)
-    return CONTRAST_LARGE if large else CONTRAST_BODY
-
-
-def _min_pt(box: TextBox) -> float:
-    return MIN_TITLE_PT if box.role == "title" else MIN_BODY_PT
-
-
 def _shortfall(value: float, required: float, floor: float = 0.0) -> float:
     """How far value falls below required, relative to the distance from floor (0-1)."""
     return min(max((required - value) / (required - floor), 0.0), 1.0)
@@ -325,15 +308,6 @@ def _outside(box: TextBox, limits: tuple[int, int, int, int]) -> bool:
         or box.x + box.w > x1 + tolerance
         or box.y + box.h > y1 + tolerance
     )
-
-
-def _luminance(colour: RGB) -> float:
-    def linear(channel: int) -> float:
-        value = channel / 255
-        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (linear(channel) for channel in colour)
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def _grow(box: TextBox, margin: int) -> tuple[int, int, int, int]:

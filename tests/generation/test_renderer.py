@@ -5,15 +5,10 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from generation.render import fonts, text
-from generation.render.renderer import (
-    BLACK,
-    CONTENT_LAYOUTS,
-    PAGE_LAYOUTS,
-    WHITE,
-    contrast_ratio,
-    render_slide,
-    required_contrast,
-)
+from generation.render.colour import BLACK, WHITE, contrast_ratio, required_contrast
+from generation.render.layouts import CONTENT_LAYOUTS
+from generation.render.pages import PAGE_LAYOUTS
+from generation.render.renderer import render_slide
 from generation.slides import LOGIC_TYPES, SUPPORTED_SIZES, Theme, px_per_pt
 
 
