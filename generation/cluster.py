@@ -35,15 +35,33 @@ def stop_cluster(cluster: subprocess.Popen, sig: int = signal.SIGINT) -> None:
         cluster.wait(timeout=5)
 
 
+def _group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.getpgid(int(entry.name)) == pgid:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every process in the group, their reaped children included
+    (Linux /proc/<pid>/stat fields 14-17, in clock ticks)."""
+    ticks = 0
+    for pid in _group_pids(pgid):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
+            ticks += sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def group_rss_mb(pgid: int) -> float:
     """Resident memory of every process in the group, in MB (Linux /proc)."""
     total_kb = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in _group_pids(pgid):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
-            status = (entry / "status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
             total_kb += int(status.split("VmRSS:")[1].split()[0])
     return total_kb / 1024

@@ -1,5 +1,9 @@
 """Benchmark the orchestration: a real cluster, a benchmark-only provider that only waits,
-and the figures as JSON (wall time against the ideal, first page, queries, memory)."""
+and the figures as one line of JSON (wall time against the ideal, first page, queries, CPU,
+memory).
+
+Every run's page texts are new (a run token in each), so no render is ever served from the
+result cache of an earlier run or of the warm-up: `cache_hits` must be 0."""
 
 import json
 import math
@@ -18,8 +22,8 @@ from django.db import connection
 from django.db.models import Min
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from generation.cluster import ROOT, group_rss_mb, start_cluster, stop_cluster
-from generation.models import Batch, BatchStatus
+from generation.cluster import ROOT, group_cpu_seconds, group_rss_mb, start_cluster, stop_cluster
+from generation.models import Batch, BatchStatus, StepRun
 from generation.services import batch_create, batch_plan
 from generation.tasks import run_page
 from templates_app.models import SlideTemplate
@@ -28,12 +32,14 @@ from templates_app.starter import load_starter_templates
 QUERY_SAMPLE_PAGES = 5
 
 
-def bench_outline(pages: int) -> str:
-    """An outline of exactly `pages` slides: a cover and pages - 1 content pages."""
+def bench_outline(pages: int, token: str) -> str:
+    """An outline of exactly `pages` slides (a cover and pages - 1 content pages) whose texts
+    carry `token`, so that no two runs ask a provider for the same slide."""
     body = "\n".join(
-        f"## Page {n}\n- first point {n}\n- second point {n}\n" for n in range(1, pages)
+        f"## Page {n} {token}\n- first point {n} {token}\n- second point {n}\n"
+        for n in range(1, pages)
     )
-    return f"# Benchmark deck\n\n{body}"
+    return f"# Benchmark deck {token}\n\n{body}"
 
 
 class Command(BaseCommand):
@@ -81,25 +87,28 @@ class Command(BaseCommand):
             cluster = start_cluster(env, log)
             try:
                 self._run(env, outline, 2 * workers, options["timeout"])  # warm-up
+                cpu_before = group_cpu_seconds(cluster.pid)
                 batch, peak_rss = self._run(
                     env, outline, pages, options["timeout"], measure_rss=cluster.pid
                 )
+                cpu_s = group_cpu_seconds(cluster.pid) - cpu_before
             except CommandError:
                 self.stderr.write(log.read_text(errors="replace")[-2000:])
                 raise
             finally:
                 stop_cluster(cluster)
             figures = self._figures(batch, pages, concurrency, latency, workers, peak_rss)
+            figures["cpu_ms_per_page"] = round(1000 * cpu_s / pages, 1)
             figures["db_queries_per_page"] = self._queries_per_page(pages)
         figures["ocr"] = not options["no_ocr"]
         figures["database"] = connection.vendor
         figures["broker"] = "redis" if settings.REDIS_URL else "orm"
-        self.stdout.write(json.dumps(figures, indent=2))
+        self.stdout.write(json.dumps(figures))
 
     def _run(
         self, env: dict, outline: Path, pages: int, timeout: float, measure_rss: int | None = None
     ):
-        outline.write_text(bench_outline(pages), encoding="utf-8")
+        outline.write_text(bench_outline(pages, uuid.uuid4().hex[:12]), encoding="utf-8")
         template = SlideTemplate.objects.active().first()
         # Queued from a process with the cluster's environment, so the task reaches its queue.
         command = [sys.executable, "manage.py", "generate_deck", str(outline), "--async"]
@@ -147,6 +156,7 @@ class Command(BaseCommand):
             "ideal_s": ideal,
             "overhead_ratio": round(wall / ideal, 3) if ideal else None,
             "time_to_first_page_s": round((first - batch.created_at).total_seconds(), 3),
+            "cache_hits": StepRun.objects.filter(batch=batch, cache_hit=True).count(),
             "peak_rss_mb": round(rss, 1),
         }
 
@@ -155,7 +165,9 @@ class Command(BaseCommand):
         template = SlideTemplate.objects.active().first()
         batch = batch_plan(
             batch=batch_create(
-                template=template, outline=bench_outline(pages), options={"provider": "latency"}
+                template=template,
+                outline=bench_outline(pages, uuid.uuid4().hex[:12]),
+                options={"provider": "latency"},
             )
         )
         try:
