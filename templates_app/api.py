@@ -1,16 +1,32 @@
-"""Slide templates over HTTP: active ones for every signed-in user; staff see and change all."""
+"""Slide templates over HTTP: active ones for every signed-in user; staff see and change all.
 
+Creating or replacing a template sends its reference image, so POST and PUT take multipart
+only; PATCH takes JSON too (a change without a new image)."""
+
+from django.db import models
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSlugField
+from config.parsers import JSONParser, MultiPartParser
 from templates_app.models import SlideTemplate
 
 
 class SlideTemplateSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.BooleanField: StrictBooleanField,
+        models.PositiveIntegerField: StrictIntegerField,
+    }
+
     class Meta:
         model = SlideTemplate
         fields = [
@@ -33,19 +49,31 @@ class SlideTemplateSerializer(serializers.ModelSerializer):
 
 class StaffWritesOnly(BasePermission):
     message = "Only staff can change templates."
+    writes_only = True  # every signed-in user reads (config.schema documents 403 for writes)
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return request.method in SAFE_METHODS or request.user.is_staff
 
 
+MULTIPART_ONLY = {"multipart/form-data": SlideTemplateSerializer}
+
+
+@extend_schema_view(
+    create=extend_schema(request=MULTIPART_ONLY), update=extend_schema(request=MULTIPART_ONLY)
+)
 class SlideTemplateViewSet(viewsets.ModelViewSet):
-    """Plain CRUD: writes take JSON, or multipart when they carry a reference image."""
+    """Plain CRUD: writes take multipart (with the reference image); PATCH takes JSON too."""
 
     queryset = SlideTemplate.objects.all()
     serializer_class = SlideTemplateSerializer
     lookup_field = "slug"
     permission_classes = [IsAuthenticated, StaffWritesOnly]
-    parser_classes = [JSONParser, MultiPartParser]
+
+    def get_parsers(self) -> list[BaseParser]:
+        request = getattr(self, "request", None)
+        if request is not None and request.method == "PATCH":
+            return [JSONParser(), MultiPartParser()]
+        return [MultiPartParser()]
 
     def get_queryset(self) -> QuerySet[SlideTemplate]:
         templates = super().get_queryset()
