@@ -3,8 +3,8 @@
 Views list the errors of their own logic (400 for a service's refusal, 409, 429); the ones the
 framework answers for any operation are added here, all in the one error shape:
 401 wherever authentication is required, 403 where a permission beyond being signed in applies
-or a session write may lack its CSRF token, 404 on addresses with an id, 400 for query
-parameters and bodies, and 413/415 for bodies.
+or a session write may lack its CSRF token, 404 on addresses with an id and for a page past the
+end of a list, 400 for query parameters and bodies, and 413/415 for bodies.
 """
 
 from drf_spectacular import openapi
@@ -40,9 +40,10 @@ class AutoSchema(openapi.AutoSchema):
                 for permission in permissions
             ):
                 statuses.add(403)
-        if "{" in self.path:
-            statuses.add(404)
-        if any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
+        query = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+        if "{" in self.path or "page" in query:
+            statuses.add(404)  # an id not found (or not yours); a page past a list's end
+        if query:
             statuses.add(400)
         if "requestBody" in operation:
             statuses.update((400, 413, 415))

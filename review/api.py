@@ -41,7 +41,9 @@ class IsEvaluator(permissions.BasePermission):
 
 
 class StepFilterSerializer(serializers.Serializer):
-    step = serializers.ChoiceField(choices=Step.choices, required=False)
+    step = serializers.ChoiceField(
+        choices=Step.choices, required=False, allow_blank=True, help_text="Empty: any step."
+    )
 
 
 class StepQuerySerializer(serializers.Serializer):
@@ -137,7 +139,7 @@ class CalibrateResultSerializer(serializers.Serializer):
 def _step(request: Request, query_serializer: type[serializers.Serializer]) -> str | None:
     query = query_serializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data.get("step")
+    return query.validated_data.get("step") or None
 
 
 # Views

@@ -78,7 +78,9 @@ class BatchCreateSerializer(serializers.Serializer):
 
 
 class BatchFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=BatchStatus.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=BatchStatus.choices, required=False, allow_blank=True, help_text="Empty: any."
+    )
 
 
 class ExportQuerySerializer(serializers.Serializer):

@@ -454,3 +454,12 @@ def test_a_page_size_that_is_not_a_positive_whole_number_is_refused(api, page_si
 
 def test_a_page_size_over_100_is_still_capped(api, user):
     assert api.get(BATCHES, {"page_size": 1000}).status_code == 200
+
+
+def test_an_empty_status_filter_means_any_status(api, user):
+    make_batch(owner=user)
+
+    response = api.get(BATCHES, {"status": ""})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

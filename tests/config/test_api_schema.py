@@ -104,3 +104,11 @@ def test_lists_document_the_page_bounds(schema):
     assert by_name["page"]["schema"] == {"type": "integer", "minimum": 1}
     assert by_name["page_size"]["schema"] == {"type": "integer", "minimum": 1}
     assert "at most 100" in by_name["page_size"]["description"]
+
+
+def test_optional_filters_document_the_empty_string_they_accept(schema):
+    batches = schema["paths"]["/api/v1/batches/"]["get"]["parameters"]
+    review = schema["paths"]["/api/v1/review/next/"]["get"]["parameters"]
+
+    assert "" in next(p for p in batches if p["name"] == "status")["schema"]["enum"]
+    assert "" in next(p for p in review if p["name"] == "step")["schema"]["enum"]

@@ -116,3 +116,12 @@ def test_the_database_refuses_out_of_range_values(evaluator, field, value):
         Evaluation.objects.create(
             step_run=run, evaluator=evaluator, overall=5, verdict="accept", **{field: value}
         )
+
+
+def test_an_empty_step_filter_means_any_step_and_keeps_the_lease(api):
+    item = make_items(1)[0]
+
+    first = api.get(f"{BASE}/next/", {"step": ""})
+    again = api.get(f"{BASE}/next/", {"step": ""})
+
+    assert first.json()["id"] == again.json()["id"] == item.pk
