@@ -28,14 +28,30 @@ class StrictSlugField(serializers.SlugField):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """A JSON number with no fraction: "12" or true is "A valid integer is required."."""
+    """A JSON number with no fraction: "12" or true is "A valid integer is required."; a
+    multipart form spells it in ASCII digits."""
 
     def to_internal_value(self, data: object) -> int:
-        if isinstance(data, bool) or not isinstance(data, int | float):
+        if isinstance(data, str) and html.is_html_input(self.root.initial_data):
+            if not (data.isascii() and data.isdigit()):
+                self.fail("invalid")
+        elif isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
         if isinstance(data, float) and not data.is_integer():
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictJSONField(serializers.JSONField):
+    """DRF's JSONField; JSON text (as multipart forms send it) nested past the interpreter's
+    recursion limit is "Value must be valid JSON.", not a RecursionError and a 500."""
+
+    def to_internal_value(self, data: object) -> object:
+        try:
+            return super().to_internal_value(data)
+        except RecursionError:
+            message = self.error_messages["invalid"]
+            raise serializers.ValidationError(message, code="invalid") from None
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -5,19 +5,51 @@ only; PATCH takes JSON too (a change without a new image)."""
 
 from django.db import models
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from config.fields import StrictBooleanField, StrictCharField, StrictIntegerField, StrictSlugField
+from config.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictJSONField,
+    StrictSlugField,
+)
 from config.parsers import JSONParser, MultiPartParser
-from templates_app.models import SlideTemplate
+from templates_app.models import SlideTemplate, validate_fonts, validate_palette, validate_tags
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+        "minItems": 2,
+        "maxItems": 8,
+    }
+)
+class PaletteField(StrictJSONField):
+    """Colours '#rrggbb': background, primary, accent, text, muted, extras."""
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class FontsField(StrictJSONField):
+    """Font names by role, e.g. {"title": "...", "body": "..."}."""
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "minLength": 1}})
+class TagsField(StrictJSONField):
+    """Non-empty tags."""
 
 
 class SlideTemplateSerializer(serializers.ModelSerializer):
+    palette = PaletteField(validators=[validate_palette])
+    fonts = FontsField(required=False, validators=[validate_fonts])
+    recommended_for = TagsField(required=False, validators=[validate_tags])
+
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
@@ -55,11 +87,23 @@ class StaffWritesOnly(BasePermission):
         return request.method in SAFE_METHODS or request.user.is_staff
 
 
-MULTIPART_ONLY = {"multipart/form-data": SlideTemplateSerializer}
+class SlideTemplateFormSerializer(SlideTemplateSerializer):
+    """A template write as a multipart form, for the schema: JSON fields travel as JSON text."""
+
+    palette = serializers.CharField(help_text='JSON text: 2-8 colours, ["#0b1020", "#e0e6f0"].')
+    fonts = serializers.CharField(required=False, help_text='JSON text: {"title": "Noto Sans"}.')
+    recommended_for = serializers.CharField(required=False, help_text='JSON text: ["keynote"].')
+
+
+FORM = {"multipart/form-data": SlideTemplateFormSerializer}
 
 
 @extend_schema_view(
-    create=extend_schema(request=MULTIPART_ONLY), update=extend_schema(request=MULTIPART_ONLY)
+    create=extend_schema(request=FORM),
+    update=extend_schema(request=FORM),
+    partial_update=extend_schema(
+        request={"application/json": SlideTemplateSerializer, **FORM},
+    ),
 )
 class SlideTemplateViewSet(viewsets.ModelViewSet):
     """Plain CRUD: writes take multipart (with the reference image); PATCH takes JSON too."""

@@ -148,3 +148,36 @@ def test_the_model_refuses_text_postgresql_or_json_cannot_hold(field, value):
         template.full_clean(exclude=["reference_image"])
 
     assert field in info.value.message_dict
+
+
+@pytest.mark.parametrize("field", ["palette", "fonts", "recommended_for"])
+def test_json_text_nested_50000_deep_in_a_form_is_refused(staff, field):
+    error = error_of(
+        staff.post(TEMPLATES, new_template(**{field: "[" * 50_000}), format="multipart"), 400
+    )
+
+    assert error["message"].startswith(f"{field}: ")
+    assert not SlideTemplate.objects.exists()
+
+
+def test_a_form_spells_the_order_in_digits(staff):
+    response = staff.post(TEMPLATES, new_template(order="3"), format="multipart")
+
+    assert response.status_code == 201, response.content
+    assert SlideTemplate.objects.get().order == 3
+
+
+@pytest.mark.parametrize("order", ["３", "-1", "1.5", "x"])
+def test_a_form_order_that_is_not_ascii_digits_is_refused(staff, order):
+    error = error_of(staff.post(TEMPLATES, new_template(order=order), format="multipart"), 400)
+
+    assert error["message"].startswith("order: ")
+
+
+@pytest.mark.parametrize(("field", "value"), [("order", "3"), ("is_active", "true"), ("name", 5)])
+def test_json_keeps_to_json_types(staff, field, value):
+    SlideTemplateFactory(slug="business")
+
+    error = error_of(staff.patch(f"{TEMPLATES}business/", {field: value}, format="json"), 400)
+
+    assert error["message"].startswith(f"{field}: ")
