@@ -210,6 +210,7 @@ ERROR_MEANINGS = {
     401: "No credentials, or a token or session that is not valid.",
     403: "Not allowed for this user (or a session write without its CSRF token).",
     404: "Not found, or not yours.",
+    406: "The Accept header names no type this operation answers with (JSON).",
     409: "Conflicts with the current state.",
     413: "The request body is larger than this server accepts.",
     415: "A body that is not UTF-8 JSON (or multipart where the operation takes it).",

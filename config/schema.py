@@ -4,7 +4,8 @@ Views list the errors of their own logic (400 for a service's refusal, 409, 429)
 framework answers for any operation are added here, all in the one error shape:
 401 wherever authentication is required, 403 where a permission beyond being signed in applies
 or a session write may lack its CSRF token, 404 on addresses with an id and for a page past the
-end of a list, 400 for query parameters and bodies, and 413/415 for bodies.
+end of a list, 400 for query parameters and bodies, 413/415 for bodies, and 406 everywhere (an
+Accept header that excludes JSON).
 """
 
 from drf_spectacular import openapi
@@ -29,7 +30,7 @@ class AutoSchema(openapi.AutoSchema):
         return operation
 
     def _framework_errors(self, operation: dict) -> set[int]:
-        statuses = set()
+        statuses = {406}
         permissions = self.view.get_permissions()
         if not all(isinstance(permission, AllowAny) for permission in permissions):
             statuses.add(401)

@@ -6,6 +6,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 ERROR_REF = "#/components/schemas/Error"
@@ -112,3 +114,18 @@ def test_optional_filters_document_the_empty_string_they_accept(schema):
 
     assert "" in next(p for p in batches if p["name"] == "status")["schema"]["enum"]
     assert "" in next(p for p in review if p["name"] == "step")["schema"]["enum"]
+
+
+def test_every_operation_documents_406_for_an_accept_header_without_json(schema):
+    for method, path, operation in operations(schema):
+        assert error_content(operation, "406") == {"$ref": ERROR_REF}, (method, path)
+
+
+def test_an_accept_header_without_json_gets_406_in_the_error_shape():
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+
+    response = client.get("/api/v1/batches/", headers={"accept": "text/html"})
+
+    assert response.status_code == 406
+    assert set(response.json()["error"]) == {"code", "message", "details"}
