@@ -7,6 +7,7 @@ handler400/403/404/500 views below, errors Django answers itself (e.g. a disallo
 """
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -16,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
@@ -141,17 +143,39 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django has logged the error already."""
+    """Django calls this inside its `except` block, for errors outside a view's own handling
+    (a middleware, rendering a response). Django's own line (logger django.request) reaches no
+    handler unless DEBUG is on, so the error and its traceback are logged here."""
+    logger.error("server_error path=%s", request.path, exc_info=sys.exc_info())
     if _is_api(request):
         return _json_error(500, "server_error", SERVER_ERROR_MESSAGE)
     return defaults.server_error(request)
 
 
 class Pagination(PageNumberPagination):
-    """`count`, `next`, `previous`, `results`; PAGE_SIZE from settings, `?page_size=` up to 100."""
+    """`count`, `next`, `previous`, `results`; PAGE_SIZE from settings, `?page_size=` up to 100
+    (larger values are capped; anything but a positive whole number is a 400)."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
+    page_size_query_description = "Items per page, at most 100 (a larger value is capped)."
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        digits = raw.lstrip("0")  # int() refuses strings of thousands of digits
+        if not (raw.isascii() and raw.isdigit()) or not digits:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: ["A whole number from 1 is required."]}
+            )
+        return self.max_page_size if len(digits) > 3 else min(int(digits), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: object) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 class _SettingsRateThrottle(UserRateThrottle):
@@ -181,10 +205,15 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
-_ERROR_MEANINGS = {
+ERROR_MEANINGS = {
     400: "Invalid input: details name each field and its messages.",
+    401: "No credentials, or a token or session that is not valid.",
+    403: "Not allowed for this user (or a session write without its CSRF token).",
     404: "Not found, or not yours.",
+    406: "The Accept header names no type this operation answers with (JSON).",
     409: "Conflicts with the current state.",
+    413: "The request body is larger than this server accepts.",
+    415: "A body that is not UTF-8 JSON (or multipart where the operation takes it).",
     429: "Throttled; see the Retry-After header.",
 }
 
@@ -192,6 +221,6 @@ _ERROR_MEANINGS = {
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """Schema entries for the error statuses an endpoint answers with."""
     return {
-        status: OpenApiResponse(ErrorSerializer, description=_ERROR_MEANINGS[status])
+        status: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[status])
         for status in statuses
     }

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import socket
 import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
@@ -38,7 +40,7 @@ from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
 from generation.signals import attempts_for_review
-from generation.slides import parse_size
+from generation.slides import SUPPORTED_SIZES, parse_size
 from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
 from templates_app.services import template_snapshot
@@ -63,22 +65,45 @@ def _lease_delta() -> timedelta:
 # --- creating ------------------------------------------------------------------------------
 
 
+TEXT_OPTIONS = ("size", "quality", "language", "provider", "model", "text_provider")
+KNOWN_OPTIONS = {*TEXT_OPTIONS, "fresh", "budget_usd"}
+MAX_BUDGET_USD = 1_000_000
+SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
+
+
+def _check_option_types(options: dict) -> None:
+    """Refuse by name what JSON can say but no option means: a list for a provider, 1 for
+    true, a budget no float holds (1e999 parses as infinity, a 400-digit integer overflows)."""
+    for key in TEXT_OPTIONS:
+        if options.get(key) is not None and not isinstance(options[key], str):
+            raise InvalidInput(f"{key} must be a string", details={key: "not a string"})
+    if options.get("fresh") is not None and not isinstance(options["fresh"], bool):
+        raise InvalidInput("fresh must be true or false", details={"fresh": "not a boolean"})
+    budget = options.get("budget_usd")
+    if budget is not None and (
+        isinstance(budget, bool)
+        or not isinstance(budget, int | float)
+        or not 0 <= budget <= MAX_BUDGET_USD  # also false for NaN and infinities
+    ):
+        raise InvalidInput(
+            f"budget_usd must be a number from 0 to {MAX_BUDGET_USD:,} (US dollars)",
+            details={"budget_usd": "out of range"},
+        )
+    size = options.get("size")
+    if size and not SIZE_PATTERN.fullmatch(size):
+        allowed = ", ".join(f"{w}x{h}" for w, h in SUPPORTED_SIZES)
+        raise InvalidInput(
+            f"size must look like 1536x864 (supported: {allowed})", details={"size": size}
+        )
+
+
 def batch_options(options: dict | None) -> dict:
     """Validate and complete a batch's options; errors name the option."""
     options = dict(options or {})
-    known = {
-        "size",
-        "quality",
-        "language",
-        "provider",
-        "model",
-        "text_provider",
-        "fresh",
-        "budget_usd",
-    }
-    unknown = sorted(set(options) - known)
+    unknown = sorted(set(options) - KNOWN_OPTIONS)
     if unknown:
         raise InvalidInput(f"unknown option(s): {', '.join(unknown)}", details={"options": unknown})
+    _check_option_types(options)
     config = settings.NANODECK
     result = {
         "size": options.get("size") or config["DEFAULT_SIZE"],
@@ -87,17 +112,10 @@ def batch_options(options: dict | None) -> dict:
         "provider": options.get("provider") or config["DEFAULT_PROVIDER"],
         "text_provider": options.get("text_provider") or "local",
     }
-    if options.get("fresh") not in (None, True, False):
-        raise InvalidInput("fresh must be true or false", details={"fresh": options["fresh"]})
     if options.get("fresh"):
         result["fresh"] = True
     if options.get("budget_usd") is not None:
-        budget = options["budget_usd"]
-        if isinstance(budget, bool) or not isinstance(budget, int | float) or budget < 0:
-            raise InvalidInput(
-                "budget_usd must be a number ≥ 0 (US dollars)", details={"budget_usd": budget}
-            )
-        result["budget_usd"] = float(budget)
+        result["budget_usd"] = float(options["budget_usd"])
     try:
         parse_size(result["size"])
     except ValueError as exc:
@@ -114,10 +132,10 @@ def batch_options(options: dict | None) -> dict:
             raise InvalidInput(f"{key}: {exc.message}", details={key: result[key]}) from None
     if options.get("model"):
         try:
-            image_provider(result["provider"], str(options["model"]))
+            image_provider(result["provider"], options["model"])
         except InvalidInput as exc:
             raise InvalidInput(exc.message, details={"model": options["model"]}) from None
-        result["model"] = str(options["model"])
+        result["model"] = options["model"]
     return result
 
 
@@ -152,9 +170,16 @@ def batch_create(
         title=title[:300],
         options=batch_options(options),
     )
+    # Everything is checked before the template's images are copied into the batch's folder,
+    # so a refused request leaves no file behind.
+    batch.full_clean(exclude=["template_snapshot"])
     batch.template_snapshot = template_snapshot(template=template, copy_to=f"batches/{batch.pk}")
-    batch.full_clean()
-    batch.save()
+    try:
+        batch.save()
+    except Exception:
+        for image in batch.template_snapshot["reference_images"]:
+            default_storage.delete(image["path"])
+        raise
     logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)
     if enqueue:
         batch_enqueue(batch=batch)

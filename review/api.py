@@ -9,10 +9,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import error_responses
+from config.fields import StrictCharField, StrictIntegerField
 from generation.models import Step
 from review.calibration import agreement_report, calibration_outcome, calibration_report
 from review.dashboard import runs_open_to, throughput_report
-from review.models import Criterion, Evaluation, ReviewItem, ThresholdChange, Verdict
+from review.models import (
+    MAX_COMMENT_CHARS,
+    MAX_INSTRUCTION_CHARS,
+    MAX_SECONDS_SPENT,
+    Criterion,
+    Evaluation,
+    ReviewItem,
+    ThresholdChange,
+    Verdict,
+)
 from review.permissions import is_evaluator
 from review.presentation import item_body
 from review.services import evaluation_submit, review_next, review_skip
@@ -31,7 +41,9 @@ class IsEvaluator(permissions.BasePermission):
 
 
 class StepFilterSerializer(serializers.Serializer):
-    step = serializers.ChoiceField(choices=Step.choices, required=False)
+    step = serializers.ChoiceField(
+        choices=Step.choices, required=False, allow_blank=True, help_text="Empty: any step."
+    )
 
 
 class StepQuerySerializer(serializers.Serializer):
@@ -67,14 +79,23 @@ class ReviewItemSerializer(serializers.Serializer):
 
 class EvaluationSubmitSerializer(serializers.Serializer):
     scores = serializers.DictField(
-        child=serializers.IntegerField(), help_text="One 1-10 per active criterion key."
+        child=StrictIntegerField(min_value=1, max_value=10),
+        help_text="One 1-10 per active criterion key.",
     )
     verdict = serializers.ChoiceField(choices=Verdict.choices)
-    instruction = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required for regenerate."
+    instruction = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=MAX_INSTRUCTION_CHARS,
+        help_text="Required for regenerate.",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-    seconds_spent = serializers.IntegerField(required=False, min_value=0, default=0)
+    comment = StrictCharField(
+        required=False, allow_blank=True, default="", max_length=MAX_COMMENT_CHARS
+    )
+    seconds_spent = StrictIntegerField(
+        required=False, min_value=0, max_value=MAX_SECONDS_SPENT, default=0
+    )
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
@@ -118,7 +139,7 @@ class CalibrateResultSerializer(serializers.Serializer):
 def _step(request: Request, query_serializer: type[serializers.Serializer]) -> str | None:
     query = query_serializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data.get("step")
+    return query.validated_data.get("step") or None
 
 
 # Views

@@ -3,8 +3,11 @@ history of thresholds (DESIGN §3)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from generation.models import Step, StepPolicy, StepRun
 
@@ -95,6 +98,12 @@ class Verdict(models.TextChoices):
     REGENERATE = "regenerate"
 
 
+# Bounds of what one evaluation records (also database constraints).
+MAX_INSTRUCTION_CHARS = 2000  # as for a page regeneration's instruction
+MAX_COMMENT_CHARS = 5000
+MAX_SECONDS_SPENT = 86_400  # a day: more is a stopped clock, not time spent reviewing
+
+
 class Evaluation(models.Model):
     """One evaluator's judgement of one StepRun; the overall is computed on the server."""
 
@@ -104,9 +113,13 @@ class Evaluation(models.Model):
     )
     overall = models.FloatField()
     verdict = models.CharField(max_length=12, choices=Verdict.choices)
-    instruction = models.TextField(blank=True)
-    comment = models.TextField(blank=True)
-    seconds_spent = models.PositiveIntegerField(default=0)
+    instruction = models.TextField(
+        blank=True, validators=[MaxLengthValidator(MAX_INSTRUCTION_CHARS)]
+    )
+    comment = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_COMMENT_CHARS)])
+    seconds_spent = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_SECONDS_SPENT)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -117,6 +130,18 @@ class Evaluation(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(overall__gte=1, overall__lte=10), name="evaluation_overall_1_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(seconds_spent__lte=MAX_SECONDS_SPENT),
+                name="evaluation_seconds_spent_at_most_a_day",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("comment"), MAX_COMMENT_CHARS),
+                name="evaluation_comment_at_most_5000",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("instruction"), MAX_INSTRUCTION_CHARS),
+                name="evaluation_instruction_at_most_2000",
             ),
         ]
 

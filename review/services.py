@@ -14,7 +14,17 @@ from django.utils import timezone
 from generation.errors import Conflict, InvalidInput
 from generation.models import PageStatus, StepRun
 from generation.services import page_regenerate, page_reject, page_release
-from review.models import Assignment, Criterion, Evaluation, ReviewItem, Score, Verdict
+from review.models import (
+    MAX_COMMENT_CHARS,
+    MAX_INSTRUCTION_CHARS,
+    MAX_SECONDS_SPENT,
+    Assignment,
+    Criterion,
+    Evaluation,
+    ReviewItem,
+    Score,
+    Verdict,
+)
 from review.receivers import HELD_PRIORITY
 
 CANDIDATES = 20  # items tried per request when others hold the first ones
@@ -140,6 +150,7 @@ def evaluation_submit(
         )
     criteria = list(Criterion.objects.filter(step=item.step, active=True))
     overall = _overall(criteria, scores)
+    _check_bounds(instruction=instruction, comment=comment, seconds_spent=seconds_spent)
     if verdict not in Verdict.values:
         raise InvalidInput(
             f"verdict must be one of {', '.join(Verdict.values)}", details={"verdict": verdict}
@@ -161,7 +172,7 @@ def evaluation_submit(
         verdict=verdict,
         instruction=instruction.strip(),
         comment=comment,
-        seconds_spent=max(0, int(seconds_spent)),
+        seconds_spent=seconds_spent,
     )
     Score.objects.bulk_create(
         Score(evaluation=evaluation, criterion=criterion, value=scores[criterion.key])
@@ -173,6 +184,24 @@ def evaluation_submit(
         ReviewItem.objects.filter(pk=item.pk).update(status="done")
     _act_on_page(item, evaluation)
     return evaluation
+
+
+def _check_bounds(*, instruction: str, comment: str, seconds_spent: int) -> None:
+    """What one evaluation may record (the database refuses more as well)."""
+    for field, text, limit in (
+        ("instruction", instruction, MAX_INSTRUCTION_CHARS),
+        ("comment", comment, MAX_COMMENT_CHARS),
+    ):
+        if len(text) > limit:
+            raise InvalidInput(
+                f"{field} has {len(text)} characters; the limit is {limit}",
+                details={field: "too long"},
+            )
+    if isinstance(seconds_spent, bool) or not 0 <= seconds_spent <= MAX_SECONDS_SPENT:
+        raise InvalidInput(
+            f"seconds_spent must be from 0 to {MAX_SECONDS_SPENT} (a day)",
+            details={"seconds_spent": "out of range"},
+        )
 
 
 def _act_on_page(item: ReviewItem, evaluation: Evaluation) -> None:

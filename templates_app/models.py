@@ -3,6 +3,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from config.text import text_problem
+
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -17,9 +19,18 @@ def validate_palette(value: object) -> None:
         raise ValidationError(f"Not a #rrggbb colour: {', '.join(map(str, bad))}.")
 
 
+def _refuse_unstorable(texts: list[str], what: str) -> None:
+    """NUL characters and lone surrogates: PostgreSQL refuses the first, and neither can be
+    sent as UTF-8 JSON, so one such template would break the template list for everyone."""
+    problems = [text_problem(text) for text in texts if text_problem(text)]
+    if problems:
+        raise ValidationError(f"{what}: one {problems[0]}.")
+
+
 def validate_tags(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(tag, str) and tag for tag in value):
         raise ValidationError("Tags must be a list of non-empty strings.")
+    _refuse_unstorable(value, "Tags")
 
 
 def validate_fonts(value: object) -> None:
@@ -27,6 +38,7 @@ def validate_fonts(value: object) -> None:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise ValidationError('Fonts must be an object like {"title": "...", "body": "..."}.')
+    _refuse_unstorable([*value, *value.values()], "Fonts")
 
 
 class SlideTemplateQuerySet(models.QuerySet):

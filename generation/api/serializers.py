@@ -4,31 +4,51 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from config.fields import StrictCharField
 from generation.exports import FORMATS
-from generation.models import Batch, BatchStatus, Page, StepRun
-from generation.services import FLAGGABLE_STEPS, LANGUAGES, PAGE_STEP_NAMES, QUALITIES
+from generation.models import Batch, BatchStatus, Page, Step, StepRun
+from generation.services import (
+    FLAGGABLE_STEPS,
+    LANGUAGES,
+    MAX_BUDGET_USD,
+    PAGE_STEP_NAMES,
+    QUALITIES,
+)
 from generation.slides import SUPPORTED_SIZES
 from templates_app.models import SlideTemplate
 
-SIZES = ", ".join(f"{width}x{height}" for width, height in SUPPORTED_SIZES)
+SIZES = [f"{width}x{height}" for width, height in SUPPORTED_SIZES]
 
 
 class BatchOptionsSerializer(serializers.Serializer):
-    """The documented shape of `options`; batch_create validates the values."""
+    """The documented shape of `options`; batch_create validates the values. An empty string
+    or null means the default."""
 
-    size = serializers.CharField(required=False, help_text=f"One of {SIZES}.")
-    language = serializers.CharField(required=False, help_text=f"One of {', '.join(LANGUAGES)}.")
-    provider = serializers.CharField(required=False, help_text="Image provider, e.g. local.")
-    model = serializers.CharField(required=False, help_text="Image model offered by that provider.")
-    quality = serializers.CharField(required=False, help_text=f"One of {', '.join(QUALITIES)}.")
-    text_provider = serializers.CharField(required=False, help_text="Text provider, e.g. local.")
+    size = serializers.ChoiceField(
+        choices=SIZES, required=False, allow_blank=True, help_text="The slide size."
+    )
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True)
+    provider = serializers.CharField(
+        required=False, allow_blank=True, help_text="Image provider, e.g. local."
+    )
+    model = serializers.CharField(
+        required=False, allow_blank=True, help_text="Image model offered by that provider."
+    )
+    quality = serializers.ChoiceField(choices=QUALITIES, required=False, allow_blank=True)
+    text_provider = serializers.CharField(
+        required=False, allow_blank=True, help_text="Text provider, e.g. local."
+    )
     budget_usd = serializers.FloatField(
         required=False,
+        allow_null=True,
         min_value=0,
-        help_text="Stop new provider calls once the estimated spend reaches this.",
+        max_value=MAX_BUDGET_USD,
+        help_text="Stop new provider calls once the estimated spend reaches this (USD).",
     )
     fresh = serializers.BooleanField(
-        required=False, help_text="Never reuse a stored image of an identical request."
+        required=False,
+        allow_null=True,
+        help_text="Never reuse a stored image of an identical request.",
     )
 
 
@@ -37,19 +57,30 @@ class OptionsField(serializers.DictField):
     """Passed to batch_create as given, so an unknown option is refused by name there."""
 
 
+class TemplateSlugField(serializers.SlugRelatedField):
+    """An active template by slug; a slug that is not text is refused before any lookup."""
+
+    def to_internal_value(self, data: object) -> SlideTemplate:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class BatchCreateSerializer(serializers.Serializer):
-    outline = serializers.CharField(help_text="Markdown or numbered outline (Chinese or English).")
-    template = serializers.SlugRelatedField(
+    outline = StrictCharField(help_text="Markdown or numbered outline (Chinese or English).")
+    template = TemplateSlugField(
         slug_field="slug",
         queryset=SlideTemplate.objects.active(),
         help_text="Slug of an active template.",
     )
-    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    title = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
     options = OptionsField(required=False, default=dict)
 
 
 class BatchFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=BatchStatus.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=BatchStatus.choices, required=False, allow_blank=True, help_text="Empty: any."
+    )
 
 
 class ExportQuerySerializer(serializers.Serializer):
@@ -142,6 +173,9 @@ class PageSummarySerializer(serializers.ModelSerializer):
     """A page within its batch; `attempts` and `score` come from annotations on the queryset."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:page-detail")
+    current_step = serializers.ChoiceField(
+        choices=Step.choices, allow_blank=True, read_only=True, help_text="Empty before any step."
+    )
     attempts = serializers.IntegerField(read_only=True, help_text="Render attempts.")
     score = serializers.FloatField(
         read_only=True, allow_null=True, help_text="Auto score (0-10) of the selected render."
@@ -215,6 +249,12 @@ class PageDetailSerializer(PageSummarySerializer):
         source="batch", view_name="api:batch-detail", read_only=True
     )
     step_runs = StepRunSerializer(many=True, read_only=True)
+    resume_step = serializers.ChoiceField(
+        choices=Step.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The step a worker (re)starts from; empty once the page is done.",
+    )
 
     class Meta(PageSummarySerializer.Meta):
         fields = [
@@ -234,7 +274,7 @@ class PageDetailSerializer(PageSummarySerializer):
 
 
 class PageRegenerateSerializer(serializers.Serializer):
-    instruction = serializers.CharField(
+    instruction = StrictCharField(
         max_length=2000,
         required=False,
         allow_blank=True,
@@ -245,7 +285,7 @@ class PageRegenerateSerializer(serializers.Serializer):
 
 
 class PageFlagSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=300, help_text="What is wrong with the page, for the evaluators."
     )
     step = serializers.ChoiceField(

@@ -81,7 +81,7 @@ class BatchViewSet(viewsets.GenericViewSet):
         query = BatchFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         batches = self.get_queryset()
-        if "status" in query.validated_data:
+        if query.validated_data.get("status"):
             batches = batches.filter(status=query.validated_data["status"])
         page = self.paginate_queryset(batches)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

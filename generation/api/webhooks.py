@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import error_body
+from config.text import text_problem
 from generation.models import StepRun
 from generation.providers.kie import callback_task_id
 from generation.providers.registry import image_provider
@@ -87,8 +88,12 @@ class KieWebhookView(APIView):
         try:
             payload = json.loads(body)
             task_id = callback_task_id(payload)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
             return _error(400, "invalid", f"not a kie callback: {exc}")
+        if text_problem(task_id):  # PostgreSQL cannot even look a NUL up
+            return _error(
+                400, "invalid", f"not a kie callback: data.taskId {text_problem(task_id)}"
+            )
         run = (
             StepRun.objects.select_related("batch")
             .filter(provider="kie", external_id=task_id)

@@ -86,6 +86,8 @@ class Command(BaseCommand):
             raise CommandError(f"outline path is a folder, not a file: {path}") from None
         except UnicodeDecodeError:
             raise CommandError(f"outline file is not UTF-8 text: {path}") from None
+        if "\x00" in text:  # valid UTF-8, but PostgreSQL cannot store it
+            raise CommandError(f"outline file contains NUL bytes (is it a binary file?): {path}")
         if not text.strip():
             raise CommandError(f"the outline is empty: {path}")
         return text
