@@ -18,6 +18,7 @@ from generation.services import (
     batch_enqueue,
     batch_options,
     batch_retry_failed,
+    outline_check_size,
 )
 from generation.slides import SUPPORTED_SIZES
 
@@ -111,6 +112,10 @@ class BatchCreateForm(forms.ModelForm):
                 raise forms.ValidationError(exc.message) from None
             if not cleaned["template"].is_active:
                 self.add_error("template", "this template is not active")
+            try:
+                outline_check_size(outline=cleaned["outline"])
+            except InvalidInput as exc:
+                self.add_error("outline", exc.message)
         return cleaned
 
 

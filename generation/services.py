@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import socket
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -34,6 +35,8 @@ from generation.errors import (
     StepHeld,
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
+from generation.outline import OutlineError, parse_outline
+from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
@@ -122,6 +125,25 @@ def batch_options(options: dict | None) -> dict:
     return result
 
 
+def outline_check_size(*, outline: str) -> None:
+    """Refuse an outline that makes more slides than MAX_PAGES_PER_BATCH, before anything is
+    stored. The local planner counts them without splitting long pages (the fewest slides
+    planning can make); a brief it cannot read is left to the text model, whose plan is held
+    to the same limit by the plan step."""
+    try:
+        structured = parse_outline(outline)
+    except OutlineError:
+        return
+    slides = len(compose_pages(structured, max_items_per_page=sys.maxsize))
+    limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
+    if slides > limit:
+        raise InvalidInput(
+            f"the outline makes {slides} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "
+            "split it into several decks",
+            details={"outline": "too many slides"},
+        )
+
+
 @transaction.atomic
 def batch_create(
     *,
@@ -142,6 +164,7 @@ def batch_create(
             f"the outline has {len(outline)} characters; the limit is {limit}",
             details={"outline": "too long"},
         )
+    outline_check_size(outline=outline)
     if not template.is_active:
         raise InvalidInput(
             f"template '{template.slug}' is not active", details={"template": template.slug}
