@@ -1,9 +1,17 @@
-"""Deck exports: PPTX (image per slide, or editable text over a text-free background), PDF, ZIP."""
+"""Deck exports: PPTX (image per slide, or editable text over a text-free background), PDF, ZIP.
+
+Every format is written into a file (a temporary one for downloads) one page at a time: the
+PDF and the ZIP hold one page's image in memory at most, the PPTX the pages' stored (PNG)
+images, never decoded ones. The page limit bounds how long an export takes.
+"""
 
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 import zipfile
+from typing import BinaryIO
 
 from lxml import etree
 from PIL import Image
@@ -48,16 +56,16 @@ def _blank_slide(deck: Presentation, page: Page):
     return slide
 
 
-def export_pptx(batch: Batch) -> bytes:
+def export_pptx(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
     """One full-bleed image per page; the page description in the speaker notes."""
     deck, _ = _presentation(batch)
-    for page in exportable_pages(batch):
+    for page in pages:
         slide = _blank_slide(deck, page)
         slide.shapes.add_picture(io.BytesIO(_read(page)), 0, 0, deck.slide_width, deck.slide_height)
-    return _save(deck)
+    deck.save(out)
 
 
-def export_pptx_editable(batch: Batch) -> bytes:
+def export_pptx_editable(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
     """Titles and items as native text boxes over a text-free background.
 
     Works for pages drawn by the local renderer (their text layout is known); pages from an
@@ -65,7 +73,7 @@ def export_pptx_editable(batch: Batch) -> bytes:
     """
     deck, scale = _presentation(batch)
     theme = load_theme(batch.template_snapshot)
-    for page in exportable_pages(batch):
+    for page in pages:
         slide = _blank_slide(deck, page)
         render = StepRun.objects.get(page=page, step="render", selected=True)
         boxes = render.output_data.get("boxes")
@@ -85,7 +93,7 @@ def export_pptx_editable(batch: Batch) -> bytes:
             _add_text(
                 slide, TextBox.from_dict(box), scale, batch.template_snapshot.get("fonts", {})
             )
-    return _save(deck)
+    deck.save(out)
 
 
 def _add_text(slide, box: TextBox, scale: float, fonts: dict) -> None:
@@ -134,38 +142,93 @@ def _add_run(paragraph, text: str, box: TextBox, scale: float, typeface: str) ->
         element.set("typeface", typeface)
 
 
-def _save(deck: Presentation) -> bytes:
-    buffer = io.BytesIO()
-    deck.save(buffer)
-    return buffer.getvalue()
+def export_pdf(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
+    """One JPEG image per page (as Pillow's PDF writer stores RGB images), decoded and
+    written one page at a time; each page is the slide's size in points."""
+    scale = px_per_pt(*batch.size)
+    pdf = _PdfWriter(out)
+    # Objects: 1 the catalog, 2 the page tree, then per page its image, contents and page.
+    kids = [3 * n + 5 for n in range(len(pages))]
+    for number, page in enumerate(pages):
+        image_ref, contents_ref, page_ref = 3 * number + 3, 3 * number + 4, 3 * number + 5
+        with page.image.open("rb") as handle, Image.open(handle) as image:
+            width, height = image.size
+            jpeg = io.BytesIO()
+            image.convert("RGB").save(jpeg, "JPEG")
+        pdf.write(
+            image_ref,
+            f"/Type /XObject /Subtype /Image /Width {width} /Height {height} "
+            "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+            stream=jpeg.getvalue(),
+        )
+        w, h = width / scale, height / scale
+        pdf.write(contents_ref, "", stream=f"q {w:.3f} 0 0 {h:.3f} 0 0 cm /image Do Q\n".encode())
+        pdf.write(
+            page_ref,
+            f"/Type /Page\n/Parent 2 0 R /MediaBox [0 0 {w:.3f} {h:.3f}] "
+            f"/Resources << /ProcSet [/PDF /ImageC] /XObject << /image {image_ref} 0 R >> >> "
+            f"/Contents {contents_ref} 0 R",
+        )
+    pdf.write(2, f"/Type /Pages /Count {len(kids)} /Kids [{' '.join(f'{k} 0 R' for k in kids)}]")
+    pdf.write(1, "/Type /Catalog /Pages 2 0 R")
+    pdf.close(root=1)
 
 
-def export_pdf(batch: Batch) -> bytes:
-    images = [
-        Image.open(io.BytesIO(_read(page))).convert("RGB") for page in exportable_pages(batch)
-    ]
-    buffer = io.BytesIO()
-    width, height = batch.size
-    dpi = px_per_pt(width, height) * 72
-    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return buffer.getvalue()
+class _PdfWriter:
+    """A PDF written object by object; the cross-reference table of their offsets goes last."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.start, self.offsets = out, out.tell(), {}
+        out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def write(self, number: int, entries: str, *, stream: bytes | None = None) -> None:
+        self.offsets[number] = self.out.tell() - self.start
+        length = f" /Length {len(stream)}" if stream is not None else ""
+        self.out.write(f"{number} 0 obj\n<<\n{entries}{length}\n>>\n".encode())
+        if stream is not None:
+            self.out.write(b"stream\n" + stream + b"\nendstream\n")
+        self.out.write(b"endobj\n")
+
+    def close(self, *, root: int) -> None:
+        xref = self.out.tell() - self.start
+        size = max(self.offsets) + 1
+        rows = [f"{self.offsets[n]:010d} 00000 n \n" for n in range(1, size)]
+        self.out.write(f"xref\n0 {size}\n0000000000 65535 f \n{''.join(rows)}".encode())
+        self.out.write(f"trailer\n<< /Size {size} /Root {root} 0 R >>\n".encode())
+        self.out.write(f"startxref\n{xref}\n%%EOF\n".encode())
 
 
-def export_zip(batch: Batch) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for page in exportable_pages(batch):
-            archive.writestr(f"slide-{page.index:02d}.png", _read(page))
-    return buffer.getvalue()
+def export_zip(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
+    """The stored PNGs, copied from storage into the archive in chunks."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for page in pages:
+            with (
+                page.image.open("rb") as source,
+                archive.open(f"slide-{page.index:02d}.png", "w") as target,
+            ):
+                shutil.copyfileobj(source, target)
 
 
-def export_deck(batch: Batch, fmt: str) -> bytes:
-    """Build the deck in `fmt` (one of FORMATS) from the batch's completed pages."""
+def export_deck(batch: Batch, fmt: str, out: BinaryIO) -> None:
+    """Write the deck in `fmt` (one of FORMATS) from the batch's completed pages into `out`."""
     if fmt not in EXPORTERS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", details={"format": fmt})
-    if not exportable_pages(batch):
+    pages = exportable_pages(batch)
+    if not pages:
         raise InvalidInput("the batch has no completed page to export yet")
-    return EXPORTERS[fmt](batch)
+    EXPORTERS[fmt](batch, pages, out)
+
+
+def export_file(batch: Batch, fmt: str) -> BinaryIO:
+    """The deck in a temporary file (gone once closed), positioned at its start."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller (a FileResponse) closes it
+    try:
+        export_deck(batch, fmt, out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
 EXPORTERS = {

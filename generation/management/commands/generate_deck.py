@@ -120,7 +120,8 @@ class Command(BaseCommand):
             if target:
                 path = Path(target)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(export_deck(batch, fmt))
+                with path.open("wb") as out:
+                    export_deck(batch, fmt, out)
                 self.stdout.write(f"wrote {fmt}: {path}")
         if options["images"]:
             folder = Path(options["images"])
