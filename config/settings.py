@@ -200,6 +200,9 @@ NANODECK = {
     # Cohen's kappa against the human verdicts rises by at least the gain.
     "CALIBRATION_MIN_SAMPLES": env_int("CALIBRATION_MIN_SAMPLES", 30, minimum=5),
     "CALIBRATION_MIN_GAIN": env_float("CALIBRATION_MIN_GAIN", 0.05, minimum=0.0),
+    # Finished batches (with their files) and the task queue's history are deleted this many
+    # days after they finished, by the daily cleanup; 0 keeps them forever.
+    "RETENTION_DAYS": env_int("RETENTION_DAYS", 30, minimum=0),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }

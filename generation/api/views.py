@@ -30,6 +30,7 @@ from generation.api.serializers import (
 from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
+from generation.retention import batch_delete
 from generation.services import (
     batch_cancel,
     batch_create,
@@ -102,6 +103,12 @@ class BatchViewSet(viewsets.GenericViewSet):
         batch = self.get_object()
         context = {**self.get_serializer_context(), "progress": batch_progress(batch=batch)}
         return Response(BatchDetailSerializer(batch, context=context).data)
+
+    @extend_schema(responses={204: None, **error_responses(404, 409)})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Delete a finished batch with its pages and files (409 while it runs: cancel first)."""
+        batch_delete(batch=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: BatchProgressSerializer, **error_responses(404)})
     @action(detail=True, methods=["get"])
