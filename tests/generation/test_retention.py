@@ -188,3 +188,55 @@ def test_the_cleanup_is_scheduled_daily_by_a_migration():
 
     assert schedule.func == "generation.tasks.cleanup_expired"
     assert (schedule.schedule_type, schedule.repeats) == (Schedule.DAILY, -1)
+
+
+@pytest.fixture
+def s3_storage(settings):
+    """Media on S3-compatible object storage: a moto server on the loopback interface."""
+    moto_server = pytest.importorskip("moto.server")
+    boto3 = pytest.importorskip("boto3")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    options = {
+        "bucket_name": "media",
+        "endpoint_url": f"http://{host}:{port}",
+        "region_name": "us-east-1",
+        "access_key": "test",
+        "secret_key": "test",
+    }
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    s3.create_bucket(Bucket="media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    yield s3
+    server.stop()
+
+
+def test_deleting_a_batch_removes_its_objects_from_s3_storage(
+    s3_storage, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    batch = finished(user)
+    kept = finished(user)
+
+    def keys(batch) -> list[str]:
+        listed = s3_storage.list_objects_v2(Bucket="media", Prefix=f"batches/{batch.pk}/")
+        return [item["Key"] for item in listed.get("Contents", [])]
+
+    assert len(keys(batch)) > 2 * batch.total_pages
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(user).delete(f"/api/v1/batches/{batch.pk}/")
+
+    assert response.status_code == 204
+    assert keys(batch) == []
+    assert len(keys(kept)) > 2 * kept.total_pages
