@@ -366,17 +366,24 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
         page.error = f"internal error in {page.current_step}: {type(exc).__name__}: {exc}"[:2000]
     else:
         page.status = PageStatus.COMPLETED
+    return _page_end(page, lease=lease, worker=worker)
+
+
+def _page_end(page: Page, *, lease: str, worker: str) -> Page:
+    """Record the page's final status and give up its lease (unless the lease was lost)."""
     page.finished_at = timezone.now()
     page.lease_owner, page.lease_until = "", None
     try:
         fields = ["status", "error", "finished_at", "lease_owner", "lease_until"]
         _page_write(page, fields, lease=lease)
     except LeaseLost:
-        logger.warning("page_lease_lost batch=%s page=%s worker=%s", batch.pk, page.index, worker)
+        logger.warning(
+            "page_lease_lost batch=%s page=%s worker=%s", page.batch_id, page.index, worker
+        )
         return page
     logger.info(
         "page_finished batch=%s page=%s status=%s worker=%s",
-        batch.pk,
+        page.batch_id,
         page.index,
         page.status,
         worker,
