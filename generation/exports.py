@@ -1,8 +1,7 @@
 """Deck exports: PPTX (image per slide, or editable text over a text-free background), PDF, ZIP.
 
-Every format is written into a file (a temporary one for downloads) one page at a time: the
-PDF and the ZIP hold one page's image in memory at most, the PPTX the pages' stored (PNG)
-images, never decoded ones. The page limit bounds how long an export takes.
+Every format is written into a file (a temporary one for downloads) one page at a time, with
+one page's image in memory at most. The page limit bounds how long an export takes.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ import io
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from typing import BinaryIO
 
 from lxml import etree
@@ -36,11 +36,6 @@ def exportable_pages(batch: Batch) -> list[Page]:
     return list(batch.pages.filter(status=PageStatus.COMPLETED).exclude(image="").order_by("index"))
 
 
-def _read(page: Page) -> bytes:
-    with page.image.open("rb") as handle:
-        return handle.read()
-
-
 def _presentation(batch: Batch) -> tuple[Presentation, float]:
     width, height = batch.size
     scale = px_per_pt(width, height)
@@ -56,13 +51,43 @@ def _blank_slide(deck: Presentation, page: Page):
     return slide
 
 
+class _StoredPictures:
+    """python-pptx keeps every picture in memory until it saves the deck. Each slide gets a
+    unique 1x1 placeholder instead, and the saved file is copied into `out` with every
+    placeholder replaced by the page's stored PNG, streamed from storage one at a time."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, Callable[[], BinaryIO]] = {}
+
+    def add(self, deck: Presentation, slide, page: Page) -> None:
+        n = len(self.sources)  # a distinct pixel per slide: python-pptx shares equal images
+        placeholder = io.BytesIO()
+        Image.new("RGB", (1, 1), (n >> 16 & 255, n >> 8 & 255, n & 255)).save(placeholder, "PNG")
+        picture = slide.shapes.add_picture(placeholder, 0, 0, deck.slide_width, deck.slide_height)
+        part = slide.part.related_part(picture._element.blip_rId)
+        self.sources[part.partname.lstrip("/")] = lambda: page.image.open("rb")
+
+    def save(self, deck: Presentation, out: BinaryIO) -> None:
+        with tempfile.TemporaryFile() as draft:
+            deck.save(draft)
+            with zipfile.ZipFile(draft) as source, zipfile.ZipFile(out, "w") as target:
+                for entry in source.infolist():
+                    if entry.filename not in self.sources:
+                        target.writestr(entry, source.read(entry))
+                        continue
+                    stored = zipfile.ZipInfo(entry.filename, entry.date_time)
+                    stored.compress_type = entry.compress_type
+                    with self.sources[entry.filename]() as image, target.open(stored, "w") as to:
+                        shutil.copyfileobj(image, to)
+
+
 def export_pptx(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
     """One full-bleed image per page; the page description in the speaker notes."""
     deck, _ = _presentation(batch)
+    pictures = _StoredPictures()
     for page in pages:
-        slide = _blank_slide(deck, page)
-        slide.shapes.add_picture(io.BytesIO(_read(page)), 0, 0, deck.slide_width, deck.slide_height)
-    deck.save(out)
+        pictures.add(deck, _blank_slide(deck, page), page)
+    pictures.save(deck, out)
 
 
 def export_pptx_editable(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
@@ -73,14 +98,13 @@ def export_pptx_editable(batch: Batch, pages: list[Page], out: BinaryIO) -> None
     """
     deck, scale = _presentation(batch)
     theme = load_theme(batch.template_snapshot)
+    pictures = _StoredPictures()
     for page in pages:
         slide = _blank_slide(deck, page)
         render = StepRun.objects.get(page=page, step="render", selected=True)
         boxes = render.output_data.get("boxes")
         if render.provider != "local" or boxes is None:
-            slide.shapes.add_picture(
-                io.BytesIO(_read(page)), 0, 0, deck.slide_width, deck.slide_height
-            )
+            pictures.add(deck, slide, page)
             continue
         background = render_slide(
             page.plan, theme, batch.size, render.params, draw_text=False
@@ -93,7 +117,7 @@ def export_pptx_editable(batch: Batch, pages: list[Page], out: BinaryIO) -> None
             _add_text(
                 slide, TextBox.from_dict(box), scale, batch.template_snapshot.get("fonts", {})
             )
-    deck.save(out)
+    pictures.save(deck, out)
 
 
 def _add_text(slide, box: TextBox, scale: float, fonts: dict) -> None:

@@ -2,14 +2,20 @@
 
 import io
 import json
+import random
+import tempfile
+import tracemalloc
 import zipfile
 
 import pytest
-from PIL import PdfParser
+from django.core.files.base import ContentFile
+from PIL import Image, PdfParser
+from pptx import Presentation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.exports import export_deck
+from generation.models import Page, PageStatus
 from generation.services import batch_run
 from tests.factories import EN_OUTLINE, UserFactory, make_batch
 from tests.processes import isolated_env, manage
@@ -65,3 +71,38 @@ def test_exports_hold_one_decoded_page_in_memory_at_a_time(tmp_path):
         assert measured["peak_rss_mb"] >= measured["rss_before_mb"] > 20
         # One decoded 1536x864 page is ~5 MB; 16 of them were ~85 MB.
         assert measured["delta_mb"] < 30, (fmt, measured)
+
+
+def noise_deck(pages: int, size=(640, 360)):
+    """A finished batch whose slides are noise: PNGs that do not compress (~0.7 MB each),
+    like an image model's."""
+    batch = make_batch(outline=EN_OUTLINE)
+    rng = random.Random(7)
+    for index in range(1, pages + 1):
+        image = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", compress_level=1)
+        page = Page(batch=batch, index=index, kind="content", status=PageStatus.COMPLETED)
+        page.image.save(f"{index}.png", ContentFile(buffer.getvalue()), save=False)
+        page.save()
+    return batch
+
+
+@pytest.mark.django_db
+def test_a_pptx_export_copies_each_stored_image_in_without_holding_them_all():
+    batch = noise_deck(8)
+    stored = [page.image.read() for page in batch.pages.order_by("index")]
+
+    with tempfile.TemporaryFile() as out:
+        tracemalloc.start()
+        try:
+            export_deck(batch, "pptx", out)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        out.seek(0)
+        deck = Presentation(out)
+
+    pictures = [slide.shapes[0].image.blob for slide in deck.slides]
+    assert pictures == stored  # every slide shows its own stored PNG, byte for byte
+    assert peak < sum(map(len, stored)) / 2, peak  # 5.5 MB of PNGs, never all in memory
