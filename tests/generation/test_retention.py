@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page, StepRun
 from generation.services import batch_run
-from tests.factories import SlideTemplateFactory, UserFactory, make_batch
+from review.models import Evaluation
+from tests.factories import SlideTemplateFactory, UserFactory, make_batch, make_judged_runs
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +125,7 @@ def test_the_cleanup_removes_what_retention_days_expired(
 ):
     settings.NANODECK = {**settings.NANODECK, "RETENTION_DAYS": 30}
     old = finished(days_ago=31)
+    make_judged_runs([4.0, 8.0], batch=old)  # reviewed outputs go with their batch
     recent = finished(days_ago=29)
     old_but_running = make_batch(outline=SHORT_OUTLINE)
     Batch.objects.filter(pk=old_but_running.pk).update(
@@ -140,6 +142,7 @@ def test_the_cleanup_removes_what_retention_days_expired(
     assert "tasks=2" in out.getvalue()
     assert set(Batch.objects.values_list("pk", flat=True)) == {recent.pk, old_but_running.pk}
     assert not folder(settings, old).exists()
+    assert not Evaluation.objects.exists()
     assert files_under(folder(settings, recent))
     assert files_under(folder(settings, old_but_running))
     assert not Task.objects.filter(pk__in=[task.pk for task in old_tasks]).exists()
