@@ -269,6 +269,9 @@ NANODECK = {
     "TEMPLATE_IMAGE_MAX_BYTES": env_int("TEMPLATE_IMAGE_MAX_BYTES", 10_000_000, minimum=10_000),
     "TEMPLATE_IMAGE_MAX_PIXELS": env_int("TEMPLATE_IMAGE_MAX_PIXELS", 40_000_000, minimum=65_536),
     "TEMPLATE_IMAGE_MAX_SIDE": env_int("TEMPLATE_IMAGE_MAX_SIDE", 2048, minimum=256),
+    # Finished batches (with their files) and the task queue's history are deleted this many
+    # days after they finished, by the daily cleanup; 0 keeps them forever.
+    "RETENTION_DAYS": env_int("RETENTION_DAYS", 30, minimum=0),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
 }

@@ -3,12 +3,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from generation.errors import InvalidInput, NanodeckError
-from generation.exports import CONTENT_TYPES, export_deck
+from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, BatchStatus, Page, ProviderGate, StepPolicy, StepRun
 from generation.providers.health import circuit_reset, provider_health
 from generation.services import (
@@ -18,6 +18,7 @@ from generation.services import (
     batch_enqueue,
     batch_options,
     batch_retry_failed,
+    outline_check_size,
 )
 from generation.slides import SUPPORTED_SIZES
 
@@ -113,6 +114,10 @@ class BatchCreateForm(forms.ModelForm):
                 raise forms.ValidationError(exc.message) from None
             if not cleaned["template"].is_active:
                 self.add_error("template", "this template is not active")
+            try:
+                outline_check_size(outline=cleaned["outline"])
+            except InvalidInput as exc:
+                self.add_error("outline", exc.message)
         return cleaned
 
 
@@ -214,19 +219,22 @@ class BatchAdmin(NanodeckAdmin):
         self._each(request, queryset, batch_cancel, "{batch}: cancelled")
 
     @admin.action(description="Export as PPTX (one batch)")
-    def export_pptx(self, request, queryset) -> HttpResponse | None:
+    def export_pptx(self, request, queryset) -> FileResponse | None:
         if queryset.count() != 1:
             self.message_user(request, "select exactly one batch to export", messages.WARNING)
             return None
         batch = queryset.get()
         try:
-            data = export_deck(batch, "pptx")
+            deck = export_file(batch, "pptx")
         except NanodeckError as exc:
             self.message_user(request, f"{batch}: {exc.message}", messages.WARNING)
             return None
-        response = HttpResponse(data, content_type=CONTENT_TYPES["pptx"])
-        response["Content-Disposition"] = f'attachment; filename="deck-{batch.pk}.pptx"'
-        return response
+        return FileResponse(
+            deck,
+            as_attachment=True,
+            filename=f"deck-{batch.pk}.pptx",
+            content_type=CONTENT_TYPES["pptx"],
+        )
 
     @admin.display(description="provider")
     def provider(self, obj: Batch) -> str:

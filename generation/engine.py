@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from PIL import Image
 
-from generation.errors import AttemptPending, StepFailed, StepHeld
+from generation.errors import AttemptPending, LeaseLost, StepFailed, StepHeld
 from generation.models import NoPassRule, StepPolicy, StepRun
 from generation.policies import POLICY_DEFAULTS
 from generation.providers.base import ProviderError, ProviderPending
@@ -190,7 +190,7 @@ def _attempt(
     except ProviderPending as pending:
         run.provider, run.model = pending.provider, pending.model
         run.external_id, run.external_state = pending.task_id, "pending"
-        run.save()
+        _save_attempt(run)
         raise AttemptPending(pending.provider, pending.task_id) from None
     except ProviderError as exc:
         run.error_kind, run.error_message = exc.kind.value, exc.message
@@ -199,7 +199,7 @@ def _attempt(
         _fill(run, output, assessment, threshold)
     run.latency_ms = round((time.monotonic() - started) * 1000)
     run.finished_at = timezone.now()
-    run.save()
+    _save_attempt(run)
     if assessment is not None and output.image is not None:
         ctx.images[run.pk] = output.image
     logger.info(
@@ -214,6 +214,18 @@ def _attempt(
         run.error_kind or "-",
     )
     return run, assessment
+
+
+def _save_attempt(run: StepRun) -> None:
+    """Record a new attempt. Its number is taken when another worker (whose lease replaced an
+    expired one) recorded that attempt first: the page is that worker's now."""
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        raise LeaseLost(
+            f"{run.step} attempt {run.attempt} of page {run.page_id} was recorded by another worker"
+        ) from None
 
 
 def _fill(run: StepRun, output: StepOutput, assessment: Assessment, threshold: float) -> None:
@@ -298,13 +310,19 @@ def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolic
             f"{step.name}: best of {best.attempt} attempts scored {best.score:g} "
             f"< threshold {policy.threshold:g} ({', '.join(best.hints) or 'no hint'})"
         )
-    with transaction.atomic():
-        round_runs.update(round_closed=True)
-        if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:
-            ctx.page.flagged = True
-            ctx.page.flag_reason = reason[:300]
-            ctx.page.save(update_fields=["flagged", "flag_reason"])
-        output_select(step, ctx, best, apply=not reason or policy.on_no_pass != NoPassRule.FAIL)
+    try:
+        with transaction.atomic():
+            round_runs.update(round_closed=True)
+            if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:
+                ctx.page.flagged = True
+                ctx.page.flag_reason = reason[:300]
+                ctx.page.save(update_fields=["flagged", "flag_reason"])
+            apply = not reason or policy.on_no_pass != NoPassRule.FAIL
+            output_select(step, ctx, best, apply=apply)
+    except IntegrityError:  # another worker selected this step's output first
+        raise LeaseLost(
+            f"{step.name} of page {ctx.page.pk if ctx.page else '-'} was selected by another worker"
+        ) from None
     _ask_for_review(
         usable, best, policy, held=bool(reason) and policy.on_no_pass == NoPassRule.HOLD
     )

@@ -1,9 +1,17 @@
-"""Deck exports: PPTX (image per slide, or editable text over a text-free background), PDF, ZIP."""
+"""Deck exports: PPTX (image per slide, or editable text over a text-free background), PDF, ZIP.
+
+Every format is written into a file (a temporary one for downloads) one page at a time, with
+one page's image in memory at most. The page limit bounds how long an export takes.
+"""
 
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Callable
+from typing import BinaryIO
 
 from lxml import etree
 from PIL import Image
@@ -28,11 +36,6 @@ def exportable_pages(batch: Batch) -> list[Page]:
     return list(batch.pages.filter(status=PageStatus.COMPLETED).exclude(image="").order_by("index"))
 
 
-def _read(page: Page) -> bytes:
-    with page.image.open("rb") as handle:
-        return handle.read()
-
-
 def _presentation(batch: Batch) -> tuple[Presentation, float]:
     width, height = batch.size
     scale = px_per_pt(width, height)
@@ -48,16 +51,46 @@ def _blank_slide(deck: Presentation, page: Page):
     return slide
 
 
-def export_pptx(batch: Batch) -> bytes:
+class _StoredPictures:
+    """python-pptx keeps every picture in memory until it saves the deck. Each slide gets a
+    unique 1x1 placeholder instead, and the saved file is copied into `out` with every
+    placeholder replaced by the page's stored PNG, streamed from storage one at a time."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, Callable[[], BinaryIO]] = {}
+
+    def add(self, deck: Presentation, slide, page: Page) -> None:
+        n = len(self.sources)  # a distinct pixel per slide: python-pptx shares equal images
+        placeholder = io.BytesIO()
+        Image.new("RGB", (1, 1), (n >> 16 & 255, n >> 8 & 255, n & 255)).save(placeholder, "PNG")
+        picture = slide.shapes.add_picture(placeholder, 0, 0, deck.slide_width, deck.slide_height)
+        part = slide.part.related_part(picture._element.blip_rId)
+        self.sources[part.partname.lstrip("/")] = lambda: page.image.open("rb")
+
+    def save(self, deck: Presentation, out: BinaryIO) -> None:
+        with tempfile.TemporaryFile() as draft:
+            deck.save(draft)
+            with zipfile.ZipFile(draft) as source, zipfile.ZipFile(out, "w") as target:
+                for entry in source.infolist():
+                    if entry.filename not in self.sources:
+                        target.writestr(entry, source.read(entry))
+                        continue
+                    stored = zipfile.ZipInfo(entry.filename, entry.date_time)
+                    stored.compress_type = entry.compress_type
+                    with self.sources[entry.filename]() as image, target.open(stored, "w") as to:
+                        shutil.copyfileobj(image, to)
+
+
+def export_pptx(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
     """One full-bleed image per page; the page description in the speaker notes."""
     deck, _ = _presentation(batch)
-    for page in exportable_pages(batch):
-        slide = _blank_slide(deck, page)
-        slide.shapes.add_picture(io.BytesIO(_read(page)), 0, 0, deck.slide_width, deck.slide_height)
-    return _save(deck)
+    pictures = _StoredPictures()
+    for page in pages:
+        pictures.add(deck, _blank_slide(deck, page), page)
+    pictures.save(deck, out)
 
 
-def export_pptx_editable(batch: Batch) -> bytes:
+def export_pptx_editable(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
     """Titles and items as native text boxes over a text-free background.
 
     Works for pages drawn by the local renderer (their text layout is known); pages from an
@@ -65,14 +98,13 @@ def export_pptx_editable(batch: Batch) -> bytes:
     """
     deck, scale = _presentation(batch)
     theme = load_theme(batch.template_snapshot)
-    for page in exportable_pages(batch):
+    pictures = _StoredPictures()
+    for page in pages:
         slide = _blank_slide(deck, page)
         render = StepRun.objects.get(page=page, step="render", selected=True)
         boxes = render.output_data.get("boxes")
         if render.provider != "local" or boxes is None:
-            slide.shapes.add_picture(
-                io.BytesIO(_read(page)), 0, 0, deck.slide_width, deck.slide_height
-            )
+            pictures.add(deck, slide, page)
             continue
         background = render_slide(
             page.plan, theme, batch.size, render.params, draw_text=False
@@ -85,7 +117,7 @@ def export_pptx_editable(batch: Batch) -> bytes:
             _add_text(
                 slide, TextBox.from_dict(box), scale, batch.template_snapshot.get("fonts", {})
             )
-    return _save(deck)
+    pictures.save(deck, out)
 
 
 def _add_text(slide, box: TextBox, scale: float, fonts: dict) -> None:
@@ -134,38 +166,93 @@ def _add_run(paragraph, text: str, box: TextBox, scale: float, typeface: str) ->
         element.set("typeface", typeface)
 
 
-def _save(deck: Presentation) -> bytes:
-    buffer = io.BytesIO()
-    deck.save(buffer)
-    return buffer.getvalue()
+def export_pdf(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
+    """One JPEG image per page (as Pillow's PDF writer stores RGB images), decoded and
+    written one page at a time; each page is the slide's size in points."""
+    scale = px_per_pt(*batch.size)
+    pdf = _PdfWriter(out)
+    # Objects: 1 the catalog, 2 the page tree, then per page its image, contents and page.
+    kids = [3 * n + 5 for n in range(len(pages))]
+    for number, page in enumerate(pages):
+        image_ref, contents_ref, page_ref = 3 * number + 3, 3 * number + 4, 3 * number + 5
+        with page.image.open("rb") as handle, Image.open(handle) as image:
+            width, height = image.size
+            jpeg = io.BytesIO()
+            image.convert("RGB").save(jpeg, "JPEG")
+        pdf.write(
+            image_ref,
+            f"/Type /XObject /Subtype /Image /Width {width} /Height {height} "
+            "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+            stream=jpeg.getvalue(),
+        )
+        w, h = width / scale, height / scale
+        pdf.write(contents_ref, "", stream=f"q {w:.3f} 0 0 {h:.3f} 0 0 cm /image Do Q\n".encode())
+        pdf.write(
+            page_ref,
+            f"/Type /Page\n/Parent 2 0 R /MediaBox [0 0 {w:.3f} {h:.3f}] "
+            f"/Resources << /ProcSet [/PDF /ImageC] /XObject << /image {image_ref} 0 R >> >> "
+            f"/Contents {contents_ref} 0 R",
+        )
+    pdf.write(2, f"/Type /Pages /Count {len(kids)} /Kids [{' '.join(f'{k} 0 R' for k in kids)}]")
+    pdf.write(1, "/Type /Catalog /Pages 2 0 R")
+    pdf.close(root=1)
 
 
-def export_pdf(batch: Batch) -> bytes:
-    images = [
-        Image.open(io.BytesIO(_read(page))).convert("RGB") for page in exportable_pages(batch)
-    ]
-    buffer = io.BytesIO()
-    width, height = batch.size
-    dpi = px_per_pt(width, height) * 72
-    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return buffer.getvalue()
+class _PdfWriter:
+    """A PDF written object by object; the cross-reference table of their offsets goes last."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.start, self.offsets = out, out.tell(), {}
+        out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def write(self, number: int, entries: str, *, stream: bytes | None = None) -> None:
+        self.offsets[number] = self.out.tell() - self.start
+        length = f" /Length {len(stream)}" if stream is not None else ""
+        self.out.write(f"{number} 0 obj\n<<\n{entries}{length}\n>>\n".encode())
+        if stream is not None:
+            self.out.write(b"stream\n" + stream + b"\nendstream\n")
+        self.out.write(b"endobj\n")
+
+    def close(self, *, root: int) -> None:
+        xref = self.out.tell() - self.start
+        size = max(self.offsets) + 1
+        rows = [f"{self.offsets[n]:010d} 00000 n \n" for n in range(1, size)]
+        self.out.write(f"xref\n0 {size}\n0000000000 65535 f \n{''.join(rows)}".encode())
+        self.out.write(f"trailer\n<< /Size {size} /Root {root} 0 R >>\n".encode())
+        self.out.write(f"startxref\n{xref}\n%%EOF\n".encode())
 
 
-def export_zip(batch: Batch) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for page in exportable_pages(batch):
-            archive.writestr(f"slide-{page.index:02d}.png", _read(page))
-    return buffer.getvalue()
+def export_zip(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
+    """The stored PNGs, copied from storage into the archive in chunks."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for page in pages:
+            with (
+                page.image.open("rb") as source,
+                archive.open(f"slide-{page.index:02d}.png", "w") as target,
+            ):
+                shutil.copyfileobj(source, target)
 
 
-def export_deck(batch: Batch, fmt: str) -> bytes:
-    """Build the deck in `fmt` (one of FORMATS) from the batch's completed pages."""
+def export_deck(batch: Batch, fmt: str, out: BinaryIO) -> None:
+    """Write the deck in `fmt` (one of FORMATS) from the batch's completed pages into `out`."""
     if fmt not in EXPORTERS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", details={"format": fmt})
-    if not exportable_pages(batch):
+    pages = exportable_pages(batch)
+    if not pages:
         raise InvalidInput("the batch has no completed page to export yet")
-    return EXPORTERS[fmt](batch)
+    EXPORTERS[fmt](batch, pages, out)
+
+
+def export_file(batch: Batch, fmt: str) -> BinaryIO:
+    """The deck in a temporary file (gone once closed), positioned at its start."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller (a FileResponse) closes it
+    try:
+        export_deck(batch, fmt, out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
 EXPORTERS = {

@@ -11,6 +11,7 @@ import math
 import os
 import re
 import socket
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -36,6 +37,8 @@ from generation.errors import (
     StepHeld,
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
+from generation.outline import OutlineError, parse_outline
+from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
@@ -51,6 +54,7 @@ QUALITIES = ("standard", "hd")
 LANGUAGES = ("auto", "zh", "en")
 PAGE_STEP_NAMES = list(PAGE_STEPS)
 OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
+SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
 FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
 
 
@@ -139,6 +143,25 @@ def batch_options(options: dict | None) -> dict:
     return result
 
 
+def outline_check_size(*, outline: str) -> None:
+    """Refuse an outline that makes more slides than MAX_PAGES_PER_BATCH, before anything is
+    stored. The local planner counts them without splitting long pages (the fewest slides
+    planning can make); a brief it cannot read is left to the text model, whose plan is held
+    to the same limit by the plan step."""
+    try:
+        structured = parse_outline(outline)
+    except OutlineError:
+        return
+    slides = len(compose_pages(structured, max_items_per_page=sys.maxsize))
+    limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
+    if slides > limit:
+        raise InvalidInput(
+            f"the outline makes {slides} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "
+            "split it into several decks",
+            details={"outline": "too many slides"},
+        )
+
+
 @transaction.atomic
 def batch_create(
     *,
@@ -159,6 +182,7 @@ def batch_create(
             f"the outline has {len(outline)} characters; the limit is {limit}",
             details={"outline": "too long"},
         )
+    outline_check_size(outline=outline)
     if not template.is_active:
         raise InvalidInput(
             f"template '{template.slug}' is not active", details={"template": template.slug}
@@ -321,9 +345,11 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
     """Run the page's steps from its resume point; it ends completed, held, failed or cancelled.
 
     Each finished step moves the resume point forward in its own commit, so a crashed worker's
-    successor continues where it stopped and never repeats a finished step.
+    successor continues where it stopped and never repeats a finished step. A page claimed
+    with a lease is written only while the lease is still `worker`'s: a worker that lost the
+    page to another stops quietly and touches nothing.
     """
-    batch = page.batch
+    batch, lease = page.batch, page.lease_owner
     ctx = StepContext(
         batch=batch,
         page=page,
@@ -336,20 +362,9 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
     page.status, page.error = PageStatus.RUNNING, ""
     page.started_at = page.started_at or timezone.now()
     page.current_step = page.resume_step or page.current_step
-    page.save(update_fields=["status", "error", "started_at", "current_step"])
     try:
-        while page.resume_step:
-            step = page.resume_step
-            run_step(PAGE_STEPS[step], ctx)
-            following = PAGE_STEP_NAMES[PAGE_STEP_NAMES.index(step) + 1 :]
-            page.resume_step = following[0] if following else ""
-            page.current_step = page.resume_step or step
-            # An instruction is for the step it was given to.
-            page.instruction = ctx.instruction = ""
-            page.instruction_source = ctx.requested_by = ""
-            page.save(
-                update_fields=["resume_step", "current_step", "instruction", "instruction_source"]
-            )
+        _page_write(page, ["status", "error", "started_at", "current_step"], lease=lease)
+        _run_page_steps(page, ctx, lease=lease)
     except LeaseLost:
         logger.warning("page_lease_lost batch=%s page=%s worker=%s", batch.pk, page.index, worker)
         return page
@@ -357,39 +372,11 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
         # The provider answers later (webhook or polling): the worker is free meanwhile. The
         # page comes back once the answer is recorded, or after ASYNC_WAIT_SECONDS at the latest.
         wait = timedelta(seconds=settings.NANODECK["ASYNC_WAIT_SECONDS"])
-        page.status, page.waiting_for, page.not_before = (
-            PageStatus.PENDING,
-            exc.provider,
-            timezone.now() + wait,
-        )
-        page.lease_owner, page.lease_until = "", None
-        page.save(
-            update_fields=["status", "waiting_for", "not_before", "lease_owner", "lease_until"]
-        )
-        logger.info(
-            "page_waiting batch=%s page=%s provider=%s task=%s",
-            batch.pk,
-            page.index,
-            exc.provider,
-            exc.task_id,
-        )
-        return page
+        return _page_wait(page, exc.provider, timezone.now() + wait, lease=lease, task=exc.task_id)
     except ProviderWaiting as exc:
         # Back to the queue with no attempt burned; the sweeper re-queues it once the
         # provider's circuit has cooled down.
-        page.status, page.waiting_for, page.not_before = PageStatus.PENDING, exc.provider, exc.until
-        page.lease_owner, page.lease_until = "", None
-        page.save(
-            update_fields=["status", "waiting_for", "not_before", "lease_owner", "lease_until"]
-        )
-        logger.info(
-            "page_waiting batch=%s page=%s provider=%s until=%s",
-            batch.pk,
-            page.index,
-            exc.provider,
-            exc.until,
-        )
-        return page
+        return _page_wait(page, exc.provider, exc.until, lease=lease)
     except BatchCancelled:
         page.status = PageStatus.CANCELLED
     except StepHeld as exc:
@@ -404,15 +391,71 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
         page.error = f"internal error in {page.current_step}: {type(exc).__name__}: {exc}"[:2000]
     else:
         page.status = PageStatus.COMPLETED
+    return _page_end(page, lease=lease, worker=worker)
+
+
+def _page_end(page: Page, *, lease: str, worker: str) -> Page:
+    """Record the page's final status and give up its lease (unless the lease was lost)."""
     page.finished_at = timezone.now()
     page.lease_owner, page.lease_until = "", None
-    page.save(update_fields=["status", "error", "finished_at", "lease_owner", "lease_until"])
+    try:
+        fields = ["status", "error", "finished_at", "lease_owner", "lease_until"]
+        _page_write(page, fields, lease=lease)
+    except LeaseLost:
+        logger.warning(
+            "page_lease_lost batch=%s page=%s worker=%s", page.batch_id, page.index, worker
+        )
+        return page
     logger.info(
         "page_finished batch=%s page=%s status=%s worker=%s",
-        batch.pk,
+        page.batch_id,
         page.index,
         page.status,
         worker,
+    )
+    return page
+
+
+def _run_page_steps(page: Page, ctx: StepContext, *, lease: str) -> None:
+    while page.resume_step:
+        step = page.resume_step
+        run_step(PAGE_STEPS[step], ctx)
+        following = PAGE_STEP_NAMES[PAGE_STEP_NAMES.index(step) + 1 :]
+        page.resume_step = following[0] if following else ""
+        page.current_step = page.resume_step or step
+        # An instruction is for the step it was given to.
+        page.instruction = ctx.instruction = ""
+        page.instruction_source = ctx.requested_by = ""
+        fields = ["resume_step", "current_step", "instruction", "instruction_source"]
+        _page_write(page, fields, lease=lease)
+
+
+def _page_write(page: Page, fields: list[str], *, lease: str) -> None:
+    """Save `fields` of the page; under a lease, only while the lease is still held."""
+    if not lease:
+        page.save(update_fields=fields)
+        return
+    values = {field: getattr(page, field) for field in fields}
+    if not Page.objects.filter(pk=page.pk, lease_owner=lease).update(**values):
+        raise LeaseLost(f"page {page.pk} is no longer leased to {lease}")
+
+
+def _page_wait(page: Page, provider: str, until, *, lease: str, task: str = "") -> Page:
+    """The page goes back to pending until `until`, waiting for `provider`."""
+    page.status, page.waiting_for, page.not_before = PageStatus.PENDING, provider, until
+    page.lease_owner, page.lease_until = "", None
+    fields = ["status", "waiting_for", "not_before", "lease_owner", "lease_until"]
+    try:
+        _page_write(page, fields, lease=lease)
+    except LeaseLost:
+        return page
+    logger.info(
+        "page_waiting batch=%s page=%s provider=%s until=%s task=%s",
+        page.batch_id,
+        page.index,
+        provider,
+        until,
+        task or "-",
     )
     return page
 
@@ -452,13 +495,39 @@ def batch_refresh(*, batch: Batch) -> Batch:
 
 
 def batch_run(*, batch: Batch) -> Batch:
-    """The whole pipeline, synchronously, in this process (the CLI and tests use it)."""
+    """The whole pipeline, synchronously, in this process (the CLI and tests use it).
+
+    Pages are claimed with a lease like a worker's: workers running meanwhile (the sweeper
+    queues pages nobody has claimed) never generate a page a second time. A page a worker
+    holds is left to it, and this waits for it, so the batch is final on return (or has
+    only pages held for review or waiting for a provider).
+    """
     batch = batch_plan(batch=batch)
     if batch.status != BatchStatus.RUNNING:
         return batch
-    for page in batch.pages.order_by("index"):
-        page_run(page=page)
+    worker = worker_id()
+    while True:
+        claimable = _claimable_pages(batch)
+        for page_id in claimable:
+            page = page_claim(page_id=page_id, worker=worker)
+            if page is not None:
+                page_run(page=page, worker=worker)
+        if not claimable:
+            if not batch.pages.filter(status=PageStatus.RUNNING).exists():
+                break
+            time.sleep(SYNC_WAIT_SECONDS)  # another worker holds a page: wait for it
     return batch_refresh(batch=batch)
+
+
+def _claimable_pages(batch: Batch) -> list[int]:
+    """Pages of a running batch that nobody holds: pending (and not waiting for a provider)
+    or running under an expired lease."""
+    now = timezone.now()
+    free = Q(status=PageStatus.PENDING, waiting_for="") | Q(
+        status=PageStatus.RUNNING, lease_until__lt=now
+    )
+    pages = Page.objects.filter(free, batch=batch, batch__status=BatchStatus.RUNNING)
+    return list(pages.exclude(resume_step="").order_by("index").values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -745,7 +814,7 @@ def attempt_complete(
     for it, and queue its page to continue. Returns (the attempt or None when the task id is
     unknown, whether anything changed): a replayed answer changes nothing."""
     run = (
-        StepRun.objects.select_for_update()
+        StepRun.objects.select_for_update(of=("self",))  # not the page: a nullable outer join
         .select_related("page")
         .filter(provider=provider, external_id=task_id)
         .first()

@@ -11,6 +11,7 @@ from PIL import Image
 
 from generation.describe import check_description
 from generation.engine import Assessment, StepContext, StepOutput, digest
+from generation.errors import StepFailed
 from generation.models import Page, StepRun
 from generation.planner import check_plan
 from generation.prompts import build_image_prompt
@@ -170,6 +171,12 @@ class PlanStep:
 
     def commit(self, ctx: StepContext, run: StepRun) -> None:
         plans = run.output_data["pages"]
+        limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
+        if len(plans) > limit:  # a hard limit, whatever the policy says about a weak plan
+            raise StepFailed(
+                f"the plan has {len(plans)} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "
+                "shorten the outline or split it into several decks"
+            )
         Page.objects.bulk_create(
             Page(
                 batch=ctx.batch,

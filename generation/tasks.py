@@ -10,6 +10,7 @@ from generation.models import Batch, BatchStatus
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.kie import KieOutcome
 from generation.providers.registry import image_provider
+from generation.retention import expired_cleanup
 from generation.services import (
     attempt_complete,
     batch_plan,
@@ -53,6 +54,11 @@ def run_page(page_id: int) -> str:
 
 def sweep_pages() -> dict:
     return sweep()
+
+
+def cleanup_expired() -> dict:
+    """Daily: delete what RETENTION_DAYS has expired, and batch folders no batch owns."""
+    return expired_cleanup()
 
 
 def poll_async_attempts() -> dict:

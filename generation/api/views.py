@@ -1,8 +1,6 @@
 """Batches, pages and providers over HTTP: parse, call one service, serialize.
 Users see only their own batches and pages."""
 
-import io
-
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import FileResponse
 from django.utils.text import slugify
@@ -29,9 +27,10 @@ from generation.api.serializers import (
     ProvidersSerializer,
     RetryFailedSerializer,
 )
-from generation.exports import CONTENT_TYPES, export_deck
+from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
+from generation.retention import batch_delete
 from generation.services import (
     batch_cancel,
     batch_create,
@@ -105,6 +104,12 @@ class BatchViewSet(viewsets.GenericViewSet):
         context = {**self.get_serializer_context(), "progress": batch_progress(batch=batch)}
         return Response(BatchDetailSerializer(batch, context=context).data)
 
+    @extend_schema(responses={204: None, **error_responses(404, 409)})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Delete a finished batch with its pages and files (409 while it runs: cancel first)."""
+        batch_delete(batch=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(responses={200: BatchProgressSerializer, **error_responses(404)})
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str) -> Response:
@@ -144,10 +149,10 @@ class BatchViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         fmt = query.validated_data["format"]
         batch = self.get_object()
-        data = export_deck(batch, fmt)
         name = slugify(batch.title, allow_unicode=True) or str(batch.pk)
+        # Built page by page into a temporary file, streamed from there, removed when sent.
         return FileResponse(
-            io.BytesIO(data),
+            export_file(batch, fmt),
             as_attachment=True,
             filename=f"{name}{EXPORT_SUFFIXES[fmt]}",
             content_type=CONTENT_TYPES[fmt],

@@ -94,10 +94,10 @@ def test_a_body_larger_than_the_server_accepts_gets_413(api, settings):
 def test_a_wrong_method_gets_405(api, user):
     batch = make_batch(owner=user)
 
-    error = error_of(api.delete(f"{BATCHES}{batch.pk}/"), 405)
+    error = error_of(api.put(f"{BATCHES}{batch.pk}/", {}, format="json"), 405)
 
     assert error["code"] == "method_not_allowed"
-    assert error["message"] == 'Method "DELETE" not allowed.'
+    assert error["message"] == 'Method "PUT" not allowed.'
     assert Batch.objects.filter(pk=batch.pk).exists()
 
 

@@ -129,3 +129,34 @@ def test_bad_input_exits_with_a_one_line_reason(template, tmp_path, make_args, m
 
     assert "\n" not in str(info.value)
     assert not (tmp_path / "deck.pptx").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "make_target", "message"),
+    [
+        ("--out", lambda d: d / "a-file" / "deck.pptx", "cannot write --out"),
+        ("--out", lambda d: d / "a-folder", "cannot write --out"),
+        ("--pdf", lambda d: Path("/proc/deck.pdf"), "cannot write --pdf"),
+        ("--zip", lambda d: d / "a-file" / "sub" / "deck.zip", "cannot write --zip"),
+        ("--editable", lambda d: d / "a-folder", "cannot write --editable"),
+        ("--images", lambda d: d / "a-file", "cannot write --images"),
+    ],
+)
+def test_an_unwritable_output_is_refused_before_anything_is_generated(
+    template, tmp_path, option, make_target, message
+):
+    (tmp_path / "ok.md").write_text(EN_OUTLINE, encoding="utf-8")
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    (tmp_path / "a-folder").mkdir()
+    target = make_target(tmp_path)
+    args = [str(tmp_path / "ok.md"), "--template=plain", f"{option}={target}"]
+    if option != "--out":
+        args.append(f"--out={tmp_path / 'deck.pptx'}")
+
+    with pytest.raises(CommandError, match=re.escape(f"{message}: {target}")) as info:
+        generate(*args)
+
+    assert "\n" not in str(info.value)
+    assert not Batch.objects.exists()
+    assert not (tmp_path / "deck.pptx").exists()
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "not a folder"

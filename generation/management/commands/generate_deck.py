@@ -1,5 +1,6 @@
 """Outline file → deck, synchronously in this process (no worker needed)."""
 
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -49,6 +50,8 @@ class Command(BaseCommand):
             raise CommandError("--out is required (or --async to queue the batch for the workers)")
         outline = self._read(Path(options["outline_file"]))
         template = self._template(options["template"])
+        if not options["run_async"]:
+            _check_outputs(options)
         batch_options = {
             "size": options["size"],
             "provider": options["provider"],
@@ -113,13 +116,14 @@ class Command(BaseCommand):
             )
 
     def _write(self, batch, options: dict) -> None:
-        outputs = [("pptx", options["out"]), ("pptx-editable", options["editable"])]
-        outputs += [("pdf", options["pdf"]), ("zip", options["zip"])]
+        formats = {"out": "pptx", "editable": "pptx-editable", "pdf": "pdf", "zip": "zip"}
+        outputs = [(formats[name], options[name]) for name in FILE_OUTPUTS]
         for fmt, target in outputs:
             if target:
                 path = Path(target)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(export_deck(batch, fmt))
+                with path.open("wb") as out:
+                    export_deck(batch, fmt, out)
                 self.stdout.write(f"wrote {fmt}: {path}")
         if options["images"]:
             folder = Path(options["images"])
@@ -128,6 +132,37 @@ class Command(BaseCommand):
                 with page.image.open("rb") as handle:
                     (folder / f"slide-{page.index:02d}.png").write_bytes(handle.read())
             self.stdout.write(f"wrote images: {folder}")
+
+
+FILE_OUTPUTS = ("out", "editable", "pdf", "zip")
+
+
+def _check_outputs(options: dict) -> None:
+    """Refuse an output that cannot be written before generating anything: its folder is made,
+    a new file is created and removed again, an existing one is opened for appending."""
+    for name in (*FILE_OUTPUTS, "images"):
+        if not options[name]:
+            continue
+        path = Path(options[name])
+        try:
+            if name == "images":
+                path.mkdir(parents=True, exist_ok=True)
+                tempfile.TemporaryFile(dir=path).close()
+            elif path.is_dir():
+                raise IsADirectoryError(21, "it is a folder")
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _probe_file(path)
+        except OSError as exc:
+            raise CommandError(f"cannot write --{name}: {path} ({exc.strerror})") from None
+
+
+def _probe_file(path: Path) -> None:
+    if path.exists():
+        path.open("ab").close()
+    else:
+        path.open("xb").close()
+        path.unlink()
 
 
 def _fit(text: str, columns: int) -> str:
