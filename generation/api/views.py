@@ -88,7 +88,7 @@ class BatchViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=BatchCreateSerializer,
-        responses={201: BatchSerializer, **error_responses(400, 429)},
+        responses={201: BatchSerializer, **error_responses(400, 429, 503)},
     )
     def create(self, request: Request) -> Response:
         incoming = BatchCreateSerializer(data=request.data)
