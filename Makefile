@@ -46,8 +46,8 @@ run: setup
 	@echo "sample deck: $(CURDIR)/$(DECK_DIR)/sample-deck.pptx (also -editable.pptx, .pdf and PNGs in $(DECK_DIR)/sample-deck/)"
 	@$(PY) manage.py demo_admin
 	@echo "site: http://127.0.0.1:$(PORT)/admin/  review: http://127.0.0.1:$(PORT)/review/  (Ctrl-C stops the site and the worker)"
-	@trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(PY) manage.py qcluster & worker=$$!; \
+	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runworkers & worker=$$!; \
 	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 lint: $(STAMP)

@@ -217,6 +217,38 @@ def _send(func: str, ids: list, label: str) -> None:
             return
 
 
+def batch_abandon(*, batch_id: str, claimed: bool) -> bool:
+    """A stopping worker hands back a batch: one it was planning (`claimed`), or whose planning
+    task it got but did not start. Pending again and queued; finished planning steps are kept.
+    False when the batch was not in that state."""
+    status = BatchStatus.PLANNING if claimed else BatchStatus.PENDING
+    with transaction.atomic():
+        if not Batch.objects.filter(pk=batch_id, status=status).update(status=BatchStatus.PENDING):
+            return False
+        batch_enqueue(batch=Batch(pk=batch_id))
+    logger.info("batch_handed_back batch=%s", batch_id)
+    return True
+
+
+def page_abandon(*, page_id: int, worker: str) -> bool:
+    """A stopping worker hands back a page: if it holds the lease, the page is pending again
+    (lease cleared, resume point kept) and queued; a page whose task had not been claimed is
+    queued again. False when there was nothing to hand back."""
+    with transaction.atomic():
+        held = Page.objects.filter(pk=page_id, lease_owner=worker, status=PageStatus.RUNNING)
+        released = held.update(status=PageStatus.PENDING, lease_owner="", lease_until=None)
+        if (
+            not released
+            and not Page.objects.filter(
+                pk=page_id, status=PageStatus.PENDING, batch__status=BatchStatus.RUNNING
+            ).exists()
+        ):
+            return False
+        pages_enqueue([page_id])
+    logger.info("page_handed_back page_id=%s worker=%s held=%s", page_id, worker, bool(released))
+    return True
+
+
 # --- planning ------------------------------------------------------------------------------
 
 
