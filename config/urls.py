@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from config.api import no_such_endpoint
+from config.health import healthz, readyz
 from generation.signing import signed_media
 from templates_app.api import SlideTemplateViewSet
 
@@ -17,6 +18,8 @@ api_v1 = [path("", include("generation.api.urls")), *templates_router.urls]
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("media/signed/<str:token>/", signed_media, name="signed-media"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/v1/review/", include("review.urls")),
