@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.redis_broker import Redis as RedisBroker
@@ -656,61 +656,59 @@ def page_flag(*, page: Page, reason: str, step: str = "render") -> StepRun:
 
 
 def batch_progress(*, batch: Batch) -> dict:
-    """Counts, percentage, per-step counts and an ETA from the moving average of page times."""
-    pages = batch.pages.aggregate(
-        total=Count("id"),
-        completed=Count("id", filter=Q(status=PageStatus.COMPLETED)),
-        failed=Count("id", filter=Q(status=PageStatus.FAILED)),
-        running=Count("id", filter=Q(status=PageStatus.RUNNING)),
-        held=Count("id", filter=Q(status=PageStatus.HELD)),
-        cancelled=Count("id", filter=Q(status=PageStatus.CANCELLED)),
-        waiting=Count("id", filter=Q(status=PageStatus.PENDING) & ~Q(waiting_for="")),
-    )
-    total = pages["total"]
-    done = pages["completed"] + pages["failed"] + pages["cancelled"]
-    selected = StepRun.objects.filter(batch=batch, page__isnull=False, selected=True)
-    done_by_step = dict(selected.values_list("step").annotate(n=Count("id")))
-    running_by_step = dict(
-        batch.pages.filter(status=PageStatus.RUNNING)
-        .values_list("current_step")
-        .annotate(n=Count("id"))
-    )
+    """Counts, percentage, per-step counts and an ETA from the moving average of page times.
+
+    The counts come from the batch's counters row (kept by database triggers, see
+    BatchCounters): polling reads one row however large the batch, plus the ETA's few pages.
+    """
+    counts = batch.counters
+    total = sum(getattr(counts, status) for status in PageStatus.values)
+    done = counts.completed + counts.failed + counts.cancelled
     steps = {
-        name: {"done": done_by_step.get(name, 0), "running": running_by_step.get(name, 0)}
+        name: {
+            "done": getattr(counts, f"{name}_done"),
+            "running": getattr(counts, f"{name}_running"),
+        }
         for name in PAGE_STEP_NAMES
     }
     return {
         "status": batch.status,
         "total": total,
-        "completed": pages["completed"],
-        "failed": pages["failed"],
-        "running": pages["running"],
-        "held": pages["held"],
-        "waiting_for_provider": pages["waiting"],
-        "pending": total - done - pages["running"] - pages["held"],
+        "completed": counts.completed,
+        "failed": counts.failed,
+        "running": counts.running,
+        "held": counts.held,
+        "waiting_for_provider": counts.waiting,
+        "pending": counts.pending,
         "percentage": round(100 * done / total, 1) if total else 0.0,
         "steps": steps,
         "eta_seconds": _eta(batch, remaining=total - done) if not batch.is_final else 0,
-        "cost_usd": batch_cost(batch=batch),
+        "cost_usd": round(counts.cost_usd, 4),
         "budget_usd": batch.options.get("budget_usd"),
     }
 
 
 def _eta(batch: Batch, *, remaining: int) -> float | None:
-    recent = (
+    """Seconds left: the average time of the last 10 completed pages, per round of pages run
+    in parallel; None before any page has completed."""
+    if not remaining:
+        return 0
+    recent = list(
         batch.pages.filter(
             status=PageStatus.COMPLETED, started_at__isnull=False, finished_at__isnull=False
         )
-        .order_by("-finished_at")[:10]
-        .annotate(duration=F("finished_at") - F("started_at"))
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:10]
     )
-    average = recent.aggregate(avg=Avg("duration"))["avg"] if recent else None
-    if average is None or not remaining:
-        return None if remaining else 0
+    if not recent:
+        return None
+    average = sum((finished - started).total_seconds() for started, finished in recent) / len(
+        recent
+    )
     parallel = max(
         1, min(concurrency_limit(batch.options["provider"]), settings.Q_CLUSTER["workers"])
     )
-    return round(average.total_seconds() * math.ceil(remaining / parallel), 1)
+    return round(average * math.ceil(remaining / parallel), 1)
 
 
 # --- the sweeper ---------------------------------------------------------------------------
