@@ -54,11 +54,8 @@ LANGUAGES = ("auto", "zh", "en")
 PAGE_STEP_NAMES = list(PAGE_STEPS)
 OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
 FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
-BROKER_ERRORS = (
-    RedisError,
-    OSError,
-    DatabaseError,
-)  # the Redis broker, or the ORM broker's database
+# What the broker raises when it is unreachable: Redis, or the ORM broker's database.
+BROKER_ERRORS = (RedisError, OSError, DatabaseError)
 
 
 def worker_id() -> str:
@@ -237,13 +234,12 @@ def page_abandon(*, page_id: int, worker: str) -> bool:
     with transaction.atomic():
         held = Page.objects.filter(pk=page_id, lease_owner=worker, status=PageStatus.RUNNING)
         released = held.update(status=PageStatus.PENDING, lease_owner="", lease_until=None)
-        if (
-            not released
-            and not Page.objects.filter(
+        if not released:
+            unclaimed = Page.objects.filter(
                 pk=page_id, status=PageStatus.PENDING, batch__status=BatchStatus.RUNNING
-            ).exists()
-        ):
-            return False
+            )
+            if not unclaimed.exists():
+                return False
         pages_enqueue([page_id])
     logger.info("page_handed_back page_id=%s worker=%s held=%s", page_id, worker, bool(released))
     return True
