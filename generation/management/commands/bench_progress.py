@@ -86,7 +86,10 @@ class Command(BaseCommand):
                 raise
             finally:
                 server.send_signal(signal.SIGTERM)
-                server.wait(timeout=15)
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
                 stop_cluster(cluster)
         self._cancel(batch_id)
         self.stdout.write(json.dumps(self._figures(samples, errors, status, options)))
