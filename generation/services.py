@@ -804,7 +804,7 @@ def attempt_complete(
     for it, and queue its page to continue. Returns (the attempt or None when the task id is
     unknown, whether anything changed): a replayed answer changes nothing."""
     run = (
-        StepRun.objects.select_for_update()
+        StepRun.objects.select_for_update(of=("self",))  # the page join is an outer join
         .select_related("page")
         .filter(provider=provider, external_id=task_id)
         .first()
