@@ -61,6 +61,7 @@ POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/nanodeck
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py tests/generation/test_workers.py \
   tests/generation/test_admin.py tests/generation/test_gate.py tests/templates_app tests/review \
+  tests/generation/test_progress_counters.py tests/generation/test_broker_outage.py tests/config/test_health.py \
   $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
 test: setup test-packages lint
