@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -109,9 +110,10 @@ def test_generate_deck_async_with_the_broker_down_fails_in_one_line_and_stores_n
 
 
 def test_the_sweeper_queues_a_pending_batch_whose_task_never_reached_a_worker(
-    settings, django_capture_on_commit_callbacks
+    settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.NANODECK = {**settings.NANODECK, "REQUEUE_AFTER_SECONDS": 60}
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", f"test{uuid.uuid4().hex[:8]}")  # a queue of its own
     broker = get_broker()
     broker.purge_queue()
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,4 +134,4 @@ def test_the_sweeper_queues_a_pending_batch_whose_task_never_reached_a_worker(
     assert lost.queued_at > timezone.now() - timedelta(seconds=30)
     fresh.refresh_from_db()
     assert fresh.queued_at < lost.queued_at
-    broker.purge_queue()
+    broker.delete_queue()
