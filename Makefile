@@ -46,8 +46,8 @@ run: setup
 	@echo "sample deck: $(CURDIR)/$(DECK_DIR)/sample-deck.pptx (also -editable.pptx, .pdf and PNGs in $(DECK_DIR)/sample-deck/)"
 	@$(PY) manage.py demo_admin
 	@echo "site: http://127.0.0.1:$(PORT)/admin/  review: http://127.0.0.1:$(PORT)/review/  (Ctrl-C stops the site and the worker)"
-	@trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(PY) manage.py qcluster & worker=$$!; \
+	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runworkers & worker=$$!; \
 	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 lint: $(STAMP)
@@ -61,6 +61,8 @@ POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/nanodeck
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py tests/generation/test_workers.py \
   tests/generation/test_admin.py tests/generation/test_gate.py tests/templates_app tests/review \
+  tests/generation/test_progress_counters.py tests/generation/test_broker_outage.py tests/config/test_health.py \
+  tests/generation/providers tests/generation/test_retention.py tests/generation/test_limits.py \
   $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
 test: setup test-packages lint

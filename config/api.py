@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -24,13 +26,14 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from generation.errors import Conflict, InvalidInput
+from generation.errors import BrokerUnavailable, Conflict, InvalidInput
 
 logger = logging.getLogger("nanodeck.api")
 
 API_PREFIX = "/api/"
 SERVER_ERROR_MESSAGE = "Something went wrong on our side; the error has been logged."
-SERVICE_ERROR_STATUS = {InvalidInput: 400, Conflict: 409}
+SERVICE_ERROR_STATUS = {InvalidInput: 400, Conflict: 409, BrokerUnavailable: 503}
+RETRY_AFTER_UNAVAILABLE = 30  # seconds, the Retry-After of a 503
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -45,11 +48,15 @@ class RequestTooLarge(exceptions.APIException):
 
 def exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes the one error shape."""
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        # Redis (the queue and the throttles' cache) is down: a 503, not a bug.
+        exc = BrokerUnavailable(f"the task queue is unreachable ({exc}); try again later")
     status = SERVICE_ERROR_STATUS.get(type(exc))
     if status:
         set_rollback()
         details = {field: [exc.message] for field in exc.details}
-        return Response(error_body(exc.code, exc.message, details), status=status)
+        headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)} if status == 503 else None
+        return Response(error_body(exc.code, exc.message, details), status=status, headers=headers)
     api_exc = _as_api_exception(exc)
     if api_exc is None:
         view = context.get("view")
@@ -215,6 +222,7 @@ ERROR_MEANINGS = {
     413: "The request body is larger than this server accepts.",
     415: "A body that is not UTF-8 JSON (or multipart where the operation takes it).",
     429: "Throttled; see the Retry-After header.",
+    503: "The task queue is unreachable; nothing was stored. Retry after the Retry-After header.",
 }
 
 

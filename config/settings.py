@@ -240,6 +240,8 @@ NANODECK = {
     "PAGE_LEASE_SECONDS": env_int("PAGE_LEASE_SECONDS", 300, minimum=2),
     # The sweeper re-queues pending pages whose task has not started after this long.
     "REQUEUE_AFTER_SECONDS": env_int("REQUEUE_AFTER_SECONDS", 600, minimum=1),
+    # On SIGTERM a worker gives the page in hand this long to finish, then hands it back.
+    "WORKER_STOP_GRACE_SECONDS": env_int("WORKER_STOP_GRACE_SECONDS", 5, minimum=0),
     # Calls in flight per provider, across all workers: "local=5,gemini=5"; others default to 5.
     "PROVIDER_CONCURRENCY": env_map_int("PROVIDER_CONCURRENCY", {}),
     "DEFAULT_PROVIDER_CONCURRENCY": env_int("DEFAULT_PROVIDER_CONCURRENCY", 5, minimum=1),

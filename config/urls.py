@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from config.api import no_such_endpoint
+from config.health import healthz, readyz
 from config.signin import ThrottledAdminAuthenticationForm, throttled_signin_view
 from generation.signing import signed_media
 from templates_app.api import SlideTemplateViewSet
@@ -18,6 +19,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/login/", throttled_signin_view(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("media/signed/<str:token>/", signed_media, name="signed-media"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/v1/review/", include("review.urls")),

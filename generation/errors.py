@@ -32,6 +32,12 @@ class Conflict(NanodeckError):
     code = "conflict"
 
 
+class BrokerUnavailable(NanodeckError):
+    """The task queue (django-q2's broker) did not answer: nothing that needed it was stored."""
+
+    code = "broker_unavailable"
+
+
 class LeaseLost(NanodeckError):
     """Another worker owns the page now: stop quietly, touch nothing."""
 

@@ -129,6 +129,9 @@ class Batch(models.Model):
     credits_spent = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its planning task was last sent to the queue."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -149,6 +152,43 @@ class Batch(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+
+def _counter() -> models.IntegerField:
+    return models.IntegerField(default=0, db_default=0, editable=False)
+
+
+class BatchCounters(models.Model):
+    """A batch's page and step counts, kept by database triggers on every insert, update and
+    delete of its pages and step runs (migration 0014_progress_counters), however the row
+    changes (save, QuerySet.update, the admin, SQL), so that polling progress reads one row
+    instead of counting. The triggers create it with its batch."""
+
+    batch = models.OneToOneField(
+        Batch, primary_key=True, on_delete=models.CASCADE, related_name="counters"
+    )
+    # pages by status; `waiting` = pending pages waiting for a provider
+    pending = _counter()
+    running = _counter()
+    held = _counter()
+    completed = _counter()
+    failed = _counter()
+    cancelled = _counter()
+    waiting = _counter()
+    # running pages by current step, and selected outputs by step
+    describe_running = _counter()
+    render_running = _counter()
+    finish_running = _counter()
+    describe_done = _counter()
+    render_done = _counter()
+    finish_done = _counter()
+    cost_usd = models.FloatField(default=0.0, db_default=0.0, editable=False)
+
+    class Meta:
+        verbose_name_plural = "batch counters"
+
+    def __str__(self) -> str:
+        return f"counters of {self.batch_id}"
 
 
 class PageStatus(models.TextChoices):

@@ -18,16 +18,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db import DatabaseError, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.tasks import async_task
 from PIL import Image
+from redis.exceptions import RedisError
 
 from generation.engine import StepContext, StepOutput, output_select, run_step, store_output
 from generation.errors import (
     AttemptPending,
     BatchCancelled,
+    BrokerUnavailable,
     BudgetReached,
     Conflict,
     InvalidInput,
@@ -56,6 +60,8 @@ PAGE_STEP_NAMES = list(PAGE_STEPS)
 OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
 SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
 FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
+# What the broker raises when it is unreachable: Redis, or the ORM broker's database.
+BROKER_ERRORS = (RedisError, OSError, DatabaseError)
 
 
 def worker_id() -> str:
@@ -211,25 +217,81 @@ def batch_create(
 
 
 def batch_enqueue(*, batch: Batch) -> None:
-    """Queue the batch's planning for a worker once the surrounding transaction has committed."""
-    transaction.on_commit(
-        lambda: async_task(
-            "generation.tasks.plan_batch", str(batch.pk), task_name=f"plan {batch.pk}"
-        )
-    )
+    """Queue the batch's planning for a worker once the surrounding transaction has committed.
+
+    Raises BrokerUnavailable, before anything commits, when the queue does not answer; a send
+    that fails after the commit leaves the batch to the sweeper (see `_send`).
+    """
+    broker_check()
+    now = timezone.now()
+    Batch.objects.filter(pk=batch.pk).update(queued_at=now)
+    batch.queued_at = now
+    transaction.on_commit(lambda: _send("generation.tasks.plan_batch", [str(batch.pk)], "plan"))
 
 
 def pages_enqueue(page_ids: list[int]) -> None:
-    """Queue one task per page once the surrounding transaction has committed."""
+    """Queue one task per page once the surrounding transaction has committed (BrokerUnavailable
+    as for `batch_enqueue`)."""
     if not page_ids:
         return
+    broker_check()
     Page.objects.filter(pk__in=page_ids).update(queued_at=timezone.now())
+    transaction.on_commit(lambda: _send("generation.tasks.run_page", page_ids, "page"))
 
-    def send() -> None:
-        for page_id in page_ids:
-            async_task("generation.tasks.run_page", page_id, task_name=f"page {page_id}")
 
-    transaction.on_commit(send)
+def broker_check() -> None:
+    """Raise BrokerUnavailable unless the task queue answers (the ORM broker is the database)."""
+    broker = get_broker()
+    try:
+        # Redis directly: django-q2's own ping logs an error line of its own first.
+        (broker.connection.ping if isinstance(broker, RedisBroker) else broker.ping)()
+    except BROKER_ERRORS as exc:
+        raise BrokerUnavailable(
+            f"the task queue is unreachable ({exc}); nothing was stored, try again later"
+        ) from None
+
+
+def _send(func: str, ids: list, label: str) -> None:
+    """Hand tasks to the broker. Runs after the commit, so a failure here must not raise: the
+    rows are stored with their queued_at, and the sweeper sends them again after
+    REQUEUE_AFTER_SECONDS."""
+    for item in ids:
+        try:
+            async_task(func, item, task_name=f"{label} {item}")
+        except BROKER_ERRORS as exc:
+            logger.warning("enqueue_failed task=%s id=%s error=%s", func, item, exc)
+            return
+
+
+def batch_abandon(*, batch_id: str, claimed: bool) -> bool:
+    """A stopping worker hands back a batch: one it was planning (`claimed`), or whose planning
+    task it got but did not start. Pending again and queued; finished planning steps are kept.
+    False when the batch was not in that state."""
+    status = BatchStatus.PLANNING if claimed else BatchStatus.PENDING
+    with transaction.atomic():
+        if not Batch.objects.filter(pk=batch_id, status=status).update(status=BatchStatus.PENDING):
+            return False
+        batch_enqueue(batch=Batch(pk=batch_id))
+    logger.info("batch_handed_back batch=%s", batch_id)
+    return True
+
+
+def page_abandon(*, page_id: int, worker: str) -> bool:
+    """A stopping worker hands back a page: if it holds the lease, the page is pending again
+    (lease cleared, resume point kept) and queued; a page whose task had not been claimed is
+    queued again. False when there was nothing to hand back."""
+    with transaction.atomic():
+        held = Page.objects.filter(pk=page_id, lease_owner=worker, status=PageStatus.RUNNING)
+        released = held.update(status=PageStatus.PENDING, lease_owner="", lease_until=None)
+        if not released:
+            unclaimed = Page.objects.filter(
+                pk=page_id, status=PageStatus.PENDING, batch__status=BatchStatus.RUNNING
+            )
+            if not unclaimed.exists():
+                return False
+        pages_enqueue([page_id])
+    logger.info("page_handed_back page_id=%s worker=%s held=%s", page_id, worker, bool(released))
+    return True
 
 
 # --- planning ------------------------------------------------------------------------------
@@ -684,96 +746,74 @@ def page_flag(*, page: Page, reason: str, step: str = "render") -> StepRun:
 
 
 def batch_progress(*, batch: Batch) -> dict:
-    """Counts, percentage, per-step counts and an ETA from the moving average of page times."""
-    pages = batch.pages.aggregate(
-        total=Count("id"),
-        completed=Count("id", filter=Q(status=PageStatus.COMPLETED)),
-        failed=Count("id", filter=Q(status=PageStatus.FAILED)),
-        running=Count("id", filter=Q(status=PageStatus.RUNNING)),
-        held=Count("id", filter=Q(status=PageStatus.HELD)),
-        cancelled=Count("id", filter=Q(status=PageStatus.CANCELLED)),
-        waiting=Count("id", filter=Q(status=PageStatus.PENDING) & ~Q(waiting_for="")),
-    )
-    total = pages["total"]
-    done = pages["completed"] + pages["failed"] + pages["cancelled"]
-    selected = StepRun.objects.filter(batch=batch, page__isnull=False, selected=True)
-    done_by_step = dict(selected.values_list("step").annotate(n=Count("id")))
-    running_by_step = dict(
-        batch.pages.filter(status=PageStatus.RUNNING)
-        .values_list("current_step")
-        .annotate(n=Count("id"))
-    )
+    """Counts, percentage, per-step counts and an ETA from the moving average of page times.
+
+    The counts come from the batch's counters row (kept by database triggers, see
+    BatchCounters): polling reads one row however large the batch, plus the ETA's few pages.
+    """
+    counts = batch.counters
+    total = sum(getattr(counts, status) for status in PageStatus.values)
+    done = counts.completed + counts.failed + counts.cancelled
     steps = {
-        name: {"done": done_by_step.get(name, 0), "running": running_by_step.get(name, 0)}
+        name: {
+            "done": getattr(counts, f"{name}_done"),
+            "running": getattr(counts, f"{name}_running"),
+        }
         for name in PAGE_STEP_NAMES
     }
     return {
         "status": batch.status,
         "total": total,
-        "completed": pages["completed"],
-        "failed": pages["failed"],
-        "running": pages["running"],
-        "held": pages["held"],
-        "waiting_for_provider": pages["waiting"],
-        "pending": total - done - pages["running"] - pages["held"],
+        "completed": counts.completed,
+        "failed": counts.failed,
+        "running": counts.running,
+        "held": counts.held,
+        "waiting_for_provider": counts.waiting,
+        "pending": counts.pending,
         "percentage": round(100 * done / total, 1) if total else 0.0,
         "steps": steps,
         "eta_seconds": _eta(batch, remaining=total - done) if not batch.is_final else 0,
-        "cost_usd": batch_cost(batch=batch),
+        "cost_usd": round(counts.cost_usd, 4),
         "budget_usd": batch.options.get("budget_usd"),
     }
 
 
 def _eta(batch: Batch, *, remaining: int) -> float | None:
-    recent = (
+    """Seconds left: the average time of the last 10 completed pages, per round of pages run
+    in parallel; None before any page has completed."""
+    if not remaining:
+        return 0
+    recent = list(
         batch.pages.filter(
             status=PageStatus.COMPLETED, started_at__isnull=False, finished_at__isnull=False
         )
-        .order_by("-finished_at")[:10]
-        .annotate(duration=F("finished_at") - F("started_at"))
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:10]
     )
-    average = recent.aggregate(avg=Avg("duration"))["avg"] if recent else None
-    if average is None or not remaining:
-        return None if remaining else 0
+    if not recent:
+        return None
+    average = sum((finished - started).total_seconds() for started, finished in recent) / len(
+        recent
+    )
     parallel = max(
         1, min(concurrency_limit(batch.options["provider"]), settings.Q_CLUSTER["workers"])
     )
-    return round(average.total_seconds() * math.ceil(remaining / parallel), 1)
+    return round(average * math.ceil(remaining / parallel), 1)
 
 
 # --- the sweeper ---------------------------------------------------------------------------
 
 
 def sweep() -> dict:
-    """Re-queue pages whose lease expired or whose task never started; close finished batches.
+    """Re-queue pages whose lease expired or whose task never started, and batches whose
+    planning never started or never finished; close finished batches.
 
     Runs on a django-q2 schedule; safe to run at any time and any number of times.
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.NANODECK["REQUEUE_AFTER_SECONDS"])
-    running_batches = Q(batch__status=BatchStatus.RUNNING)
-    with transaction.atomic():
-        expired = list(
-            Page.objects.filter(
-                running_batches, status=PageStatus.RUNNING, lease_until__lt=now
-            ).values_list("pk", flat=True)
-        )
-        Page.objects.filter(pk__in=expired, lease_until__lt=now).update(
-            status=PageStatus.PENDING, lease_owner="", lease_until=None
-        )
-        forgotten = list(
-            Page.objects.filter(running_batches, status=PageStatus.PENDING)
-            .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True) | Q(not_before__lte=now))
-            .exclude(not_before__gt=now)  # waiting for a provider's circuit to cool down
-            .exclude(pk__in=expired)
-            .values_list("pk", flat=True)
-        )
-        pages_enqueue(expired + forgotten)
-    stuck_planning = Batch.objects.filter(status=BatchStatus.PLANNING, started_at__lt=stale)
-    replanned = [str(pk) for pk in stuck_planning.values_list("pk", flat=True)]
-    stuck_planning.update(status=BatchStatus.PENDING)
-    for batch_id in replanned:
-        async_task("generation.tasks.plan_batch", batch_id, task_name=f"plan {batch_id}")
+    expired, forgotten = _sweep_pages(now, stale)
+    requeued, replanned = _sweep_batches(stale)
     live_holders = Page.objects.filter(lease_until__gte=now).values("lease_owner")
     freed, _ = (
         ProviderCall.objects.filter(created_at__lt=now - _lease_delta())
@@ -786,15 +826,59 @@ def sweep() -> dict:
     ):
         closed += batch_refresh(batch=batch).is_final
     result = {
-        "requeued_expired": len(expired),
-        "requeued_pending": len(forgotten),
-        "replanned": len(replanned),
+        "requeued_expired": expired,
+        "requeued_pending": forgotten,
+        "requeued_batches": requeued,
+        "replanned": replanned,
         "freed_provider_slots": freed,
         "closed": closed,
     }
     if any(result.values()):
         logger.info("sweep %s", " ".join(f"{k}={v}" for k, v in result.items()))
     return result
+
+
+@transaction.atomic
+def _sweep_pages(now, stale) -> tuple[int, int]:
+    running_batches = Q(batch__status=BatchStatus.RUNNING)
+    expired = list(
+        Page.objects.filter(
+            running_batches, status=PageStatus.RUNNING, lease_until__lt=now
+        ).values_list("pk", flat=True)
+    )
+    Page.objects.filter(pk__in=expired, lease_until__lt=now).update(
+        status=PageStatus.PENDING, lease_owner="", lease_until=None
+    )
+    forgotten = list(
+        Page.objects.filter(running_batches, status=PageStatus.PENDING)
+        .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True) | Q(not_before__lte=now))
+        .exclude(not_before__gt=now)  # waiting for a provider's circuit to cool down
+        .exclude(pk__in=expired)
+        .values_list("pk", flat=True)
+    )
+    pages_enqueue(expired + forgotten)
+    return len(expired), len(forgotten)
+
+
+@transaction.atomic
+def _sweep_batches(stale) -> tuple[int, int]:
+    """Queued batches whose planning task never started (lost by the broker, or not sent when
+    it was down) and batches stuck in planning (their worker died) are queued again. A batch
+    never queued (run in-process) is left alone."""
+    never_started = Batch.objects.filter(status=BatchStatus.PENDING, queued_at__lt=stale)
+    stuck_planning = Batch.objects.filter(status=BatchStatus.PLANNING, started_at__lt=stale)
+    lost = list(never_started.values_list("pk", flat=True))
+    stuck = list(stuck_planning.values_list("pk", flat=True))
+    if not lost and not stuck:
+        return 0, 0
+    broker_check()
+    now = timezone.now()
+    # Conditional updates: a batch a worker began planning meanwhile is left to it.
+    never_started.filter(pk__in=lost).update(queued_at=now)
+    stuck_planning.filter(pk__in=stuck).update(status=BatchStatus.PENDING, queued_at=now)
+    batch_ids = [str(pk) for pk in lost + stuck]
+    transaction.on_commit(lambda: _send("generation.tasks.plan_batch", batch_ids, "plan"))
+    return len(lost), len(stuck)
 
 
 # --- asynchronous providers ----------------------------------------------------------------

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from generation.errors import InvalidInput
+from generation import shutdown
+from generation.errors import BrokerUnavailable, InvalidInput
 from generation.models import Batch, BatchStatus
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.kie import KieOutcome
@@ -13,8 +14,10 @@ from generation.providers.registry import image_provider
 from generation.retention import expired_cleanup
 from generation.services import (
     attempt_complete,
+    batch_abandon,
     batch_plan,
     batch_refresh,
+    page_abandon,
     page_claim,
     page_run,
     pages_enqueue,
@@ -22,19 +25,26 @@ from generation.services import (
     sweep,
     worker_id,
 )
+from generation.shutdown import WorkerStopping, interruptible, stop_requested
 
 logger = logging.getLogger("nanodeck.tasks")
 
 
 def plan_batch(batch_id: str) -> str:
     """Plan a pending batch and queue one task per page. A batch not pending is left alone."""
+    if stop_requested():
+        return _hand_back(batch_abandon, batch_id=batch_id, claimed=False)
     claimed = Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
         status=BatchStatus.PLANNING
     )
     if not claimed:
         logger.info("plan_skipped batch=%s reason=not_pending_or_missing", batch_id)
         return "skipped"
-    batch = batch_plan(batch=Batch.objects.get(pk=batch_id))
+    try:
+        with interruptible():
+            batch = batch_plan(batch=Batch.objects.get(pk=batch_id))
+    except WorkerStopping:
+        return _hand_back(batch_abandon, batch_id=batch_id, claimed=True)
     if batch.status == BatchStatus.RUNNING:
         pages_enqueue(list(batch.pages.filter(status="pending").values_list("pk", flat=True)))
     return batch.status
@@ -43,13 +53,29 @@ def plan_batch(batch_id: str) -> str:
 def run_page(page_id: int) -> str:
     """Claim the page's lease and run what is missing of it."""
     worker = worker_id()
-    page = page_claim(page_id=page_id, worker=worker)
-    if page is None:
-        logger.info("page_skipped page_id=%s reason=not_claimable", page_id)
-        return "skipped"
-    page = page_run(page=page, worker=worker)
+    if stop_requested():
+        return _hand_back(page_abandon, page_id=page_id, worker=worker)
+    try:
+        with interruptible():
+            page = page_claim(page_id=page_id, worker=worker)
+            if page is None:
+                logger.info("page_skipped page_id=%s reason=not_claimable", page_id)
+                return "skipped"
+            page = page_run(page=page, worker=worker)
+    except WorkerStopping:
+        return _hand_back(page_abandon, page_id=page_id, worker=worker)
     batch_refresh(batch=page.batch)
     return page.status
+
+
+def _hand_back(abandon, **ids) -> str:
+    """The worker is stopping: put the work back in the queue for the next worker."""
+    shutdown.fresh_connections()
+    try:
+        abandon(**ids)
+    except BrokerUnavailable as exc:  # stored as pending: the sweeper queues it later
+        logger.warning("hand_back_unqueued %s error=%s", ids, exc.message)
+    return "handed back"
 
 
 def sweep_pages() -> dict:

@@ -62,6 +62,10 @@ class BatchViewSet(viewsets.GenericViewSet):
             batches = batches.filter(owner=self.request.user)
         if self.action == "list":
             batches = batches.defer("outline")
+        if self.action in ("retrieve", "progress"):
+            batches = batches.select_related("counters")  # batch_progress reads them
+        if self.action == "progress":
+            batches = batches.defer("outline", "template_snapshot")
         if self.action == "retrieve":
             pages = _with_render_stats(Page.objects.order_by("index"))
             # to_attr leaves batch.pages plain for batch_progress's own queries
@@ -87,7 +91,7 @@ class BatchViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=BatchCreateSerializer,
-        responses={201: BatchSerializer, **error_responses(400, 429)},
+        responses={201: BatchSerializer, **error_responses(400, 429, 503)},
     )
     def create(self, request: Request) -> Response:
         incoming = BatchCreateSerializer(data=request.data)

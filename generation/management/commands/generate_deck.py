@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from generation.errors import InvalidInput
+from generation.errors import BrokerUnavailable, InvalidInput
 from generation.exports import export_deck
 from generation.models import BatchStatus
 from generation.services import batch_create, batch_run
@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 options={k: v for k, v in batch_options.items() if v},
                 enqueue=options["run_async"],
             )
-        except InvalidInput as exc:
+        except (InvalidInput, BrokerUnavailable) as exc:
             raise CommandError(exc.message) from None
         if options["run_async"]:
             self.stdout.write(str(batch.pk))
