@@ -7,7 +7,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from generation.errors import InvalidInput, NanodeckError
+from generation.errors import BrokerUnavailable, InvalidInput, NanodeckError
 from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, BatchStatus, Page, ProviderGate, StepPolicy, StepRun
 from generation.providers.health import circuit_reset, provider_health
@@ -18,6 +18,7 @@ from generation.services import (
     batch_enqueue,
     batch_options,
     batch_retry_failed,
+    broker_check,
     outline_check_size,
 )
 from generation.slides import SUPPORTED_SIZES
@@ -118,6 +119,11 @@ class BatchCreateForm(forms.ModelForm):
                 outline_check_size(outline=cleaned["outline"])
             except InvalidInput as exc:
                 self.add_error("outline", exc.message)
+        if not self.errors:
+            try:
+                broker_check()  # said here, in the form: the save itself can only fail with a 500
+            except BrokerUnavailable as exc:
+                raise forms.ValidationError(exc.message) from None
         return cleaned
 
 
@@ -188,8 +194,12 @@ class BatchAdmin(NanodeckAdmin):
     @admin.action(description="Run selected pending batches in the worker")
     def run_in_worker(self, request, queryset) -> None:
         pending = list(queryset.filter(status=BatchStatus.PENDING))
-        for batch in pending:
-            batch_enqueue(batch=batch)
+        try:
+            for batch in pending:
+                batch_enqueue(batch=batch)
+        except BrokerUnavailable as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
         skipped = queryset.count() - len(pending)
         self.message_user(
             request, f"queued {len(pending)} batch(es); {skipped} not pending, left alone"

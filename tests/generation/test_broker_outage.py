@@ -135,3 +135,37 @@ def test_the_sweeper_queues_a_pending_batch_whose_task_never_reached_a_worker(
     fresh.refresh_from_db()
     assert fresh.queued_at < lost.queued_at
     broker.delete_queue()
+
+
+def test_the_admin_add_form_says_the_queue_is_down_and_stores_nothing(admin_client, broker_down):
+    template = SlideTemplateFactory()
+
+    response = admin_client.post(
+        "/admin/generation/batch/add/",
+        {
+            "outline": EN_OUTLINE,
+            "template": template.pk,
+            "size": "1536x864",
+            "quality": "standard",
+            "provider": "local",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "task queue" in response.content.decode()
+    assert not Batch.objects.exists()
+
+
+def test_the_admin_run_action_says_the_queue_is_down(admin_client, broker_down):
+    batch = make_batch()  # pending, never queued
+
+    response = admin_client.post(
+        "/admin/generation/batch/",
+        {"action": "run_in_worker", "_selected_action": [batch.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "task queue" in response.content.decode()
+    batch.refresh_from_db()
+    assert (batch.status, batch.queued_at) == (BatchStatus.PENDING, None)
