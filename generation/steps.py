@@ -263,7 +263,7 @@ class RenderStep:
                 refs,
                 snapshot.get("palette"),
                 options["provider"],
-                getattr(provider, "text_model", getattr(provider, "model", "")),
+                provider.model,  # the image model: batches choosing other models share nothing
                 options["size"],
                 options.get("quality"),
                 params,
