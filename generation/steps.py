@@ -88,7 +88,7 @@ class OutlineStep:
         return StepOutput(
             data=outline,
             provider=provider.name,
-            model=getattr(provider, "text_model", getattr(provider, "model", "")),
+            model=provider.text_model,
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -147,7 +147,7 @@ class PlanStep:
         return StepOutput(
             data={"pages": pages},
             provider=provider.name,
-            model=getattr(provider, "text_model", getattr(provider, "model", "")),
+            model=provider.text_model,
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -206,7 +206,7 @@ class DescribeStep:
         return StepOutput(
             text=text,
             provider=provider.name,
-            model=getattr(provider, "text_model", getattr(provider, "model", "")),
+            model=provider.text_model,
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -263,7 +263,7 @@ class RenderStep:
                 refs,
                 snapshot.get("palette"),
                 options["provider"],
-                provider.model,  # the image model: batches choosing other models share nothing
+                provider.image_model,  # the image model: batches choosing other models share nothing
                 options["size"],
                 options.get("quality"),
                 params,
@@ -327,11 +327,7 @@ class RenderStep:
             size=ctx.batch.size,
             quality=ctx.batch.options.get("quality", "standard"),
             references=[] if provider.name == "local" else self._references(ctx),
-            reference_urls=(
-                self._reference_urls(ctx)
-                if getattr(provider, "wants_reference_urls", False)
-                else []
-            ),
+            reference_urls=(self._reference_urls(ctx) if provider.wants_reference_urls else []),
             page_plan=ctx.page.plan,
             theme=ctx.theme,
             params=params,

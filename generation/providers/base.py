@@ -70,10 +70,16 @@ class ImageResult:
     cost_usd: float = 0.0  # estimated from the price table (generation/pricing.py)
 
 
-class TextProvider(Protocol):
-    """Does the planning steps' work: structure an outline, plan pages, describe a page."""
+class Provider(Protocol):
+    """What every provider declares: its name and the models it calls ("" where it has none)."""
 
     name: str
+    image_model: str  # draws the render step; a batch may choose another of known_models
+    text_model: str  # does the planning steps; "" for a provider of images only
+
+
+class TextProvider(Provider, Protocol):
+    """Does the planning steps' work: structure an outline, plan pages, describe a page."""
 
     def structure_outline(self, text: str, *, params: dict) -> dict: ...
 
@@ -82,7 +88,8 @@ class TextProvider(Protocol):
     def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str: ...
 
 
-class ImageProvider(Protocol):
-    name: str
+class ImageProvider(Provider, Protocol):
+    known_models: tuple[str, ...]  # image models a batch may choose besides image_model
+    wants_reference_urls: bool  # fetches the reference images from signed links (kie)
 
     def generate(self, request: ImageRequest) -> ImageResult: ...

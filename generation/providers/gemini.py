@@ -67,13 +67,14 @@ _USAGE_KEYS = ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount",
 
 class GeminiProvider(ModelPlanning):
     name = "gemini"
+    known_models = ("gemini-3-pro-image-preview", "gemini-2.5-flash-image")
+    wants_reference_urls = False
 
     def __init__(self) -> None:
         config = settings.PROVIDER_SETTINGS[self.name]
         self.base_url = config["base_url"].rstrip("/")
         self.api_key = config["api_key"]
-        self.model = config["image_model"]
-        self.known_models = ("gemini-3-pro-image-preview", "gemini-2.5-flash-image")
+        self.image_model = config["image_model"]
         self.text_model = config["text_model"]
         self.client = HttpClient(
             provider=self.name, api_key=self.api_key, timeout=settings.PROVIDER_TIMEOUT_SECONDS
@@ -105,16 +106,16 @@ class GeminiProvider(ModelPlanning):
             return ImageResult(
                 image=fit_image(image, request.size),
                 provider=self.name,
-                model=self.model,
+                model=self.image_model,
                 usage=usage(data),
                 cost_usd=image_cost(
-                    model=self.model,
+                    model=self.image_model,
                     image_size=image_size(request),
                     input_images=len(request.references),
                 ),
             )
 
-        return self._generate_content(self.model, body, read)
+        return self._generate_content(self.image_model, body, read)
 
     # Planning steps
 

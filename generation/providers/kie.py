@@ -67,14 +67,15 @@ class KieOutcome:
 
 class KieProvider:
     name = "kie"
+    text_model = ""  # images only: choose another text provider
+    known_models = ("nano-banana-pro",)
     wants_reference_urls = True
 
     def __init__(self) -> None:
         config = settings.PROVIDER_SETTINGS[self.name]
         self.base_url = config["base_url"].rstrip("/")
         self.api_key = config["api_key"]
-        self.model = config["image_model"]
-        self.known_models = ("nano-banana-pro",)
+        self.image_model = config["image_model"]
         self.client = HttpClient(
             provider=self.name, api_key=self.api_key, timeout=settings.PROVIDER_TIMEOUT_SECONDS
         )
@@ -88,7 +89,7 @@ class KieProvider:
                 f"this request has {len(request.reference_urls)}",
             )
         body = {
-            "model": self.model,
+            "model": self.image_model,
             "callBackUrl": callback_url(),
             "input": {
                 "prompt": request.prompt,
@@ -101,7 +102,7 @@ class KieProvider:
         data = self.client.call(
             "POST",
             f"{self.base_url}/api/v1/jobs/createTask",
-            model=self.model,
+            model=self.image_model,
             handle=answer_data,
             json=body,
             headers=self._headers(),
@@ -109,14 +110,14 @@ class KieProvider:
         task_id = data.get("taskId")
         if not isinstance(task_id, str) or not task_id:
             raise ProviderError(ErrorKind.TRANSIENT, "kie accepted the task without a task id")
-        raise ProviderPending(self.name, task_id, model=self.model)
+        raise ProviderPending(self.name, task_id, model=self.image_model)
 
     def record_info(self, task_id: str) -> KieOutcome | None:
         """The task's outcome, or None while kie is still waiting, queuing or generating."""
         data = self.client.call(
             "GET",
             f"{self.base_url}/api/v1/jobs/recordInfo",
-            model=self.model,
+            model=self.image_model,
             handle=answer_data,
             params={"taskId": task_id},
             headers=self._headers(),
@@ -145,7 +146,7 @@ class KieProvider:
         return KieOutcome(task_id, image, None, usage)
 
     def _download(self, url: str) -> Image.Image:
-        data = self.client.download(url, model=self.model)
+        data = self.client.download(url, model=self.image_model)
         return open_image(data, kind=ErrorKind.TRANSIENT, what="kie's image")
 
     def _headers(self) -> dict[str, str]:
