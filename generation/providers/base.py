@@ -67,7 +67,7 @@ class ImageResult:
     safe_box: tuple[int, int, int, int] | None = None
     layout: str = ""
     usage: dict = field(default_factory=dict)
-    cost_usd: float = 0.0  # estimated from the price table (generation/pricing.py)
+    cost_usd: float = 0.0  # estimated from the price table (generation/providers/pricing.py)
 
 
 class Provider(Protocol):

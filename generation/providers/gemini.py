@@ -14,7 +14,6 @@ import requests
 from django.conf import settings
 from PIL import Image
 
-from generation.pricing import image_cost
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
 from generation.providers.http import (
     MIME_TYPES,
@@ -26,6 +25,7 @@ from generation.providers.http import (
     open_image,
     short,
 )
+from generation.providers.pricing import image_cost
 from generation.providers.textprompts import (
     ModelPlanning,
 )

@@ -18,10 +18,10 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image
 
-from generation.pricing import image_cost
 from generation.providers.base import ErrorKind, ImageRequest, ProviderError, ProviderPending
 from generation.providers.gemini import aspect_ratio
 from generation.providers.http import HttpClient, answer_json, fit_image, open_image, short
+from generation.providers.pricing import image_cost
 
 if TYPE_CHECKING:
     from generation.models import StepRun
