@@ -14,7 +14,7 @@ from generation.engine import Assessment, StepContext, StepOutput, digest
 from generation.models import Page, StepRun
 from generation.planner import check_plan
 from generation.prompts import build_image_prompt
-from generation.providers.base import ImageRequest
+from generation.providers.base import ImageRequest, default_image_size, next_image_size
 from generation.providers.gate import call_provider
 from generation.providers.registry import image_provider, text_provider
 from generation.quality.image_checks import assess_slide
@@ -22,7 +22,6 @@ from generation.signing import signed_media_url
 from generation.slides import TextBox, Theme, page_texts
 
 THUMBNAIL_WIDTH = 300
-IMAGE_SIZES = ("1K", "2K", "4K")  # image models' output sizes, smallest first
 EXACT_TEXT = {
     "zh": "页面上的文字必须与下列内容完全一致，不得增删或改写：",
     "en": "The slide must show exactly this text, nothing added, missing or reworded:",
@@ -245,7 +244,7 @@ class RenderStep:
     def default_params(self, ctx: StepContext) -> dict:
         # No scrim: the renderer's per-kind default applies until a retry asks for more.
         params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
-        params["image_size"] = "2K" if ctx.batch.options.get("quality") == "hd" else "1K"
+        params["image_size"] = default_image_size(ctx.batch.options.get("quality", "standard"))
         if ctx.batch.options.get("fresh"):
             params["fresh"] = True
         return params
@@ -380,9 +379,7 @@ class RenderStep:
             new["text_contrast"] = "max"
             # For image models: spell the text out in the prompt and ask for more pixels.
             new["exact_text"] = True
-            sizes = IMAGE_SIZES
-            current = params.get("image_size") or sizes[0]
-            new["image_size"] = sizes[min(sizes.index(current) + 1, len(sizes) - 1)]
+            new["image_size"] = next_image_size(params.get("image_size"))
         if hints:
             new["seed"] = attempt  # a model retried with the same seed tends to repeat itself
         return new

@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
 
 
 RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT})
+IMAGE_SIZES = ("1K", "2K", "4K")  # image models' output sizes, smallest first
 
 
 class ProviderError(Exception):
@@ -32,6 +33,31 @@ class ProviderError(Exception):
     @property
     def retryable(self) -> bool:
         return self.kind in RETRYABLE
+
+
+def default_image_size(quality: str) -> str:
+    """'2K' for hd quality, '1K' otherwise."""
+    return "2K" if quality == "hd" else "1K"
+
+
+def next_image_size(size: str | None) -> str:
+    """The next size up the ladder (the largest stays); from the smallest when none is set."""
+    current = IMAGE_SIZES.index(size or IMAGE_SIZES[0])
+    return IMAGE_SIZES[min(current + 1, len(IMAGE_SIZES) - 1)]
+
+
+def requested_image_size(*, quality: str, params: dict) -> str:
+    """params["image_size"] when given, else the quality's default; a size off the ladder is
+    an INVALID_REQUEST."""
+    wanted = params.get("image_size")
+    if wanted is None:
+        return default_image_size(quality)
+    if wanted not in IMAGE_SIZES:
+        raise ProviderError(
+            ErrorKind.INVALID_REQUEST,
+            f"image_size must be one of {', '.join(IMAGE_SIZES)}, not {wanted!r}",
+        )
+    return wanted
 
 
 class ProviderPending(Exception):

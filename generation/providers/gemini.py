@@ -14,7 +14,13 @@ import requests
 from django.conf import settings
 from PIL import Image
 
-from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
+from generation.providers.base import (
+    ErrorKind,
+    ImageRequest,
+    ImageResult,
+    ProviderError,
+    requested_image_size,
+)
 from generation.providers.http import (
     MIME_TYPES,
     HttpClient,
@@ -33,7 +39,6 @@ from generation.providers.textprompts import (
 T = TypeVar("T")
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-IMAGE_SIZES = ("1K", "2K", "4K")
 # Limits of the Pro image model, applied to every model.
 MAX_REFERENCES = 14
 MAX_REFERENCE_BYTES = 7 * 1024 * 1024
@@ -87,13 +92,14 @@ class GeminiProvider(ModelPlanning):
         for mime, data in prepare_references(request.references):
             encoded = base64.b64encode(data).decode("ascii")
             parts.append({"inline_data": {"mime_type": mime, "data": encoded}})
+        size = requested_image_size(quality=request.quality, params=request.params)
         body = {
             "contents": [{"role": "user", "parts": parts}],
             "generationConfig": {
                 "responseModalities": ["TEXT", "IMAGE"],
                 "imageConfig": {
                     "aspectRatio": aspect_ratio(request.size),
-                    "imageSize": image_size(request),
+                    "imageSize": size,
                 },
             },
         }
@@ -110,7 +116,7 @@ class GeminiProvider(ModelPlanning):
                 usage=usage(data),
                 cost_usd=image_cost(
                     model=self.image_model,
-                    image_size=image_size(request),
+                    image_size=size,
                     input_images=len(request.references),
                 ),
             )
@@ -148,19 +154,6 @@ def aspect_ratio(size: tuple[int, int]) -> str:
         return abs(math.log(int(width) / int(height)) - target)
 
     return min(ASPECT_RATIOS, key=distance)
-
-
-def image_size(request: ImageRequest) -> str:
-    """'1K' for standard quality, '2K' for hd, or what request.params["image_size"] asks."""
-    wanted = request.params.get("image_size")
-    if wanted is None:
-        return "2K" if request.quality == "hd" else "1K"
-    if wanted not in IMAGE_SIZES:
-        raise ProviderError(
-            ErrorKind.INVALID_REQUEST,
-            f"image_size must be one of {', '.join(IMAGE_SIZES)}, not {wanted!r}",
-        )
-    return wanted
 
 
 def prepare_references(references: list[bytes]) -> list[tuple[str, bytes]]:

@@ -18,7 +18,13 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image
 
-from generation.providers.base import ErrorKind, ImageRequest, ProviderError, ProviderPending
+from generation.providers.base import (
+    ErrorKind,
+    ImageRequest,
+    ProviderError,
+    ProviderPending,
+    requested_image_size,
+)
 from generation.providers.gemini import aspect_ratio
 from generation.providers.http import HttpClient, answer_json, fit_image, open_image, short
 from generation.providers.pricing import image_cost
@@ -26,7 +32,6 @@ from generation.providers.pricing import image_cost
 if TYPE_CHECKING:
     from generation.models import StepRun
 
-RESOLUTIONS = ("1K", "2K", "4K")
 MAX_REFERENCES = 8
 WAITING_STATES = frozenset({"waiting", "queuing", "generating"})
 FINAL_STATES = frozenset({"success", "fail"})
@@ -57,7 +62,7 @@ class KieOutcome:
             "usage": self.usage,
             "cost_usd": cost(
                 model=model,
-                resolution=resolution(
+                resolution=requested_image_size(
                     quality=batch.options.get("quality", "standard"), params=run.params
                 ),
                 references=len(batch.template_snapshot.get("reference_images", [])),
@@ -95,7 +100,7 @@ class KieProvider:
                 "prompt": request.prompt,
                 "image_input": request.reference_urls,
                 "aspect_ratio": aspect_ratio(request.size),
-                "resolution": resolution(quality=request.quality, params=request.params),
+                "resolution": requested_image_size(quality=request.quality, params=request.params),
                 "output_format": "png",
             },
         }
@@ -155,17 +160,6 @@ class KieProvider:
 
 def callback_url() -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("api:kie-webhook")
-
-
-def resolution(*, quality: str, params: dict) -> str:
-    """params["image_size"] when given, else '1K' for standard quality and '2K' for hd."""
-    wanted = params.get("image_size") or ("2K" if quality == "hd" else "1K")
-    if wanted not in RESOLUTIONS:
-        raise ProviderError(
-            ErrorKind.INVALID_REQUEST,
-            f"image_size must be one of {', '.join(RESOLUTIONS)}, not {wanted!r}",
-        )
-    return wanted
 
 
 def cost(*, model: str, resolution: str, references: int) -> float:
