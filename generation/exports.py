@@ -6,7 +6,6 @@ import io
 import zipfile
 
 from lxml import etree
-from PIL import Image
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
@@ -14,6 +13,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from generation.errors import InvalidInput
+from generation.images import open_rgb
 from generation.models import Batch, Page, PageStatus, StepRun
 from generation.render.renderer import render_slide
 from generation.slides import TextBox, px_per_pt
@@ -141,9 +141,7 @@ def _save(deck: Presentation) -> bytes:
 
 
 def export_pdf(batch: Batch) -> bytes:
-    images = [
-        Image.open(io.BytesIO(_read(page))).convert("RGB") for page in exportable_pages(batch)
-    ]
+    images = [open_rgb(page.image) for page in exportable_pages(batch)]
     buffer = io.BytesIO()
     width, height = batch.size
     dpi = px_per_pt(width, height) * 72

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from PIL import Image
 
 from generation.describe import check_description
 from generation.engine import Assessment, StepContext, StepOutput, digest
+from generation.images import open_rgb
 from generation.models import Page, StepRun
 from generation.planner import check_plan
 from generation.prompts import build_image_prompt
@@ -47,10 +47,7 @@ def load_theme(snapshot: dict) -> Theme:
 def _theme(palette: tuple[str, ...], style: str, path: str | None, sha256: str | None) -> Theme:
     """Snapshot images never change (the digest is part of the key), so each process decodes
     a batch's reference image once instead of once per page."""
-    reference = None
-    if path:
-        with default_storage.open(path, "rb") as handle:
-            reference = Image.open(handle).convert("RGB")
+    reference = open_rgb(path) if path else None
     return Theme.from_palette(list(palette), reference_image=reference, style=style)
 
 
@@ -285,10 +282,8 @@ class RenderStep:
         )
         if hit is None:
             return None
-        with hit.output_image.open("rb") as handle:
-            image = Image.open(io.BytesIO(handle.read())).convert("RGB")
         return StepOutput(
-            image=image,
+            image=open_rgb(hit.output_image),
             data=hit.output_data,
             provider=hit.provider,
             model=hit.model,
@@ -401,8 +396,7 @@ class FinishStep:
         render = selected_run(ctx, "render")
         image = ctx.images.get(render.pk)
         if image is None:  # resumed in another process: read what the render step stored
-            with render.output_image.open("rb") as handle:
-                image = Image.open(io.BytesIO(handle.read())).convert("RGB")
+            image = open_rgb(render.output_image)
         width = params["thumbnail_width"]
         size = (width, round(width * image.height / image.width))
         # A box reduction first makes the Lanczos pass cheap (~1 ms instead of ~12 ms).
