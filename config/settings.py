@@ -254,7 +254,8 @@ NANODECK = {
     "CIRCUIT_FAILURES": env_int("CIRCUIT_FAILURES", 5, minimum=1),
     "CIRCUIT_COOLDOWN_SECONDS": env_int("CIRCUIT_COOLDOWN_SECONDS", 30, minimum=1),
     # Price overrides, JSON: {"model": {"image_1K": 0.1, "image_2K": 0.1, "image_4K": 0.2,
-    # "input_image": 0.001, "input_mtok": 0.3, "output_mtok": 2.5}} (USD); see generation/pricing.py.
+    # "input_image": 0.001, "input_mtok": 0.3, "output_mtok": 2.5}} (USD);
+    # see generation/providers/pricing.py.
     "PRICE_TABLE": env_json("PRICE_TABLE_JSON", {}),
     # Asynchronous providers (kie): poll a task with no webhook after this long; a waiting page
     # is re-queued after ASYNC_WAIT_SECONDS even if neither webhook nor poll has answered.

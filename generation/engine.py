@@ -24,6 +24,7 @@ from django.utils import timezone
 from PIL import Image
 
 from generation.errors import AttemptPending, LeaseLost, StepFailed, StepHeld
+from generation.images import open_rgb
 from generation.models import NoPassRule, StepPolicy, StepRun
 from generation.policies import POLICY_DEFAULTS
 from generation.providers.base import ProviderError, ProviderPending
@@ -149,8 +150,7 @@ def _scope(ctx: StepContext) -> dict:
 def _resume(step: Step, ctx: StepContext, run: StepRun) -> Assessment:
     """The assessment of an attempt made earlier; an asynchronous answer is assessed now."""
     if run.external_state == "succeeded":
-        with run.output_image.open("rb") as handle:
-            image = Image.open(io.BytesIO(handle.read())).convert("RGB")
+        image = open_rgb(run.output_image)
         output = StepOutput(
             image=image, data=run.output_data, provider=run.provider, model=run.model
         )

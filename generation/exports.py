@@ -22,6 +22,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from generation.errors import InvalidInput
+from generation.images import open_rgb
 from generation.models import Batch, Page, PageStatus, StepRun
 from generation.render.renderer import render_slide
 from generation.slides import TextBox, px_per_pt
@@ -175,10 +176,11 @@ def export_pdf(batch: Batch, pages: list[Page], out: BinaryIO) -> None:
     kids = [3 * n + 5 for n in range(len(pages))]
     for number, page in enumerate(pages):
         image_ref, contents_ref, page_ref = 3 * number + 3, 3 * number + 4, 3 * number + 5
-        with page.image.open("rb") as handle, Image.open(handle) as image:
-            width, height = image.size
-            jpeg = io.BytesIO()
-            image.convert("RGB").save(jpeg, "JPEG")
+        image = open_rgb(page.image)
+        width, height = image.size
+        jpeg = io.BytesIO()
+        image.save(jpeg, "JPEG")
+        del image
         pdf.write(
             image_ref,
             f"/Type /XObject /Subtype /Image /Width {width} /Height {height} "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 
 from django.conf import settings
@@ -12,10 +11,11 @@ from PIL import Image
 from generation.describe import check_description
 from generation.engine import Assessment, StepContext, StepOutput, digest
 from generation.errors import StepFailed
+from generation.images import open_rgb
 from generation.models import Page, StepRun
 from generation.planner import check_plan
 from generation.prompts import build_image_prompt
-from generation.providers.base import ImageRequest
+from generation.providers.base import ImageRequest, default_image_size, next_image_size
 from generation.providers.gate import call_provider
 from generation.providers.registry import image_provider, text_provider
 from generation.quality.image_checks import assess_slide
@@ -23,7 +23,6 @@ from generation.signing import signed_media_url
 from generation.slides import TextBox, Theme, page_texts
 
 THUMBNAIL_WIDTH = 300
-IMAGE_SIZES = ("1K", "2K", "4K")  # image models' output sizes, smallest first
 EXACT_TEXT = {
     "zh": "页面上的文字必须与下列内容完全一致，不得增删或改写：",
     "en": "The slide must show exactly this text, nothing added, missing or reworded:",
@@ -49,10 +48,7 @@ def load_theme(snapshot: dict) -> Theme:
 def _theme(palette: tuple[str, ...], style: str, path: str | None, sha256: str | None) -> Theme:
     """Snapshot images never change (the digest is part of the key), so each process decodes
     a batch's reference image once instead of once per page."""
-    reference = None
-    if path:
-        with default_storage.open(path, "rb") as handle:
-            reference = Image.open(handle).convert("RGB")
+    reference = open_rgb(path) if path else None
     return Theme.from_palette(list(palette), reference_image=reference, style=style)
 
 
@@ -89,7 +85,7 @@ class OutlineStep:
         return StepOutput(
             data=outline,
             provider=provider.name,
-            model=getattr(provider, "text_model", getattr(provider, "model", "")),
+            model=provider.text_model,
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -148,7 +144,7 @@ class PlanStep:
         return StepOutput(
             data={"pages": pages},
             provider=provider.name,
-            model=getattr(provider, "text_model", getattr(provider, "model", "")),
+            model=provider.text_model,
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -213,7 +209,7 @@ class DescribeStep:
         return StepOutput(
             text=text,
             provider=provider.name,
-            model=getattr(provider, "text_model", getattr(provider, "model", "")),
+            model=provider.text_model,
         )
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
@@ -252,7 +248,7 @@ class RenderStep:
     def default_params(self, ctx: StepContext) -> dict:
         # No scrim: the renderer's per-kind default applies until a retry asks for more.
         params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
-        params["image_size"] = "2K" if ctx.batch.options.get("quality") == "hd" else "1K"
+        params["image_size"] = default_image_size(ctx.batch.options.get("quality", "standard"))
         if ctx.batch.options.get("fresh"):
             params["fresh"] = True
         return params
@@ -270,7 +266,7 @@ class RenderStep:
                 refs,
                 snapshot.get("palette"),
                 options["provider"],
-                getattr(provider, "text_model", getattr(provider, "model", "")),
+                provider.image_model,  # the image model: batches choosing other models share nothing
                 options["size"],
                 options.get("quality"),
                 params,
@@ -293,10 +289,8 @@ class RenderStep:
         )
         if hit is None:
             return None
-        with hit.output_image.open("rb") as handle:
-            image = Image.open(io.BytesIO(handle.read())).convert("RGB")
         return StepOutput(
-            image=image,
+            image=open_rgb(hit.output_image),
             data=hit.output_data,
             provider=hit.provider,
             model=hit.model,
@@ -334,11 +328,7 @@ class RenderStep:
             size=ctx.batch.size,
             quality=ctx.batch.options.get("quality", "standard"),
             references=[] if provider.name == "local" else self._references(ctx),
-            reference_urls=(
-                self._reference_urls(ctx)
-                if getattr(provider, "wants_reference_urls", False)
-                else []
-            ),
+            reference_urls=(self._reference_urls(ctx) if provider.wants_reference_urls else []),
             page_plan=ctx.page.plan,
             theme=ctx.theme,
             params=params,
@@ -391,9 +381,7 @@ class RenderStep:
             new["text_contrast"] = "max"
             # For image models: spell the text out in the prompt and ask for more pixels.
             new["exact_text"] = True
-            sizes = IMAGE_SIZES
-            current = params.get("image_size") or sizes[0]
-            new["image_size"] = sizes[min(sizes.index(current) + 1, len(sizes) - 1)]
+            new["image_size"] = next_image_size(params.get("image_size"))
         if hints:
             new["seed"] = attempt  # a model retried with the same seed tends to repeat itself
         return new
@@ -415,8 +403,7 @@ class FinishStep:
         render = selected_run(ctx, "render")
         image = ctx.images.get(render.pk)
         if image is None:  # resumed in another process: read what the render step stored
-            with render.output_image.open("rb") as handle:
-                image = Image.open(io.BytesIO(handle.read())).convert("RGB")
+            image = open_rgb(render.output_image)
         width = params["thumbnail_width"]
         size = (width, round(width * image.height / image.width))
         # A box reduction first makes the Lanczos pass cheap (~1 ms instead of ~12 ms).

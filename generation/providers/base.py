@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
 
 
 RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.TRANSIENT})
+IMAGE_SIZES = ("1K", "2K", "4K")  # image models' output sizes, smallest first
 
 
 class ProviderError(Exception):
@@ -32,6 +33,31 @@ class ProviderError(Exception):
     @property
     def retryable(self) -> bool:
         return self.kind in RETRYABLE
+
+
+def default_image_size(quality: str) -> str:
+    """'2K' for hd quality, '1K' otherwise."""
+    return "2K" if quality == "hd" else "1K"
+
+
+def next_image_size(size: str | None) -> str:
+    """The next size up the ladder (the largest stays); from the smallest when none is set."""
+    current = IMAGE_SIZES.index(size or IMAGE_SIZES[0])
+    return IMAGE_SIZES[min(current + 1, len(IMAGE_SIZES) - 1)]
+
+
+def requested_image_size(*, quality: str, params: dict) -> str:
+    """params["image_size"] when given, else the quality's default; a size off the ladder is
+    an INVALID_REQUEST."""
+    wanted = params.get("image_size")
+    if wanted is None:
+        return default_image_size(quality)
+    if wanted not in IMAGE_SIZES:
+        raise ProviderError(
+            ErrorKind.INVALID_REQUEST,
+            f"image_size must be one of {', '.join(IMAGE_SIZES)}, not {wanted!r}",
+        )
+    return wanted
 
 
 class ProviderPending(Exception):
@@ -67,13 +93,19 @@ class ImageResult:
     safe_box: tuple[int, int, int, int] | None = None
     layout: str = ""
     usage: dict = field(default_factory=dict)
-    cost_usd: float = 0.0  # estimated from the price table (generation/pricing.py)
+    cost_usd: float = 0.0  # estimated from the price table (generation/providers/pricing.py)
 
 
-class TextProvider(Protocol):
-    """Does the planning steps' work: structure an outline, plan pages, describe a page."""
+class Provider(Protocol):
+    """What every provider declares: its name and the models it calls ("" where it has none)."""
 
     name: str
+    image_model: str  # draws the render step; a batch may choose another of known_models
+    text_model: str  # does the planning steps; "" for a provider of images only
+
+
+class TextProvider(Provider, Protocol):
+    """Does the planning steps' work: structure an outline, plan pages, describe a page."""
 
     def structure_outline(self, text: str, *, params: dict) -> dict: ...
 
@@ -82,7 +114,8 @@ class TextProvider(Protocol):
     def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str: ...
 
 
-class ImageProvider(Protocol):
-    name: str
+class ImageProvider(Provider, Protocol):
+    known_models: tuple[str, ...]  # image models a batch may choose besides image_model
+    wants_reference_urls: bool  # fetches the reference images from signed links (kie)
 
     def generate(self, request: ImageRequest) -> ImageResult: ...

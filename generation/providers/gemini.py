@@ -14,8 +14,13 @@ import requests
 from django.conf import settings
 from PIL import Image
 
-from generation.pricing import image_cost
-from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
+from generation.providers.base import (
+    ErrorKind,
+    ImageRequest,
+    ImageResult,
+    ProviderError,
+    requested_image_size,
+)
 from generation.providers.http import (
     MIME_TYPES,
     HttpClient,
@@ -26,6 +31,7 @@ from generation.providers.http import (
     open_image,
     short,
 )
+from generation.providers.pricing import image_cost
 from generation.providers.textprompts import (
     ModelPlanning,
 )
@@ -33,7 +39,6 @@ from generation.providers.textprompts import (
 T = TypeVar("T")
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-IMAGE_SIZES = ("1K", "2K", "4K")
 # Limits of the Pro image model, applied to every model.
 MAX_REFERENCES = 14
 MAX_REFERENCE_BYTES = 7 * 1024 * 1024
@@ -67,13 +72,14 @@ _USAGE_KEYS = ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount",
 
 class GeminiProvider(ModelPlanning):
     name = "gemini"
+    known_models = ("gemini-3-pro-image-preview", "gemini-2.5-flash-image")
+    wants_reference_urls = False
 
     def __init__(self) -> None:
         config = settings.PROVIDER_SETTINGS[self.name]
         self.base_url = config["base_url"].rstrip("/")
         self.api_key = config["api_key"]
-        self.model = config["image_model"]
-        self.known_models = ("gemini-3-pro-image-preview", "gemini-2.5-flash-image")
+        self.image_model = config["image_model"]
         self.text_model = config["text_model"]
         self.client = HttpClient(
             provider=self.name, api_key=self.api_key, timeout=settings.PROVIDER_TIMEOUT_SECONDS
@@ -86,13 +92,14 @@ class GeminiProvider(ModelPlanning):
         for mime, data in prepare_references(request.references):
             encoded = base64.b64encode(data).decode("ascii")
             parts.append({"inline_data": {"mime_type": mime, "data": encoded}})
+        size = requested_image_size(quality=request.quality, params=request.params)
         body = {
             "contents": [{"role": "user", "parts": parts}],
             "generationConfig": {
                 "responseModalities": ["TEXT", "IMAGE"],
                 "imageConfig": {
                     "aspectRatio": aspect_ratio(request.size),
-                    "imageSize": image_size(request),
+                    "imageSize": size,
                 },
             },
         }
@@ -105,16 +112,16 @@ class GeminiProvider(ModelPlanning):
             return ImageResult(
                 image=fit_image(image, request.size),
                 provider=self.name,
-                model=self.model,
+                model=self.image_model,
                 usage=usage(data),
                 cost_usd=image_cost(
-                    model=self.model,
-                    image_size=image_size(request),
+                    model=self.image_model,
+                    image_size=size,
                     input_images=len(request.references),
                 ),
             )
 
-        return self._generate_content(self.model, body, read)
+        return self._generate_content(self.image_model, body, read)
 
     # Planning steps
 
@@ -147,19 +154,6 @@ def aspect_ratio(size: tuple[int, int]) -> str:
         return abs(math.log(int(width) / int(height)) - target)
 
     return min(ASPECT_RATIOS, key=distance)
-
-
-def image_size(request: ImageRequest) -> str:
-    """'1K' for standard quality, '2K' for hd, or what request.params["image_size"] asks."""
-    wanted = request.params.get("image_size")
-    if wanted is None:
-        return "2K" if request.quality == "hd" else "1K"
-    if wanted not in IMAGE_SIZES:
-        raise ProviderError(
-            ErrorKind.INVALID_REQUEST,
-            f"image_size must be one of {', '.join(IMAGE_SIZES)}, not {wanted!r}",
-        )
-    return wanted
 
 
 def prepare_references(references: list[bytes]) -> list[tuple[str, bytes]]:

@@ -18,15 +18,20 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image
 
-from generation.pricing import image_cost
-from generation.providers.base import ErrorKind, ImageRequest, ProviderError, ProviderPending
+from generation.providers.base import (
+    ErrorKind,
+    ImageRequest,
+    ProviderError,
+    ProviderPending,
+    requested_image_size,
+)
 from generation.providers.gemini import aspect_ratio
 from generation.providers.http import HttpClient, answer_json, fit_image, open_image, short
+from generation.providers.pricing import image_cost
 
 if TYPE_CHECKING:
     from generation.models import StepRun
 
-RESOLUTIONS = ("1K", "2K", "4K")
 MAX_REFERENCES = 8
 WAITING_STATES = frozenset({"waiting", "queuing", "generating"})
 FINAL_STATES = frozenset({"success", "fail"})
@@ -57,7 +62,7 @@ class KieOutcome:
             "usage": self.usage,
             "cost_usd": cost(
                 model=model,
-                resolution=resolution(
+                resolution=requested_image_size(
                     quality=batch.options.get("quality", "standard"), params=run.params
                 ),
                 references=len(batch.template_snapshot.get("reference_images", [])),
@@ -67,14 +72,15 @@ class KieOutcome:
 
 class KieProvider:
     name = "kie"
+    text_model = ""  # images only: choose another text provider
+    known_models = ("nano-banana-pro",)
     wants_reference_urls = True
 
     def __init__(self) -> None:
         config = settings.PROVIDER_SETTINGS[self.name]
         self.base_url = config["base_url"].rstrip("/")
         self.api_key = config["api_key"]
-        self.model = config["image_model"]
-        self.known_models = ("nano-banana-pro",)
+        self.image_model = config["image_model"]
         self.client = HttpClient(
             provider=self.name, api_key=self.api_key, timeout=settings.PROVIDER_TIMEOUT_SECONDS
         )
@@ -88,20 +94,20 @@ class KieProvider:
                 f"this request has {len(request.reference_urls)}",
             )
         body = {
-            "model": self.model,
+            "model": self.image_model,
             "callBackUrl": callback_url(),
             "input": {
                 "prompt": request.prompt,
                 "image_input": request.reference_urls,
                 "aspect_ratio": aspect_ratio(request.size),
-                "resolution": resolution(quality=request.quality, params=request.params),
+                "resolution": requested_image_size(quality=request.quality, params=request.params),
                 "output_format": "png",
             },
         }
         data = self.client.call(
             "POST",
             f"{self.base_url}/api/v1/jobs/createTask",
-            model=self.model,
+            model=self.image_model,
             handle=answer_data,
             json=body,
             headers=self._headers(),
@@ -109,14 +115,14 @@ class KieProvider:
         task_id = data.get("taskId")
         if not isinstance(task_id, str) or not task_id:
             raise ProviderError(ErrorKind.TRANSIENT, "kie accepted the task without a task id")
-        raise ProviderPending(self.name, task_id, model=self.model)
+        raise ProviderPending(self.name, task_id, model=self.image_model)
 
     def record_info(self, task_id: str) -> KieOutcome | None:
         """The task's outcome, or None while kie is still waiting, queuing or generating."""
         data = self.client.call(
             "GET",
             f"{self.base_url}/api/v1/jobs/recordInfo",
-            model=self.model,
+            model=self.image_model,
             handle=answer_data,
             params={"taskId": task_id},
             headers=self._headers(),
@@ -145,7 +151,7 @@ class KieProvider:
         return KieOutcome(task_id, image, None, usage)
 
     def _download(self, url: str) -> Image.Image:
-        data = self.client.download(url, model=self.model)
+        data = self.client.download(url, model=self.image_model)
         return open_image(data, kind=ErrorKind.TRANSIENT, what="kie's image")
 
     def _headers(self) -> dict[str, str]:
@@ -154,17 +160,6 @@ class KieProvider:
 
 def callback_url() -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("api:kie-webhook")
-
-
-def resolution(*, quality: str, params: dict) -> str:
-    """params["image_size"] when given, else '1K' for standard quality and '2K' for hd."""
-    wanted = params.get("image_size") or ("2K" if quality == "hd" else "1K")
-    if wanted not in RESOLUTIONS:
-        raise ProviderError(
-            ErrorKind.INVALID_REQUEST,
-            f"image_size must be one of {', '.join(RESOLUTIONS)}, not {wanted!r}",
-        )
-    return wanted
 
 
 def cost(*, model: str, resolution: str, references: int) -> float:

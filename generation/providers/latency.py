@@ -35,7 +35,10 @@ def _prerendered(size: tuple[int, int]) -> RenderResult:
 
 class LatencyProvider:
     name = "latency"
-    model = "sleep"
+    image_model = "sleep"
+    text_model = ""  # images only
+    known_models: tuple[str, ...] = ()
+    wants_reference_urls = False
 
     def __init__(self) -> None:
         self.seconds = settings.NANODECK["LATENCY_PROVIDER_SECONDS"]
@@ -48,7 +51,7 @@ class LatencyProvider:
         return ImageResult(
             image=sample.image.copy(),
             provider=self.name,
-            model=self.model,
+            model=self.image_model,
             boxes=sample.boxes,
             safe_box=sample.safe_box,
             layout=sample.layout,

@@ -10,7 +10,11 @@ from generation.slides import Theme
 
 class LocalProvider:
     name = "local"
-    model = "nanodeck-local-1"
+    # One name for the renderer and the rule-based planner, as StepRuns have always recorded.
+    image_model = "nanodeck-local-1"
+    text_model = "nanodeck-local-1"
+    known_models: tuple[str, ...] = ()
+    wants_reference_urls = False
 
     def structure_outline(self, text: str, *, params: dict) -> dict:
         try:
@@ -41,7 +45,7 @@ class LocalProvider:
         return ImageResult(
             image=result.image,
             provider=self.name,
-            model=self.model,
+            model=self.image_model,
             boxes=result.boxes,
             safe_box=result.safe_box,
             layout=result.layout,

@@ -42,12 +42,14 @@ _DATA_URL = re.compile(r"^data:(image/[\w.+-]+);base64,(.*)$", re.DOTALL)
 
 class OpenAIProvider(ModelPlanning):
     name = "openai"
+    known_models: tuple[str, ...] = ()
+    wants_reference_urls = False
 
     def __init__(self) -> None:
         config = settings.PROVIDER_SETTINGS[self.name]
         self.base_url = config["base_url"].rstrip("/")
         self.api_key = config["api_key"]
-        self.model = config["image_model"]
+        self.image_model = config["image_model"]
         self.text_model = config["text_model"]
         self.image_api = config.get("image_api", "images")
         self.client = HttpClient(
@@ -68,10 +70,17 @@ class OpenAIProvider(ModelPlanning):
             found, usage = self._chat_image(request, references)
         else:
             found, usage = self._images_api(request, references)
-        data = found if isinstance(found, bytes) else self.client.download(found, model=self.model)
+        data = (
+            found
+            if isinstance(found, bytes)
+            else self.client.download(found, model=self.image_model)
+        )
         image = open_image(data, kind=ErrorKind.TRANSIENT, what="OpenAI's image")
         return ImageResult(
-            image=fit_image(image, request.size), provider=self.name, model=self.model, usage=usage
+            image=fit_image(image, request.size),
+            provider=self.name,
+            model=self.image_model,
+            usage=usage,
         )
 
     def _images_api(
@@ -79,7 +88,7 @@ class OpenAIProvider(ModelPlanning):
     ) -> tuple[bytes | str, dict]:
         """(image bytes or a link to them, usage) from images/generations or images/edits."""
         fields = {
-            "model": self.model,
+            "model": self.image_model,
             "prompt": request.prompt,
             "size": image_size(request.size),
             "quality": QUALITIES.get(request.quality, "medium"),
@@ -89,8 +98,12 @@ class OpenAIProvider(ModelPlanning):
                 ("image[]", (f"reference-{number}.{mime.split('/')[1]}", data, mime))
                 for number, (mime, data) in enumerate(references, 1)
             ]
-            return self._post("images/edits", self.model, read_images, data=fields, files=files)
-        return self._post("images/generations", self.model, read_images, json={**fields, "n": 1})
+            return self._post(
+                "images/edits", self.image_model, read_images, data=fields, files=files
+            )
+        return self._post(
+            "images/generations", self.image_model, read_images, json={**fields, "n": 1}
+        )
 
     def _chat_image(
         self, request: ImageRequest, references: list[tuple[str, bytes]]
@@ -100,11 +113,11 @@ class OpenAIProvider(ModelPlanning):
             url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
             content.append({"type": "image_url", "image_url": {"url": url}})
         body = {
-            "model": self.model,
+            "model": self.image_model,
             "messages": [{"role": "user", "content": content}],
             "modalities": ["image", "text"],
         }
-        return self._post("chat/completions", self.model, read_chat_image, json=body)
+        return self._post("chat/completions", self.image_model, read_chat_image, json=body)
 
     # Planning steps
 

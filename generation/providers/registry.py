@@ -54,21 +54,21 @@ def _instance(name: str, model: str | None = None) -> object:
         sort_keys=True,
     )
     provider = _load(paths[name], config)
-    if model and model != provider.model:
+    if model and model != provider.image_model:
         models = available_models(provider)
         if model not in models:
             raise InvalidInput(
                 f"model '{model}' is not available for {name} (available: {', '.join(models)})"
             )
         provider = copy.copy(provider)
-        provider.model = model
+        provider.image_model = model
     return provider
 
 
-def available_models(provider: object) -> list[str]:
+def available_models(provider: ImageProvider) -> list[str]:
     """The image models a batch may choose for this provider: the configured one first."""
-    others = [m for m in getattr(provider, "known_models", ()) if m != provider.model]
-    return [provider.model, *others]
+    others = [m for m in provider.known_models if m != provider.image_model]
+    return [provider.image_model, *others]
 
 
 def image_provider(name: str, model: str | None = None) -> ImageProvider:
@@ -77,7 +77,7 @@ def image_provider(name: str, model: str | None = None) -> ImageProvider:
 
 def text_provider(name: str) -> TextProvider:
     provider = _instance(name)
-    if not hasattr(provider, "structure_outline"):
+    if not provider.text_model:
         raise InvalidInput(f"provider '{name}' has no text model")
     return provider
 

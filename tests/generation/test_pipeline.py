@@ -205,7 +205,7 @@ def test_a_bad_budget_is_refused(budget):
 
 
 def test_prices_come_from_the_table_and_can_be_overridden(settings):
-    from generation.pricing import image_cost, text_cost
+    from generation.providers.pricing import image_cost, text_cost
 
     assert image_cost(model="gemini-3-pro-image-preview", image_size="4K", input_images=2) == 0.2422
     assert image_cost(model="nanodeck-local-1", image_size="1K", input_images=0) == 0.0

@@ -67,6 +67,17 @@ def test_render_adjust_makes_small_changes_above_5_and_large_ones_below():
     assert large["font_scale"] == 0.76
 
 
+def test_render_adjust_climbs_the_image_size_ladder_on_wrong_text_and_stops_at_the_top():
+    params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
+    wrong_text = Assessment(score=4.0, hints=["ocr_mismatch"])
+    sizes = []
+    for attempt in range(1, 4):
+        params = RenderStep().adjust(params, wrong_text, attempt=attempt)
+        sizes.append(params["image_size"])
+
+    assert sizes == ["2K", "4K", "4K"]
+
+
 def test_describe_adjust_adds_detail_when_too_short_and_removes_it_when_too_long():
     step = DescribeStep()
     params = {"detail": 2, "max_chars": 400}

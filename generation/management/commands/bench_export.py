@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -93,7 +94,9 @@ class Command(BaseCommand):
         template = SlideTemplate.objects.get(slug="business")
         nanodeck = {**settings.NANODECK, "OCR_ENABLED": False}
         with override_settings(NANODECK=nanodeck):
-            batch = batch_create(template=template, outline=bench_outline(pages))
+            batch = batch_create(
+                template=template, outline=bench_outline(pages, uuid.uuid4().hex[:12])
+            )
             batch = batch_run(batch=batch)
         if batch.status != BatchStatus.COMPLETED:
             raise CommandError(f"the benchmark deck ended {batch.status}: {batch.error}")

@@ -101,7 +101,7 @@ class Command(BaseCommand):
     def _start_batch(self, client: "_Client", pages: int) -> str:
         template = SlideTemplate.objects.active().first()
         body = {
-            "outline": bench_outline(pages),
+            "outline": bench_outline(pages, uuid.uuid4().hex[:12]),
             "template": template.slug,
             "options": {"provider": "latency", "fresh": True},
         }

@@ -3,7 +3,12 @@
 import pytest
 
 from generation.errors import InvalidInput
-from generation.providers.registry import image_provider, provider_names
+from generation.providers.registry import (
+    REMOTE_PROVIDERS,
+    image_provider,
+    provider_names,
+    text_provider,
+)
 from generation.services import batch_options
 
 
@@ -36,12 +41,40 @@ def test_a_batch_may_choose_another_offered_model(gemini_key):
     options = batch_options({"provider": "gemini", "model": "gemini-2.5-flash-image"})
 
     assert options["model"] == "gemini-2.5-flash-image"
-    assert image_provider("gemini", "gemini-2.5-flash-image").model == "gemini-2.5-flash-image"
     assert (
-        image_provider("gemini").model == "gemini-3-pro-image-preview"
+        image_provider("gemini", "gemini-2.5-flash-image").image_model == "gemini-2.5-flash-image"
+    )
+    assert (
+        image_provider("gemini").image_model == "gemini-3-pro-image-preview"
     )  # the shared one is untouched
 
 
 def test_a_model_the_provider_does_not_offer_is_refused_with_the_choices(gemini_key):
     with pytest.raises(InvalidInput, match="model 'dall-e-2' is not available for gemini"):
         batch_options({"provider": "gemini", "model": "dall-e-2"})
+
+
+def test_every_provider_declares_the_models_it_calls(settings):
+    settings.PROVIDER_SETTINGS = {
+        name: {**config, "api_key": "test-key-123"}
+        for name, config in settings.PROVIDER_SETTINGS.items()
+    }
+    settings.NANODECK = {**settings.NANODECK, "BENCHMARK_PROVIDERS": True}
+    names = provider_names()
+    assert set(REMOTE_PROVIDERS) | {"local", "latency"} <= set(names)
+
+    declared = {
+        name: (image_provider(name).image_model, image_provider(name).text_model) for name in names
+    }
+
+    config = settings.PROVIDER_SETTINGS
+    assert declared == {
+        "local": ("nanodeck-local-1", "nanodeck-local-1"),
+        "latency": ("sleep", ""),
+        "gemini": (config["gemini"]["image_model"], config["gemini"]["text_model"]),
+        "openai": (config["openai"]["image_model"], config["openai"]["text_model"]),
+        "kie": (config["kie"]["image_model"], ""),
+    }
+    for name in ("kie", "latency"):  # images only
+        with pytest.raises(InvalidInput, match=f"provider '{name}' has no text model"):
+            text_provider(name)

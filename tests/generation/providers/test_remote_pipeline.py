@@ -11,7 +11,7 @@ from generation.models import StepRun
 from generation.render.renderer import render_slide
 from generation.services import batch_plan, page_run
 from generation.slides import Theme
-from tests.factories import make_batch
+from tests.factories import SlideTemplateFactory, make_batch
 from tests.generation.providers.conftest import API_KEY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ocr]
@@ -64,3 +64,46 @@ def test_wrong_text_from_the_model_is_retried_with_the_text_spelled_out(server, 
     assert retry["generationConfig"]["seed"] == 1
     assert second.cost_usd == pytest.approx(0.134 + 0.0011)  # one 2K image, one reference image
     assert second.output_data["usage"]["totalTokenCount"] == 1290
+
+
+def test_batches_that_choose_different_image_models_never_share_a_cached_image(server, settings):
+    settings.PROVIDER_SETTINGS = {
+        **settings.PROVIDER_SETTINGS,
+        "gemini": {
+            "api_key": API_KEY,
+            "base_url": server.url,
+            "image_model": "gemini-3-pro-image-preview",
+            "text_model": "gemini-2.5-flash",
+        },
+    }
+    template = SlideTemplateFactory()
+    pro, flash, pro_again = (
+        batch_plan(
+            batch=make_batch(template=template, options={"provider": "gemini", "model": model})
+        ).pages.get(index=4)
+        for model in (
+            "gemini-3-pro-image-preview",
+            "gemini-2.5-flash-image",
+            "gemini-3-pro-image-preview",
+        )
+    )
+    server.script(png_answer(pro.plan), png_answer(flash.plan))
+
+    for page in (pro, flash, pro_again):
+        page_run(page=page)
+
+    paths = [request.path for request in server.received]
+    assert paths == [
+        "/v1beta/models/gemini-3-pro-image-preview:generateContent",
+        "/v1beta/models/gemini-2.5-flash-image:generateContent",
+    ]
+    renders = {
+        page: StepRun.objects.get(page=page, step="render", selected=True)
+        for page in (pro, flash, pro_again)
+    }
+    assert (renders[flash].cache_hit, renders[flash].model) == (False, "gemini-2.5-flash-image")
+    # The same model again shares the first image: the key still finds what it should.
+    assert (renders[pro_again].cache_hit, renders[pro_again].model) == (
+        True,
+        "gemini-3-pro-image-preview",
+    )
