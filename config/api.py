@@ -24,13 +24,12 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from generation.errors import Conflict, InvalidInput
+from generation.errors import NanodeckError
 
 logger = logging.getLogger("nanodeck.api")
 
 API_PREFIX = "/api/"
 SERVER_ERROR_MESSAGE = "Something went wrong on our side; the error has been logged."
-SERVICE_ERROR_STATUS = {InvalidInput: 400, Conflict: 409}
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -45,11 +44,10 @@ class RequestTooLarge(exceptions.APIException):
 
 def exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes the one error shape."""
-    status = SERVICE_ERROR_STATUS.get(type(exc))
-    if status:
+    if isinstance(exc, NanodeckError) and exc.status_code < 500:
         set_rollback()
         details = {field: [exc.message] for field in exc.details}
-        return Response(error_body(exc.code, exc.message, details), status=status)
+        return Response(error_body(exc.code, exc.message, details), status=exc.status_code)
     api_exc = _as_api_exception(exc)
     if api_exc is None:
         view = context.get("view")

@@ -241,8 +241,8 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except (InvalidInput, Conflict) as error:
         form.add_service_error(error)
-        status = 409 if isinstance(error, Conflict) else 400
-        return _item_page(request, review_item, _body(request, review_item), form, step, status)
+        body = _body(request, review_item)
+        return _item_page(request, review_item, body, form, step, error.status_code)
     messages.success(
         request, f"Saved item {pk}: {evaluation.verdict}, overall {evaluation.overall:g}."
     )
