@@ -26,13 +26,12 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from generation.errors import BrokerUnavailable, Conflict, InvalidInput
+from generation.errors import BrokerUnavailable, NanodeckError
 
 logger = logging.getLogger("nanodeck.api")
 
 API_PREFIX = "/api/"
 SERVER_ERROR_MESSAGE = "Something went wrong on our side; the error has been logged."
-SERVICE_ERROR_STATUS = {InvalidInput: 400, Conflict: 409, BrokerUnavailable: 503}
 RETRY_AFTER_UNAVAILABLE = 30  # seconds, the Retry-After of a 503
 
 
@@ -51,12 +50,13 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, RedisConnectionError | RedisTimeoutError):
         # Redis (the queue and the throttles' cache) is down: a 503, not a bug.
         exc = BrokerUnavailable(f"the task queue is unreachable ({exc}); try again later")
-    status = SERVICE_ERROR_STATUS.get(type(exc))
-    if status:
+    if isinstance(exc, NanodeckError) and exc.status_code != 500:
         set_rollback()
         details = {field: [exc.message] for field in exc.details}
-        headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)} if status == 503 else None
-        return Response(error_body(exc.code, exc.message, details), status=status, headers=headers)
+        headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)} if exc.status_code == 503 else None
+        return Response(
+            error_body(exc.code, exc.message, details), status=exc.status_code, headers=headers
+        )
     api_exc = _as_api_exception(exc)
     if api_exc is None:
         view = context.get("view")

@@ -23,8 +23,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("media/signed/<str:token>/", signed_media, name="signed-media"),
     path("api/v1/", include((api_v1, "api"))),
-    path("api/v1/review/", include("review.urls")),
-    path("review/", include("review.view_urls")),
+    path("api/v1/review/", include("review.api.urls")),
+    path("review/", include("review.site.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script (CSP).
     path(

@@ -2,6 +2,12 @@
 
 
 class NanodeckError(Exception):
+    """The base of every service error. Each class says what the API answers when one reaches
+    a view: `status_code` and `code`. A 4xx is the caller's to fix and a 503 says to try again
+    later; both keep their message. The default, 500, marks an error of the pipeline's own (a worker's signal, never a view's):
+    reaching a view, it is a bug, logged and answered without its message (config.api)."""
+
+    status_code = 500
     code = "error"
 
     def __init__(self, message: str, *, details: dict | None = None) -> None:
@@ -11,6 +17,7 @@ class NanodeckError(Exception):
 
 
 class InvalidInput(NanodeckError):
+    status_code = 400
     code = "invalid"
 
 
@@ -29,12 +36,14 @@ class StepHeld(NanodeckError):
 class Conflict(NanodeckError):
     """The request clashes with the current state (e.g. regenerating a page being generated)."""
 
+    status_code = 409
     code = "conflict"
 
 
 class BrokerUnavailable(NanodeckError):
     """The task queue (django-q2's broker) did not answer: nothing that needed it was stored."""
 
+    status_code = 503
     code = "broker_unavailable"
 
 

@@ -10,6 +10,13 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Passwords hashed in a test need no key stretching: MD5 instead of PBKDF2's 10^6 rounds
+    (cookiecutter-django's test settings do the same)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttle_history(settings):
     """Throttle history lives in the cache: a key prefix of its own per test isolates it."""
     settings.CACHES = {

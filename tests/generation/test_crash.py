@@ -91,6 +91,7 @@ def wait_for(condition, *, timeout: float, every: float = 0.2, between=None) -> 
     return False
 
 
+@pytest.mark.slow
 def test_a_batch_survives_a_worker_killed_mid_batch(stack, tmp_path):
     env, db = stack
     manage(env, "migrate", "--noinput", "-v", "0")

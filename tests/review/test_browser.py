@@ -31,6 +31,7 @@ PASSWORD = "pw-for-tests-only"  # UserFactory's
 ITEM_URL = re.compile(r"/review/items/(\d+)/")
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs Debian's Chromium at {CHROMIUM}"),
 ]

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from config.signin import ThrottledAuthenticationForm, throttled_signin_view
-from review import stats_views, views
+from review.site import stats_views, views
 
 app_name = "review_ui"
 

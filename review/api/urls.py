@@ -1,6 +1,6 @@
 from django.urls import path
 
-from review.api import CalibrateView, EvaluationCreateView, NextItemView, SkipView, StatsView
+from review.api.views import CalibrateView, EvaluationCreateView, NextItemView, SkipView, StatsView
 
 app_name = "review"
 

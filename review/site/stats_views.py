@@ -15,7 +15,7 @@ from generation.models import Step
 from review import plots
 from review.calibration import calibration_outcome, unchanged_reason
 from review.dashboard import step_dashboard
-from review.views import evaluator_required
+from review.site.views import evaluator_required
 
 REVIEW_STEPS = (Step.PLAN.value, Step.DESCRIBE.value, Step.RENDER.value)
 DEFAULT_STEP = Step.RENDER.value

@@ -1,0 +1,1 @@
+"""The review API for evaluators (mounted under /api/v1/review/ by config.urls)."""

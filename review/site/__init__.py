@@ -1,0 +1,2 @@
+"""The review site for evaluators (Django templates under review/templates/review/, mounted
+under /review/ by config.urls)."""
