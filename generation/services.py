@@ -27,7 +27,6 @@ from django_q.tasks import async_task
 from PIL import Image
 from redis.exceptions import RedisError
 
-from generation.engine import StepContext, StepOutput, output_select, run_step, store_output
 from generation.errors import (
     AttemptPending,
     BatchCancelled,
@@ -42,6 +41,13 @@ from generation.errors import (
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
 from generation.outline import OutlineError, parse_outline
+from generation.pipeline.engine import (
+    StepContext,
+    StepOutput,
+    output_select,
+    run_step,
+    store_output,
+)
 from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit

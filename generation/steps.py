@@ -9,10 +9,10 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from generation.describe import check_description
-from generation.engine import Assessment, StepContext, StepOutput, digest
 from generation.errors import StepFailed
 from generation.images import open_rgb
 from generation.models import Page, StepRun
+from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.planner import check_plan
 from generation.prompts import build_image_prompt
 from generation.providers.base import ImageRequest, default_image_size, next_image_size

@@ -2,8 +2,8 @@
 
 import pytest
 
-from generation.engine import Assessment, StepContext, run_step
 from generation.models import Page, StepPolicy, StepRun
+from generation.pipeline.engine import Assessment, StepContext, run_step
 from generation.steps import DescribeStep, PlanStep, RenderStep, load_theme
 from tests.factories import make_batch
 
