@@ -48,13 +48,14 @@ from generation.pipeline.engine import (
     run_step,
     store_output,
 )
+from generation.pipeline.steps import BATCH_STEPS, PAGE_STEPS
+from generation.pipeline.steps.common import load_theme
 from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
 from generation.signals import attempts_for_review
 from generation.slides import SUPPORTED_SIZES, parse_size
-from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
 from templates_app.services import template_snapshot
 

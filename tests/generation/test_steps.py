@@ -4,7 +4,10 @@ import pytest
 
 from generation.models import Page, StepPolicy, StepRun
 from generation.pipeline.engine import Assessment, StepContext, run_step
-from generation.steps import DescribeStep, PlanStep, RenderStep, load_theme
+from generation.pipeline.steps.common import load_theme
+from generation.pipeline.steps.describe import DescribeStep
+from generation.pipeline.steps.plan import PlanStep
+from generation.pipeline.steps.render import RenderStep
 from tests.factories import make_batch
 
 pytestmark = pytest.mark.django_db
