@@ -40,7 +40,6 @@ from generation.errors import (
     StepHeld,
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
-from generation.outline import OutlineError, parse_outline
 from generation.pipeline.engine import (
     StepContext,
     StepOutput,
@@ -51,6 +50,7 @@ from generation.pipeline.engine import (
 from generation.pipeline.steps import BATCH_STEPS, PAGE_STEPS
 from generation.pipeline.steps.common import load_theme
 from generation.planner import compose_pages
+from generation.planning.outline import OutlineError, parse_outline
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
