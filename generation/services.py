@@ -49,8 +49,8 @@ from generation.pipeline.engine import (
 )
 from generation.pipeline.steps import BATCH_STEPS, PAGE_STEPS
 from generation.pipeline.steps.common import load_theme
-from generation.planner import compose_pages
 from generation.planning.outline import OutlineError, parse_outline
+from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from generation.describe import TARGET_MIN_CHARS, check_description
-from generation.planner import compose_pages
 from generation.planning.outline import detect_language
+from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 
 logger = logging.getLogger("nanodeck.providers")

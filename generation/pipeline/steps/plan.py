@@ -8,7 +8,7 @@ from generation.errors import StepFailed
 from generation.models import Page, StepRun
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.pipeline.steps.common import provider_call, selected_run, severity
-from generation.planner import check_plan
+from generation.planning.planner import check_plan
 from generation.providers.registry import text_provider
 
 
