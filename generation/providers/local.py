@@ -1,6 +1,6 @@
 """The embedded provider: no key, no network. Plans with rules, renders with Pillow."""
 
-from generation.describe import describe_page
+from generation.planning.describe import describe_page
 from generation.planning.outline import OutlineError, parse_outline
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
 from generation.providers.textprompts import plan_pages

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from generation.describe import TARGET_MIN_CHARS, check_description
+from generation.planning.describe import TARGET_MIN_CHARS, check_description
 from generation.planning.outline import detect_language
 from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from generation.describe import check_description, describe_page
+from generation.planning.describe import check_description, describe_page
 from generation.planning.outline import parse_outline
 from generation.planning.planner import compose_pages
 

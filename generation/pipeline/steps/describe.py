@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from generation.describe import check_description
 from generation.models import StepRun
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.pipeline.steps.common import provider_call, severity
+from generation.planning.describe import check_description
 from generation.prompts import build_image_prompt
 from generation.providers.registry import text_provider
 
