@@ -6,7 +6,7 @@ from generation.models import StepRun
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.pipeline.steps.common import provider_call, severity
 from generation.planning.describe import check_description
-from generation.prompts import build_image_prompt
+from generation.planning.prompts import build_image_prompt
 from generation.providers.registry import text_provider
 
 
