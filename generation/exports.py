@@ -24,9 +24,9 @@ from pptx.util import Emu, Pt
 from generation.errors import InvalidInput
 from generation.images import open_rgb
 from generation.models import Batch, Page, PageStatus, StepRun
+from generation.pipeline.steps.common import load_theme
 from generation.render.renderer import render_slide
 from generation.slides import TextBox, px_per_pt
-from generation.steps import load_theme
 
 EMU_PER_PT = 12700
 FORMATS = ("pptx", "pptx-editable", "pdf", "zip")

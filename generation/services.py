@@ -27,7 +27,6 @@ from django_q.tasks import async_task
 from PIL import Image
 from redis.exceptions import RedisError
 
-from generation.engine import StepContext, StepOutput, output_select, run_step, store_output
 from generation.errors import (
     AttemptPending,
     BatchCancelled,
@@ -41,14 +40,22 @@ from generation.errors import (
     StepHeld,
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
-from generation.outline import OutlineError, parse_outline
-from generation.planner import compose_pages
+from generation.pipeline.engine import (
+    StepContext,
+    StepOutput,
+    output_select,
+    run_step,
+    store_output,
+)
+from generation.pipeline.steps import BATCH_STEPS, PAGE_STEPS
+from generation.pipeline.steps.common import load_theme
+from generation.planning.outline import OutlineError, parse_outline
+from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
 from generation.providers.registry import image_provider, text_provider
 from generation.signals import attempts_for_review
 from generation.slides import SUPPORTED_SIZES, parse_size
-from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
 from templates_app.services import template_snapshot
 

@@ -17,9 +17,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, QuerySet
 
-from generation.engine import step_policy
 from generation.errors import InvalidInput
 from generation.models import Step, StepPolicy
+from generation.pipeline.engine import step_policy
 from review.models import Evaluation, Score, ThresholdChange, Verdict
 from review.stats import calibrate, evaluator_deviation, krippendorff_alpha_interval
 

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from generation.engine import step_policy
+from generation.pipeline.engine import step_policy
 from review.calibration import (
     _check_step,
     agreement_report,

@@ -2,8 +2,8 @@
 
 from django.db.models import F
 
-from generation.engine import step_policy
 from generation.models import StepRun
+from generation.pipeline.engine import step_policy
 from review.models import ReviewItem, ReviewReason
 
 HELD_PRIORITY = 100

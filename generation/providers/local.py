@@ -1,7 +1,7 @@
 """The embedded provider: no key, no network. Plans with rules, renders with Pillow."""
 
-from generation.describe import describe_page
-from generation.outline import OutlineError, parse_outline
+from generation.planning.describe import describe_page
+from generation.planning.outline import OutlineError, parse_outline
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
 from generation.providers.textprompts import plan_pages
 from generation.render.renderer import render_slide

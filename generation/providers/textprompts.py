@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from generation.describe import TARGET_MIN_CHARS, check_description
-from generation.outline import detect_language
-from generation.planner import compose_pages
+from generation.planning.describe import TARGET_MIN_CHARS, check_description
+from generation.planning.outline import detect_language
+from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 
 logger = logging.getLogger("nanodeck.providers")
@@ -131,7 +131,7 @@ def ask_json(
 
 
 def parse_outline_answer(answer: str, *, source: str) -> dict:
-    """The outline dict of generation.outline (headings derived from the structure)."""
+    """The outline dict of generation.planning.outline (headings derived from the structure)."""
     data = _load_object(answer)
     title = _string(data, "title", "the outline", required=True)
     subtitle = _string(data, "subtitle", "the outline")

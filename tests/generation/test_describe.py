@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from generation.describe import check_description, describe_page
-from generation.outline import parse_outline
-from generation.planner import compose_pages
+from generation.planning.describe import check_description, describe_page
+from generation.planning.outline import parse_outline
+from generation.planning.planner import compose_pages
 
 SAMPLES = Path(__file__).resolve().parents[2] / "generation" / "samples"
 SAMPLE_NAMES = ["ai-classroom-zh.md", "remote-work-en.md"]

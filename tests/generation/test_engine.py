@@ -3,9 +3,9 @@ the best selected, and the policy's "no attempt passed" rule applied."""
 
 import pytest
 
-from generation.engine import Assessment, StepContext, StepOutput, run_step
 from generation.errors import StepFailed, StepHeld
 from generation.models import Page, StepPolicy, StepRun
+from generation.pipeline.engine import Assessment, StepContext, StepOutput, run_step
 from generation.providers.base import ErrorKind, ProviderError
 from tests.factories import make_batch
 

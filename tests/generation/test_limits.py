@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page
-from generation.outline import parse_outline
+from generation.planning.outline import parse_outline
 from generation.providers import registry
 from generation.providers.local import LocalProvider
 from generation.services import batch_plan

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from generation.outline import OutlineError, parse_outline
+from generation.planning.outline import OutlineError, parse_outline
 
 SAMPLES = Path(__file__).resolve().parents[2] / "generation" / "samples"
 

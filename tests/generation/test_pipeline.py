@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 
 from generation.errors import InvalidInput
 from generation.models import Batch, PageStatus, StepRun
+from generation.pipeline.steps.common import load_theme
 from generation.services import (
     batch_options,
     batch_plan,
@@ -15,7 +16,6 @@ from generation.services import (
     page_regenerate,
     page_run,
 )
-from generation.steps import load_theme
 from tests.factories import SlideTemplateFactory, make_batch
 
 pytestmark = pytest.mark.django_db

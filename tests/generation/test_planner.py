@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from generation.outline import parse_outline
-from generation.planner import check_plan, compose_pages, infer_semantics
+from generation.planning.outline import parse_outline
+from generation.planning.planner import check_plan, compose_pages, infer_semantics
 from generation.slides import CONTENT_TYPES, LOGIC_TYPES, PAGE_KINDS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "generation" / "samples"

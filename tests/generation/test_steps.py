@@ -2,9 +2,12 @@
 
 import pytest
 
-from generation.engine import Assessment, StepContext, run_step
 from generation.models import Page, StepPolicy, StepRun
-from generation.steps import DescribeStep, PlanStep, RenderStep, load_theme
+from generation.pipeline.engine import Assessment, StepContext, run_step
+from generation.pipeline.steps.common import load_theme
+from generation.pipeline.steps.describe import DescribeStep
+from generation.pipeline.steps.plan import PlanStep
+from generation.pipeline.steps.render import RenderStep
 from tests.factories import make_batch
 
 pytestmark = pytest.mark.django_db

@@ -258,7 +258,7 @@ def test_an_unexpected_error_fails_the_page_with_a_message_instead_of_leaving_it
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("generation.steps.assess_slide", broken)
+    monkeypatch.setattr("generation.pipeline.steps.render.assess_slide", broken)
     page = planned.pages.first()
 
     assert run_page(page.pk) == "failed"

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
-from generation.engine import StepContext, run_step
 from generation.errors import StepHeld
 from generation.models import Page, StepPolicy, StepRun
+from generation.pipeline.engine import StepContext, run_step
 from review.models import Criterion, Evaluation, ReviewItem, Score, ThresholdChange
 from tests.factories import UserFactory, make_batch
 from tests.generation.test_engine import ScriptedStep

@@ -4,9 +4,9 @@ from the reviewed step; a regenerated attempt links back to the evaluation that 
 import pytest
 from django.core.exceptions import ValidationError
 
-from generation.engine import StepContext, run_step
 from generation.errors import Conflict, InvalidInput, StepHeld
 from generation.models import Page, PageStatus, StepPolicy, StepRun
+from generation.pipeline.engine import StepContext, run_step
 from generation.services import batch_plan, batch_run, page_flag, page_run
 from review.models import Criterion, Evaluation, ReviewItem, Score
 from review.receivers import HELD_PRIORITY

@@ -5,8 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from generation.outline import parse_outline
-from generation.planner import compose_pages
+from generation.planning.outline import parse_outline
+from generation.planning.planner import compose_pages
 from generation.quality.image_checks import assess_slide
 from generation.render.renderer import render_slide
 from generation.slides import Theme

@@ -7,7 +7,7 @@ import time
 import pytest
 from PIL import Image
 
-from generation.planner import compose_pages
+from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ImageRequest
 from generation.providers.gate import MAX_WAIT_SECONDS
 from generation.providers.gemini import MAX_REFERENCE_BYTES, GeminiProvider, aspect_ratio

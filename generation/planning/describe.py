@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from generation.outline import clean_inline
+from generation.planning.outline import clean_inline
 
 TARGET_MIN_CHARS = 200
 _EXTRAS_BY_DETAIL = {1: 2, 2: 4, 3: 99}

@@ -1,0 +1,11 @@
+"""The five steps, one module each. Each computes, judges and adjusts; the engine records
+and decides. The registries name them in the order a batch and a page run them."""
+
+from generation.pipeline.steps.describe import DescribeStep
+from generation.pipeline.steps.finish import FinishStep
+from generation.pipeline.steps.outline import OutlineStep
+from generation.pipeline.steps.plan import PlanStep
+from generation.pipeline.steps.render import RenderStep
+
+BATCH_STEPS = {step.name: step for step in (OutlineStep(), PlanStep())}
+PAGE_STEPS = {step.name: step for step in (DescribeStep(), RenderStep(), FinishStep())}

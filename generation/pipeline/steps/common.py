@@ -1,0 +1,57 @@
+"""What the steps share: the selected output of an earlier step, the batch's theme, how
+strongly a retry adjusts, and a provider call under the provider's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TypeVar
+
+from generation.images import open_rgb
+from generation.models import StepRun
+from generation.pipeline.engine import Assessment, StepContext
+from generation.providers.base import Provider
+from generation.providers.gate import call_provider
+from generation.slides import Theme
+
+T = TypeVar("T")
+
+
+def selected_run(ctx: StepContext, step: str, *, batch_level: bool = False) -> StepRun:
+    """The selected attempt of an earlier step, of the page or (batch_level) of the batch."""
+    scope = {"page__isnull": True} if batch_level else {"page": ctx.page}
+    return StepRun.objects.get(batch=ctx.batch, step=step, selected=True, **scope)
+
+
+def load_theme(snapshot: dict) -> Theme:
+    """The theme of a batch's template snapshot (palette, style, first reference image)."""
+    refs = snapshot.get("reference_images") or [{}]
+    return _theme(
+        tuple(snapshot.get("palette", [])),
+        snapshot.get("style", ""),
+        refs[0].get("path"),
+        refs[0].get("sha256"),
+    )
+
+
+@lru_cache(maxsize=32)
+def _theme(palette: tuple[str, ...], style: str, path: str | None, sha256: str | None) -> Theme:
+    """Snapshot images never change (the digest is part of the key), so each process decodes
+    a batch's reference image once instead of once per page."""
+    reference = open_rgb(path) if path else None
+    return Theme.from_palette(list(palette), reference_image=reference, style=style)
+
+
+def severity(assessment: Assessment) -> float:
+    """Large adjustments below 5/10, small ones below 7/10 (the brief's adaptive retry)."""
+    return 2.0 if assessment.score < 5 else 1.0
+
+
+def provider_call(
+    ctx: StepContext, provider: Provider, call: Callable[[], T], *, text: bool = False
+) -> T:
+    """A provider call under the provider's limits; the local planner's text calls are not gated."""
+    gated = not (text and provider.name == "local")
+    return call_provider(
+        provider.name, call, holder=ctx.worker, checkpoint=ctx.checkpoint, gated=gated
+    )

@@ -1,0 +1,171 @@
+"""The render step: a slide image from the page's prompt and plan, judged by the quality
+checks (size, contrast, margins, font sizes, OCR); retries adjust the layout and text."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from generation.images import open_rgb
+from generation.models import StepRun
+from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
+from generation.pipeline.steps.common import provider_call, severity
+from generation.providers.base import ImageRequest, default_image_size, next_image_size
+from generation.providers.registry import image_provider
+from generation.quality.image_checks import assess_slide
+from generation.signing import signed_media_url
+from generation.slides import TextBox, page_texts
+
+EXACT_TEXT = {
+    "zh": "页面上的文字必须与下列内容完全一致，不得增删或改写：",
+    "en": "The slide must show exactly this text, nothing added, missing or reworded:",
+}
+
+
+class RenderStep:
+    name = "render"
+    MIN_FONT_SCALE = 0.6
+
+    def default_params(self, ctx: StepContext) -> dict:
+        # No scrim: the renderer's per-kind default applies until a retry asks for more.
+        params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
+        params["image_size"] = default_image_size(ctx.batch.options.get("quality", "standard"))
+        if ctx.batch.options.get("fresh"):
+            params["fresh"] = True
+        return params
+
+    def input_digest(self, ctx: StepContext, params: dict) -> str:
+        """Everything the image depends on: identical digests may share one stored image."""
+        snapshot = ctx.batch.template_snapshot
+        refs = [ref["sha256"] for ref in snapshot.get("reference_images", [])]
+        options = ctx.batch.options
+        provider = image_provider(options["provider"], options.get("model"))
+        return digest(
+            [
+                ctx.page.image_prompt,
+                ctx.page.plan,
+                refs,
+                snapshot.get("palette"),
+                options["provider"],
+                provider.image_model,  # the image model: batches choosing other models share nothing
+                options["size"],
+                options.get("quality"),
+                params,
+            ]
+        )
+
+    def _cached(self, ctx: StepContext, params: dict) -> StepOutput | None:
+        """A stored image for an identical request of another page (never the page's own:
+        regenerating must give a new image), unless the batch asked for fresh images."""
+        if params.get("fresh"):
+            return None
+        hit = (
+            StepRun.objects.filter(
+                step=self.name, input_digest=self.input_digest(ctx, params), error_kind=""
+            )
+            .exclude(output_image="")
+            .exclude(page=ctx.page)
+            .order_by("-finished_at")
+            .first()
+        )
+        if hit is None:
+            return None
+        return StepOutput(
+            image=open_rgb(hit.output_image),
+            data=hit.output_data,
+            provider=hit.provider,
+            model=hit.model,
+            cache_hit=True,
+        )
+
+    def _references(self, ctx: StepContext) -> list[bytes]:
+        refs = []
+        for ref in ctx.batch.template_snapshot.get("reference_images", []):
+            with default_storage.open(ref["path"], "rb") as handle:
+                refs.append(handle.read())
+        return refs
+
+    def _reference_urls(self, ctx: StepContext) -> list[str]:
+        """Expiring signed links to the reference images, for providers that fetch them."""
+        refs = ctx.batch.template_snapshot.get("reference_images", [])
+        return [signed_media_url(ref["path"]) for ref in refs]
+
+    def run(self, ctx: StepContext, params: dict) -> StepOutput:
+        cached = self._cached(ctx, params)
+        if cached is not None:
+            return cached
+        provider = image_provider(ctx.batch.options["provider"], ctx.batch.options.get("model"))
+        prompt = ctx.page.image_prompt
+        if params.get("exact_text"):
+            language = ctx.page.plan.get("language", "en")
+            prompt += (
+                "\n"
+                + EXACT_TEXT.get(language, EXACT_TEXT["en"])
+                + "\n"
+                + "\n".join(page_texts(ctx.page.plan))
+            )
+        request = ImageRequest(
+            prompt=prompt,
+            size=ctx.batch.size,
+            quality=ctx.batch.options.get("quality", "standard"),
+            references=[] if provider.name == "local" else self._references(ctx),
+            reference_urls=(self._reference_urls(ctx) if provider.wants_reference_urls else []),
+            page_plan=ctx.page.plan,
+            theme=ctx.theme,
+            params=params,
+        )
+        result = provider_call(ctx, provider, lambda: provider.generate(request))
+        data = {
+            "boxes": [box.to_dict() for box in result.boxes] if result.boxes is not None else None,
+            "safe_box": list(result.safe_box) if result.safe_box else None,
+            "layout": result.layout,
+            "usage": result.usage,
+        }
+        return StepOutput(
+            image=result.image,
+            data=data,
+            provider=result.provider,
+            model=result.model,
+            cost_usd=result.cost_usd,
+        )
+
+    def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
+        boxes = output.data.get("boxes")
+        safe_box = output.data.get("safe_box")
+        result = assess_slide(
+            output.image,
+            expected_size=ctx.batch.size,
+            boxes=[TextBox.from_dict(box) for box in boxes] if boxes is not None else None,
+            safe_box=tuple(safe_box) if safe_box else None,
+            expected_texts=page_texts(ctx.page.plan),
+            ocr=settings.NANODECK["OCR_ENABLED"],
+            ocr_languages=settings.NANODECK["OCR_LANGUAGES"],
+        )
+        return Assessment(score=result.score, metrics=result.metrics, hints=result.hints)
+
+    def adjust(self, params: dict, assessment: Assessment, attempt: int) -> dict:
+        hints, factor = set(assessment.hints), severity(assessment)
+        new = dict(params)
+        if hints & {"overflow", "font_too_small"}:
+            shrunk = round(params["font_scale"] * (1 - 0.12 * factor), 2)
+            if shrunk >= self.MIN_FONT_SCALE and "font_too_small" not in hints:
+                new["font_scale"] = shrunk
+            else:
+                new["max_items"] = max(2, (params.get("max_items") or 6) - round(factor))
+                new["layout"] = "bullets"
+        if "low_contrast" in hints:
+            current = params.get("scrim")
+            new["scrim"] = min(1.0, round((0.8 if current is None else current) + 0.1 * factor, 2))
+            new["text_contrast"] = "max"
+        if "ocr_mismatch" in hints:
+            new["font_scale"] = round(min(1.3, new["font_scale"] * (1 + 0.1 * factor)), 2)
+            new["text_contrast"] = "max"
+            # For image models: spell the text out in the prompt and ask for more pixels.
+            new["exact_text"] = True
+            new["image_size"] = next_image_size(params.get("image_size"))
+        if hints:
+            new["seed"] = attempt  # a model retried with the same seed tends to repeat itself
+        return new
+
+    def commit(self, ctx: StepContext, run: StepRun) -> None:
+        """The selected render is what `finish` publishes; nothing to write on the page yet."""
