@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from generation.options import BatchOptions
 from generation.slides import PAGE_KINDS
 
 STEP_NAMES = ("outline", "plan", "describe", "render", "finish")
@@ -145,9 +146,13 @@ class Batch(models.Model):
         return self.title or str(self.id)
 
     @property
+    def opts(self) -> BatchOptions:
+        """The stored options, typed (read them here, never `options[...]` by key)."""
+        return BatchOptions.from_stored(self.options)
+
+    @property
     def size(self) -> tuple[int, int]:
-        width, height = self.options["size"].split("x")
-        return int(width), int(height)
+        return self.opts.dimensions
 
     @property
     def is_final(self) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import socket
 import sys
 import time
@@ -41,21 +40,18 @@ from generation.errors import (
     StepHeld,
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall, StepRun
+from generation.options import BatchOptions
 from generation.outline import OutlineError, parse_outline
 from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import concurrency_limit
-from generation.providers.registry import image_provider, text_provider
 from generation.signals import attempts_for_review
-from generation.slides import SUPPORTED_SIZES, parse_size
 from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
 from templates_app.services import template_snapshot
 
 logger = logging.getLogger("nanodeck.pipeline")
 
-QUALITIES = ("standard", "hd")
-LANGUAGES = ("auto", "zh", "en")
 PAGE_STEP_NAMES = list(PAGE_STEPS)
 OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
 SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
@@ -73,80 +69,6 @@ def _lease_delta() -> timedelta:
 
 
 # --- creating ------------------------------------------------------------------------------
-
-
-TEXT_OPTIONS = ("size", "quality", "language", "provider", "model", "text_provider")
-KNOWN_OPTIONS = {*TEXT_OPTIONS, "fresh", "budget_usd"}
-MAX_BUDGET_USD = 1_000_000
-SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
-
-
-def _check_option_types(options: dict) -> None:
-    """Refuse by name what JSON can say but no option means: a list for a provider, 1 for
-    true, a budget no float holds (1e999 parses as infinity, a 400-digit integer overflows)."""
-    for key in TEXT_OPTIONS:
-        if options.get(key) is not None and not isinstance(options[key], str):
-            raise InvalidInput(f"{key} must be a string", details={key: "not a string"})
-    if options.get("fresh") is not None and not isinstance(options["fresh"], bool):
-        raise InvalidInput("fresh must be true or false", details={"fresh": "not a boolean"})
-    budget = options.get("budget_usd")
-    if budget is not None and (
-        isinstance(budget, bool)
-        or not isinstance(budget, int | float)
-        or not 0 <= budget <= MAX_BUDGET_USD  # also false for NaN and infinities
-    ):
-        raise InvalidInput(
-            f"budget_usd must be a number from 0 to {MAX_BUDGET_USD:,} (US dollars)",
-            details={"budget_usd": "out of range"},
-        )
-    size = options.get("size")
-    if size and not SIZE_PATTERN.fullmatch(size):
-        allowed = ", ".join(f"{w}x{h}" for w, h in SUPPORTED_SIZES)
-        raise InvalidInput(
-            f"size must look like 1536x864 (supported: {allowed})", details={"size": size}
-        )
-
-
-def batch_options(options: dict | None) -> dict:
-    """Validate and complete a batch's options; errors name the option."""
-    options = dict(options or {})
-    unknown = sorted(set(options) - KNOWN_OPTIONS)
-    if unknown:
-        raise InvalidInput(f"unknown option(s): {', '.join(unknown)}", details={"options": unknown})
-    _check_option_types(options)
-    config = settings.NANODECK
-    result = {
-        "size": options.get("size") or config["DEFAULT_SIZE"],
-        "quality": options.get("quality") or "standard",
-        "language": options.get("language") or "auto",
-        "provider": options.get("provider") or config["DEFAULT_PROVIDER"],
-        "text_provider": options.get("text_provider") or "local",
-    }
-    if options.get("fresh"):
-        result["fresh"] = True
-    if options.get("budget_usd") is not None:
-        result["budget_usd"] = float(options["budget_usd"])
-    try:
-        parse_size(result["size"])
-    except ValueError as exc:
-        raise InvalidInput(str(exc), details={"size": result["size"]}) from None
-    for key, allowed in (("quality", QUALITIES), ("language", LANGUAGES)):
-        if result[key] not in allowed:
-            raise InvalidInput(
-                f"{key} must be one of {', '.join(allowed)}", details={key: result[key]}
-            )
-    for key, choose in (("provider", image_provider), ("text_provider", text_provider)):
-        try:
-            choose(result[key])
-        except InvalidInput as exc:
-            raise InvalidInput(f"{key}: {exc.message}", details={key: result[key]}) from None
-    if options.get("model"):
-        try:
-            image_provider(result["provider"], options["model"])
-        except InvalidInput as exc:
-            raise InvalidInput(exc.message, details={"model": options["model"]}) from None
-        result["model"] = options["model"]
-    return result
 
 
 def outline_check_size(*, outline: str) -> None:
@@ -198,7 +120,7 @@ def batch_create(
         template=template,
         outline=outline,
         title=title[:300],
-        options=batch_options(options),
+        options=BatchOptions.parse(options).as_json(),
     )
     # Everything is checked before the template's images are copied into the batch's folder,
     # so a refused request leaves no file behind.
@@ -387,7 +309,7 @@ def _checkpoint(page: Page, worker: str) -> None:
             raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
     if Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED).exists():
         raise BatchCancelled("the batch was cancelled")
-    budget = page.batch.options.get("budget_usd")
+    budget = page.batch.opts.budget_usd
     if budget is not None:
         spent = batch_cost(batch=page.batch)
         if spent >= budget:
@@ -774,7 +696,7 @@ def batch_progress(*, batch: Batch) -> dict:
         "steps": steps,
         "eta_seconds": _eta(batch, remaining=total - done) if not batch.is_final else 0,
         "cost_usd": round(counts.cost_usd, 4),
-        "budget_usd": batch.options.get("budget_usd"),
+        "budget_usd": batch.opts.budget_usd,
     }
 
 
@@ -795,9 +717,7 @@ def _eta(batch: Batch, *, remaining: int) -> float | None:
     average = sum((finished - started).total_seconds() for started, finished in recent) / len(
         recent
     )
-    parallel = max(
-        1, min(concurrency_limit(batch.options["provider"]), settings.Q_CLUSTER["workers"])
-    )
+    parallel = max(1, min(concurrency_limit(batch.opts.provider), settings.Q_CLUSTER["workers"]))
     return round(average * math.ceil(remaining / parallel), 1)
 
 

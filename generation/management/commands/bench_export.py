@@ -81,7 +81,7 @@ class Command(BaseCommand):
         if options["pages"] < 2 or options["runs"] < 1:
             raise CommandError("--pages must be ≥ 2 and --runs ≥ 1")
         batch = self._deck(options["pages"])
-        result = {"pages": batch.completed_pages, "size": batch.options["size"], "formats": {}}
+        result = {"pages": batch.completed_pages, "size": batch.opts.size, "formats": {}}
         for fmt in formats:
             runs = [self._fresh_process(batch, fmt) for _ in range(options["runs"])]
             result["formats"][fmt] = {
