@@ -126,8 +126,6 @@ class Batch(models.Model):
     total_pages = models.PositiveIntegerField(default=0)
     completed_pages = models.PositiveIntegerField(default=0)
     failed_pages = models.PositiveIntegerField(default=0)
-    credits_reserved = models.PositiveIntegerField(default=0)
-    credits_spent = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(
