@@ -7,7 +7,6 @@ state. Queued work is handed to django-q2 with `transaction.on_commit` and carri
 from __future__ import annotations
 
 import logging
-import math
 import os
 import socket
 import sys
@@ -18,7 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.redis_broker import Redis as RedisBroker
@@ -44,7 +43,7 @@ from generation.options import BatchOptions
 from generation.outline import OutlineError, parse_outline
 from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
-from generation.providers.gate import concurrency_limit
+from generation.selectors import batch_cost
 from generation.signals import attempts_for_review
 from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
@@ -316,13 +315,6 @@ def _checkpoint(page: Page, worker: str) -> None:
             raise BudgetReached(
                 f"the batch's budget of ${budget:.2f} is reached (${spent:.2f} spent)"
             )
-
-
-def batch_cost(*, batch: Batch) -> float:
-    """Estimated spend of the batch so far (USD), from its step runs."""
-    return round(
-        StepRun.objects.filter(batch=batch).aggregate(total=Sum("cost_usd"))["total"] or 0.0, 4
-    )
 
 
 def page_run(*, page: Page, worker: str = "inline") -> Page:
@@ -664,63 +656,6 @@ def page_flag(*, page: Page, reason: str, step: str = "render") -> StepRun:
     return run
 
 
-# --- progress ------------------------------------------------------------------------------
-
-
-def batch_progress(*, batch: Batch) -> dict:
-    """Counts, percentage, per-step counts and an ETA from the moving average of page times.
-
-    The counts come from the batch's counters row (kept by database triggers, see
-    BatchCounters): polling reads one row however large the batch, plus the ETA's few pages.
-    """
-    counts = batch.counters
-    total = sum(getattr(counts, status) for status in PageStatus.values)
-    done = counts.completed + counts.failed + counts.cancelled
-    steps = {
-        name: {
-            "done": getattr(counts, f"{name}_done"),
-            "running": getattr(counts, f"{name}_running"),
-        }
-        for name in PAGE_STEP_NAMES
-    }
-    return {
-        "status": batch.status,
-        "total": total,
-        "completed": counts.completed,
-        "failed": counts.failed,
-        "running": counts.running,
-        "held": counts.held,
-        "waiting_for_provider": counts.waiting,
-        "pending": counts.pending,
-        "percentage": round(100 * done / total, 1) if total else 0.0,
-        "steps": steps,
-        "eta_seconds": _eta(batch, remaining=total - done) if not batch.is_final else 0,
-        "cost_usd": round(counts.cost_usd, 4),
-        "budget_usd": batch.opts.budget_usd,
-    }
-
-
-def _eta(batch: Batch, *, remaining: int) -> float | None:
-    """Seconds left: the average time of the last 10 completed pages, per round of pages run
-    in parallel; None before any page has completed."""
-    if not remaining:
-        return 0
-    recent = list(
-        batch.pages.filter(
-            status=PageStatus.COMPLETED, started_at__isnull=False, finished_at__isnull=False
-        )
-        .order_by("-finished_at")
-        .values_list("started_at", "finished_at")[:10]
-    )
-    if not recent:
-        return None
-    average = sum((finished - started).total_seconds() for started, finished in recent) / len(
-        recent
-    )
-    parallel = max(1, min(concurrency_limit(batch.opts.provider), settings.Q_CLUSTER["workers"]))
-    return round(average * math.ceil(remaining / parallel), 1)
-
-
 # --- the sweeper ---------------------------------------------------------------------------
 
 
@@ -852,11 +787,3 @@ def attempt_complete(
         "attempt_completed provider=%s task=%s state=%s", provider, task_id, run.external_state
     )
     return run, True
-
-
-def pending_attempts(*, provider: str, older_than: timedelta) -> list[StepRun]:
-    """Attempts still waiting for an asynchronous provider after `older_than`: to be polled."""
-    cutoff = timezone.now() - older_than
-    return list(
-        StepRun.objects.filter(provider=provider, external_state="pending", started_at__lt=cutoff)
-    )

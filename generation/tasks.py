@@ -12,6 +12,7 @@ from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.kie import KieOutcome
 from generation.providers.registry import image_provider
 from generation.retention import expired_cleanup
+from generation.selectors import attempts_pending
 from generation.services import (
     attempt_complete,
     batch_abandon,
@@ -21,7 +22,6 @@ from generation.services import (
     page_claim,
     page_run,
     pages_enqueue,
-    pending_attempts,
     sweep,
     worker_id,
 )
@@ -92,7 +92,7 @@ def poll_async_attempts() -> dict:
     not come) and record the finished ones. A task kie does not know (or refuses to report) is
     recorded as failed; an unreachable kie is asked again on the next run."""
     after = timedelta(seconds=settings.NANODECK["ASYNC_POLL_AFTER_SECONDS"])
-    runs = pending_attempts(provider="kie", older_than=after)
+    runs = attempts_pending(provider="kie", older_than=after)
     result = {"polled": len(runs), "recorded": 0, "waiting": 0, "unanswered": 0}
     if not runs:
         return result

@@ -31,10 +31,10 @@ from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
 from generation.retention import batch_delete
+from generation.selectors import batch_progress
 from generation.services import (
     batch_cancel,
     batch_create,
-    batch_progress,
     batch_retry_failed,
     page_flag,
     page_regenerate,

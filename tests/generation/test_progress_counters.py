@@ -8,10 +8,10 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from generation.models import Batch, BatchCounters, Page, StepRun
+from generation.selectors import batch_progress
 from generation.services import (
     batch_cancel,
     batch_plan,
-    batch_progress,
     batch_retry_failed,
     page_claim,
     page_regenerate,
