@@ -17,9 +17,9 @@ from generation.services import (
     batch_create,
     batch_enqueue,
     batch_retry_failed,
-    broker_check,
     outline_check_size,
 )
+from generation.services.queue import broker_check
 
 
 def _img(field_file, size: str) -> str:

@@ -21,10 +21,10 @@ from generation.services import (
     page_abandon,
     page_claim,
     page_run,
-    pages_enqueue,
     sweep,
     worker_id,
 )
+from generation.services.queue import pages_enqueue
 from generation.shutdown import WorkerStopping, interruptible, stop_requested
 
 logger = logging.getLogger("nanodeck.tasks")
@@ -46,7 +46,9 @@ def plan_batch(batch_id: str) -> str:
     except WorkerStopping:
         return _hand_back(batch_abandon, batch_id=batch_id, claimed=True)
     if batch.status == BatchStatus.RUNNING:
-        pages_enqueue(list(batch.pages.filter(status="pending").values_list("pk", flat=True)))
+        pages_enqueue(
+            page_ids=list(batch.pages.filter(status="pending").values_list("pk", flat=True))
+        )
     return batch.status
 
 

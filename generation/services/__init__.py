@@ -16,20 +16,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django_q.brokers import get_broker
-from django_q.brokers.redis_broker import Redis as RedisBroker
-from django_q.tasks import async_task
 from PIL import Image
-from redis.exceptions import RedisError
 
 from generation.engine import StepContext, StepOutput, output_select, run_step, store_output
 from generation.errors import (
     AttemptPending,
     BatchCancelled,
-    BrokerUnavailable,
     BudgetReached,
     Conflict,
     InvalidInput,
@@ -44,6 +39,7 @@ from generation.outline import OutlineError, parse_outline
 from generation.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.selectors import batch_cost
+from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
 from generation.signals import attempts_for_review
 from generation.steps import BATCH_STEPS, PAGE_STEPS, load_theme
 from templates_app.models import SlideTemplate
@@ -55,8 +51,6 @@ PAGE_STEP_NAMES = list(PAGE_STEPS)
 OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
 SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
 FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
-# What the broker raises when it is unreachable: Redis, or the ORM broker's database.
-BROKER_ERRORS = (RedisError, OSError, DatabaseError)
 
 
 def worker_id() -> str:
@@ -147,41 +141,7 @@ def batch_enqueue(*, batch: Batch) -> None:
     now = timezone.now()
     Batch.objects.filter(pk=batch.pk).update(queued_at=now)
     batch.queued_at = now
-    transaction.on_commit(lambda: _send("generation.tasks.plan_batch", [str(batch.pk)], "plan"))
-
-
-def pages_enqueue(page_ids: list[int]) -> None:
-    """Queue one task per page once the surrounding transaction has committed (BrokerUnavailable
-    as for `batch_enqueue`)."""
-    if not page_ids:
-        return
-    broker_check()
-    Page.objects.filter(pk__in=page_ids).update(queued_at=timezone.now())
-    transaction.on_commit(lambda: _send("generation.tasks.run_page", page_ids, "page"))
-
-
-def broker_check() -> None:
-    """Raise BrokerUnavailable unless the task queue answers (the ORM broker is the database)."""
-    broker = get_broker()
-    try:
-        # Redis directly: django-q2's own ping logs an error line of its own first.
-        (broker.connection.ping if isinstance(broker, RedisBroker) else broker.ping)()
-    except BROKER_ERRORS as exc:
-        raise BrokerUnavailable(
-            f"the task queue is unreachable ({exc}); nothing was stored, try again later"
-        ) from None
-
-
-def _send(func: str, ids: list, label: str) -> None:
-    """Hand tasks to the broker. Runs after the commit, so a failure here must not raise: the
-    rows are stored with their queued_at, and the sweeper sends them again after
-    REQUEUE_AFTER_SECONDS."""
-    for item in ids:
-        try:
-            async_task(func, item, task_name=f"{label} {item}")
-        except BROKER_ERRORS as exc:
-            logger.warning("enqueue_failed task=%s id=%s error=%s", func, item, exc)
-            return
+    transaction.on_commit(lambda: tasks_send(func=PLAN_TASK, ids=[str(batch.pk)], label="plan"))
 
 
 def batch_abandon(*, batch_id: str, claimed: bool) -> bool:
@@ -210,7 +170,7 @@ def page_abandon(*, page_id: int, worker: str) -> bool:
             )
             if not unclaimed.exists():
                 return False
-        pages_enqueue([page_id])
+        pages_enqueue(page_ids=[page_id])
     logger.info("page_handed_back page_id=%s worker=%s held=%s", page_id, worker, bool(released))
     return True
 
@@ -538,7 +498,7 @@ def batch_retry_failed(*, batch: Batch) -> int:
         raise Conflict("the batch has no failed page to retry")
     batch.pages.filter(pk__in=failed).update(status=PageStatus.PENDING, error="", finished_at=None)
     _reopen(batch)
-    pages_enqueue(failed)
+    pages_enqueue(page_ids=failed)
     batch_refresh(batch=batch)
     return len(failed)
 
@@ -580,7 +540,7 @@ def page_regenerate(
         ]
     )
     _reopen(page.batch)
-    pages_enqueue([page.pk])
+    pages_enqueue(page_ids=[page.pk])
     batch_refresh(batch=page.batch)
     return page
 
@@ -611,7 +571,7 @@ def page_release(*, page: Page, step_run: StepRun) -> Page:
     if page.resume_step:
         page.status = PageStatus.PENDING
         page.current_step = page.resume_step
-        pages_enqueue([page.pk])
+        pages_enqueue(page_ids=[page.pk])
     else:
         page.status, page.finished_at = PageStatus.COMPLETED, timezone.now()
     page.save(update_fields=["status", "resume_step", "current_step", "error", "finished_at"])
@@ -711,7 +671,7 @@ def _sweep_pages(now, stale) -> tuple[int, int]:
         .exclude(pk__in=expired)
         .values_list("pk", flat=True)
     )
-    pages_enqueue(expired + forgotten)
+    pages_enqueue(page_ids=expired + forgotten)
     return len(expired), len(forgotten)
 
 
@@ -732,7 +692,7 @@ def _sweep_batches(stale) -> tuple[int, int]:
     never_started.filter(pk__in=lost).update(queued_at=now)
     stuck_planning.filter(pk__in=stuck).update(status=BatchStatus.PENDING, queued_at=now)
     batch_ids = [str(pk) for pk in lost + stuck]
-    transaction.on_commit(lambda: _send("generation.tasks.plan_batch", batch_ids, "plan"))
+    transaction.on_commit(lambda: tasks_send(func=PLAN_TASK, ids=batch_ids, label="plan"))
     return len(lost), len(stuck)
 
 
@@ -782,7 +742,7 @@ def attempt_complete(
     page = run.page
     if page is not None and page.status == PageStatus.PENDING:
         Page.objects.filter(pk=page.pk).update(waiting_for="", not_before=None)
-        pages_enqueue([page.pk])
+        pages_enqueue(page_ids=[page.pk])
     logger.info(
         "attempt_completed provider=%s task=%s state=%s", provider, task_id, run.external_state
     )
