@@ -12,7 +12,7 @@ from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, BatchStatus, Page, ProviderGate, StepPolicy, StepRun
 from generation.options import QUALITIES, SIZES, BatchOptions
 from generation.providers.health import circuit_reset, provider_health
-from generation.services import (
+from generation.services.batches import (
     batch_cancel,
     batch_create,
     batch_enqueue,

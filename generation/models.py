@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from generation.options import BatchOptions
 from generation.slides import PAGE_KINDS
@@ -155,6 +156,12 @@ class Batch(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    def reopen(self) -> None:
+        """Running again (a page was queued again): not finished, no error."""
+        Batch.objects.filter(pk=self.pk).update(
+            status=BatchStatus.RUNNING, finished_at=None, error="", updated_at=timezone.now()
+        )
 
 
 def _counter() -> models.IntegerField:

@@ -11,7 +11,8 @@ from generation.models import Page, ProviderGate, StepRun
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import call_provider
 from generation.selectors import batch_progress
-from generation.services import batch_plan, sweep
+from generation.services import sweep
+from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from tests.factories import make_batch
 

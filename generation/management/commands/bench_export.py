@@ -22,7 +22,7 @@ from generation.cluster import ROOT
 from generation.exports import FORMATS, export_file
 from generation.management.commands.bench_pipeline import bench_outline
 from generation.models import Batch, BatchStatus
-from generation.services import batch_create, batch_run
+from generation.services.batches import batch_create, batch_run
 from templates_app.models import SlideTemplate
 from templates_app.starter import load_starter_templates
 

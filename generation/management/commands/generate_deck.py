@@ -10,7 +10,7 @@ from generation.errors import BrokerUnavailable, InvalidInput
 from generation.exports import export_deck
 from generation.models import BatchStatus
 from generation.options import SIZES
-from generation.services import batch_create, batch_run
+from generation.services.batches import batch_create, batch_run
 from templates_app.models import SlideTemplate
 
 
