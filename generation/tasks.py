@@ -13,10 +13,11 @@ from generation.providers.kie import KieOutcome
 from generation.providers.registry import image_provider
 from generation.retention import expired_cleanup
 from generation.selectors import attempts_pending
-from generation.services import attempt_complete, sweep
+from generation.services.async_attempts import attempt_complete
 from generation.services.batches import batch_abandon, batch_plan, batch_refresh
 from generation.services.pages import page_abandon, page_claim, page_run, worker_id
 from generation.services.queue import pages_enqueue
+from generation.services.sweeper import sweep
 from generation.shutdown import WorkerStopping, interruptible, stop_requested
 
 logger = logging.getLogger("nanodeck.tasks")

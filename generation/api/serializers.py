@@ -6,9 +6,9 @@ from rest_framework.reverse import reverse
 
 from config.fields import StrictCharField
 from generation.exports import FORMATS
-from generation.models import Batch, BatchStatus, Page, Step, StepRun
+from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, Step, StepRun
 from generation.options import LANGUAGES, MAX_BUDGET_USD, QUALITIES, SIZES
-from generation.services import FLAGGABLE_STEPS, PAGE_STEP_NAMES
+from generation.services.page_actions import FLAGGABLE_STEPS
 from templates_app.models import SlideTemplate
 
 
@@ -273,7 +273,7 @@ class PageRegenerateSerializer(serializers.Serializer):
         default="",
         help_text="What to change, for the step the run starts from.",
     )
-    from_step = serializers.ChoiceField(choices=PAGE_STEP_NAMES, default="describe")
+    from_step = serializers.ChoiceField(choices=PAGE_STEPS, default="describe")
 
 
 class PageFlagSerializer(serializers.Serializer):

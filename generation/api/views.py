@@ -32,8 +32,8 @@ from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
 from generation.retention import batch_delete
 from generation.selectors import batch_progress
-from generation.services import page_flag, page_regenerate
 from generation.services.batches import batch_cancel, batch_create, batch_retry_failed
+from generation.services.page_actions import page_flag, page_regenerate
 
 EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".pdf", "zip": ".zip"}
 

@@ -8,8 +8,8 @@ from generation.errors import InvalidInput
 from generation.models import Batch, PageStatus, StepRun
 from generation.options import BatchOptions
 from generation.selectors import batch_progress
-from generation.services import page_regenerate
 from generation.services.batches import batch_plan, batch_refresh, batch_run
+from generation.services.page_actions import page_regenerate
 from generation.services.pages import page_run
 from generation.steps import load_theme
 from tests.factories import SlideTemplateFactory, make_batch

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from generation.models import Batch, BatchCounters, Page, StepRun
 from generation.selectors import batch_progress
-from generation.services import page_regenerate, sweep
 from generation.services.batches import batch_cancel, batch_plan, batch_retry_failed
+from generation.services.page_actions import page_regenerate
 from generation.services.pages import page_claim, page_run
+from generation.services.sweeper import sweep
 from generation.tasks import run_page
 from tests.factories import make_batch
 from tests.generation.test_api_batches import BATCHES, token_client

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from generation.engine import StepContext, run_step
 from generation.errors import Conflict, InvalidInput, StepHeld
 from generation.models import Page, PageStatus, StepPolicy, StepRun
-from generation.services import page_flag
 from generation.services.batches import batch_plan, batch_run
+from generation.services.page_actions import page_flag
 from generation.services.pages import page_run
 from review.models import Criterion, Evaluation, ReviewItem, Score
 from review.receivers import HELD_PRIORITY
