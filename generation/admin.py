@@ -71,7 +71,7 @@ class BatchStepRunInline(StepRunInline):
     verbose_name_plural = "batch-level step runs"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(page__isnull=True)
+        return super().get_queryset(request).batch_level()
 
 
 class PageInline(admin.TabularInline):

@@ -40,7 +40,7 @@ EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".
 
 def _with_render_stats(pages: QuerySet[Page]) -> QuerySet[Page]:
     """Annotate render attempts and the selected render's score, in the same query."""
-    selected_render = StepRun.objects.filter(page=OuterRef("pk"), step=Step.RENDER, selected=True)
+    selected_render = StepRun.objects.selected().filter(page=OuterRef("pk"), step=Step.RENDER)
     return pages.annotate(
         attempts=Count("step_runs", filter=Q(step_runs__step=Step.RENDER)),
         score=Subquery(selected_render.values("score")[:1]),

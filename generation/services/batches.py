@@ -29,9 +29,6 @@ from templates_app.services import template_snapshot
 
 logger = logging.getLogger("nanodeck.pipeline")
 
-OPEN_PAGE_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
-
-
 SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
 
 
@@ -155,24 +152,15 @@ def batch_plan(*, batch: Batch) -> Batch:
     ctx = StepContext(batch=batch)
     try:
         for step in BATCH_STEPS.values():
-            done = StepRun.objects.filter(
-                batch=batch, page__isnull=True, step=step.name, selected=True
-            )
+            done = StepRun.objects.batch_level().selected().filter(batch=batch, step=step.name)
             if not done.exists():
                 _run_waiting_for_provider(step, ctx)
     except (StepFailed, StepHeld) as exc:
-        batch.status, batch.error, batch.finished_at = (
-            BatchStatus.FAILED,
-            exc.message,
-            timezone.now(),
-        )
-        batch.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        batch.fail(exc.message)
         return batch
     except Exception as exc:  # a bug or an outage fails the batch instead of leaving it planning
         logger.exception("plan_crashed batch=%s", batch.pk)
-        batch.status, batch.finished_at = BatchStatus.FAILED, timezone.now()
-        batch.error = f"internal error while planning: {type(exc).__name__}: {exc}"[:2000]
-        batch.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        batch.fail(f"internal error while planning: {type(exc).__name__}: {exc}"[:2000])
         return batch
     batch.status = BatchStatus.RUNNING
     batch.save(update_fields=["status", "updated_at"])
@@ -187,7 +175,7 @@ def batch_refresh(*, batch: Batch) -> Batch:
         total=Count("id"),
         completed=Count("id", filter=Q(status=PageStatus.COMPLETED)),
         failed=Count("id", filter=Q(status=PageStatus.FAILED)),
-        open=Count("id", filter=Q(status__in=OPEN_PAGE_STATUSES)),
+        open=Count("id", filter=Q(status__in=Page.OPEN_STATUSES)),
     )
     batch.total_pages, batch.completed_pages, batch.failed_pages = (
         counts["total"],
@@ -238,12 +226,13 @@ def batch_run(*, batch: Batch) -> Batch:
 def _claimable_pages(batch: Batch) -> list[int]:
     """Pages of a running batch that nobody holds: pending (and not waiting for a provider)
     or running under an expired lease."""
-    now = timezone.now()
-    free = Q(status=PageStatus.PENDING, waiting_for="") | Q(
-        status=PageStatus.RUNNING, lease_until__lt=now
+    pages = (
+        Page.objects.in_running_batches()
+        .filter(batch=batch)
+        .claimable(timezone.now())
+        .exclude(status=PageStatus.PENDING, waiting_for__gt="")
     )
-    pages = Page.objects.filter(free, batch=batch, batch__status=BatchStatus.RUNNING)
-    return list(pages.exclude(resume_step="").order_by("index").values_list("pk", flat=True))
+    return list(pages.order_by("index").values_list("pk", flat=True))
 
 
 @transaction.atomic

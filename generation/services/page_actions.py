@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from generation.engine import StepContext, output_select
 from generation.errors import Conflict, InvalidInput
-from generation.models import PAGE_STEPS as PAGE_STEP_ORDER
 from generation.models import BatchStatus, Page, PageStatus, StepRun
 from generation.services.batches import batch_refresh
 from generation.services.queue import pages_enqueue
@@ -24,9 +23,9 @@ def page_regenerate(
 ) -> Page:
     """Run the page again from `from_step`, with an optional instruction for that step.
     `source` names who asked (e.g. "evaluation:42"); the new attempts carry it."""
-    if from_step not in PAGE_STEP_ORDER:
+    if from_step not in PAGE_STEPS:
         raise InvalidInput(
-            f"from_step must be one of {', '.join(PAGE_STEP_ORDER)}",
+            f"from_step must be one of {', '.join(PAGE_STEPS)}",
             details={"from_step": from_step},
         )
     page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
@@ -80,8 +79,7 @@ def page_release(*, page: Page, step_run: StepRun) -> Page:
     if not step_run.selected:
         ctx = StepContext(batch=page.batch, page=page)
         output_select(PAGE_STEPS[step_run.step], ctx, step_run)
-    following = PAGE_STEP_ORDER[PAGE_STEP_ORDER.index(step_run.step) + 1 :]
-    page.resume_step = following[0] if following else ""
+    page.resume_step = Page.step_after(step_run.step)
     page.error = ""
     if page.resume_step:
         page.status = PageStatus.PENDING
@@ -118,7 +116,7 @@ def page_flag(*, page: Page, reason: str, step: str = "render") -> StepRun:
     if not reason:
         raise InvalidInput("say what is wrong: a flag needs a reason", details={"reason": ""})
     page = Page.objects.select_for_update().get(pk=page.pk)
-    run = StepRun.objects.filter(page=page, step=step, selected=True).first()
+    run = StepRun.objects.selected().filter(page=page, step=step).first()
     if run is None:
         raise Conflict(f"the page has no {step} output yet; flag it once that step has run")
     page.flagged, page.flag_reason = True, reason[:300]

@@ -4,7 +4,7 @@ the queue what a lost task, a dead worker or a broker outage left behind."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from generation.models import Batch, BatchStatus, Page, PageStatus, ProviderCall
-from generation.services.batches import OPEN_PAGE_STATUSES, batch_refresh
+from generation.services.batches import batch_refresh
 from generation.services.pages import lease_duration
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
 
@@ -36,9 +36,7 @@ def sweep() -> dict:
         .delete()
     )
     closed = 0
-    for batch in Batch.objects.filter(status=BatchStatus.RUNNING).exclude(
-        pages__status__in=OPEN_PAGE_STATUSES
-    ):
+    for batch in Batch.objects.running().exclude(pages__status__in=Page.OPEN_STATUSES):
         closed += batch_refresh(batch=batch).is_final
     result = {
         "requeued_expired": expired,
@@ -54,18 +52,12 @@ def sweep() -> dict:
 
 
 @transaction.atomic
-def _sweep_pages(now, stale) -> tuple[int, int]:
-    running_batches = Q(batch__status=BatchStatus.RUNNING)
-    expired = list(
-        Page.objects.filter(
-            running_batches, status=PageStatus.RUNNING, lease_until__lt=now
-        ).values_list("pk", flat=True)
-    )
-    Page.objects.filter(pk__in=expired, lease_until__lt=now).update(
-        status=PageStatus.PENDING, lease_owner="", lease_until=None
-    )
+def _sweep_pages(now: datetime, stale: datetime) -> tuple[int, int]:
+    pages = Page.objects.in_running_batches()
+    expired = list(pages.lease_expired(now).values_list("pk", flat=True))
+    Page.objects.filter(pk__in=expired).lease_expired(now).release()
     forgotten = list(
-        Page.objects.filter(running_batches, status=PageStatus.PENDING)
+        pages.filter(status=PageStatus.PENDING)
         .filter(Q(queued_at__lt=stale) | Q(queued_at__isnull=True) | Q(not_before__lte=now))
         .exclude(not_before__gt=now)  # waiting for a provider's circuit to cool down
         .exclude(pk__in=expired)
@@ -76,7 +68,7 @@ def _sweep_pages(now, stale) -> tuple[int, int]:
 
 
 @transaction.atomic
-def _sweep_batches(stale) -> tuple[int, int]:
+def _sweep_batches(stale: datetime) -> tuple[int, int]:
     """Queued batches whose planning task never started (lost by the broker, or not sent when
     it was down) and batches stuck in planning (their worker died) are queued again. A batch
     never queued (run in-process) is left alone."""

@@ -108,7 +108,7 @@ class Command(BaseCommand):
     def _report(self, batch) -> None:
         for page in batch.pages.order_by("index"):
             runs = page.step_runs.filter(step="render")
-            selected = runs.filter(selected=True).first()
+            selected = runs.selected().first()
             score = f"{selected.score:.1f}" if selected and selected.score is not None else "-"
             flag = "  flagged" if page.flagged else ""
             self.stdout.write(
