@@ -4,14 +4,20 @@ webhook (generation/api/webhooks.py) or by polling (generation.tasks.poll_async_
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
 from generation.engine import StepOutput, store_output
+from generation.errors import InvalidInput
 from generation.models import Page, PageStatus, StepRun
 from generation.providers.base import ErrorKind, ProviderError
+from generation.providers.kie import KieOutcome
+from generation.providers.registry import image_provider
+from generation.selectors import attempts_pending
 from generation.services.queue import pages_enqueue
 
 logger = logging.getLogger("nanodeck.pipeline")
@@ -65,3 +71,38 @@ def attempt_complete(
         "attempt_completed provider=%s task=%s state=%s", provider, task_id, run.external_state
     )
     return run, True
+
+
+def attempts_poll() -> dict:
+    """Ask kie (the one asynchronous provider) about attempts still pending after
+    ASYNC_POLL_AFTER_SECONDS (their webhook did not come) and record the finished ones. A task
+    kie does not know (or refuses to report) is recorded as failed; an unreachable kie is asked
+    again on the next run."""
+    after = timedelta(seconds=settings.NANODECK["ASYNC_POLL_AFTER_SECONDS"])
+    runs = attempts_pending(provider="kie", older_than=after)
+    result = {"polled": len(runs), "recorded": 0, "waiting": 0, "unanswered": 0}
+    if not runs:
+        return result
+    try:
+        provider = image_provider("kie")
+    except InvalidInput as exc:
+        logger.warning("poll_skipped provider=kie pending=%s reason=%s", len(runs), exc.message)
+        result["unanswered"] = len(runs)
+        return result
+    for run in runs:
+        try:
+            outcome = provider.record_info(run.external_id)
+        except ProviderError as exc:
+            if exc.kind != ErrorKind.INVALID_REQUEST:
+                result["unanswered"] += 1
+                continue
+            outcome = KieOutcome(run.external_id, None, exc)
+        if outcome is None:
+            result["waiting"] += 1
+            continue
+        _, changed = attempt_complete(
+            provider="kie", task_id=run.external_id, **outcome.for_attempt(run)
+        )
+        result["recorded"] += changed
+    logger.info("poll provider=kie %s", " ".join(f"{k}={v}" for k, v in result.items()))
+    return result

@@ -112,6 +112,16 @@ def batch_enqueue(*, batch: Batch) -> None:
     transaction.on_commit(lambda: tasks_send(func=PLAN_TASK, ids=[str(batch.pk)], label="plan"))
 
 
+def batch_claim(*, batch_id: str) -> Batch | None:
+    """Take a pending batch for planning (a conditional UPDATE: pending → planning); None when
+    it is not pending (another worker has it, it ran already) or gone."""
+    if not Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+        status=BatchStatus.PLANNING
+    ):
+        return None
+    return Batch.objects.get(pk=batch_id)
+
+
 def batch_abandon(*, batch_id: str, claimed: bool) -> bool:
     """A stopping worker hands back a batch: one it was planning (`claimed`), or whose planning
     task it got but did not start. Pending again and queued; finished planning steps are kept.
