@@ -5,11 +5,11 @@ import logging
 from generation import shutdown
 from generation.errors import BrokerUnavailable
 from generation.models import BatchStatus, PageStatus
-from generation.retention import expired_cleanup
 from generation.services.async_attempts import attempts_poll
 from generation.services.batches import batch_abandon, batch_claim, batch_plan, batch_refresh
 from generation.services.pages import page_abandon, page_claim, page_run, worker_id
 from generation.services.queue import pages_enqueue
+from generation.services.retention import expired_cleanup
 from generation.services.sweeper import sweep
 from generation.shutdown import WorkerStopping, interruptible, stop_requested
 

@@ -30,10 +30,10 @@ from generation.api.serializers import (
 from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
-from generation.retention import batch_delete
 from generation.selectors import batch_progress
 from generation.services.batches import batch_cancel, batch_create, batch_retry_failed
 from generation.services.page_actions import page_flag, page_regenerate
+from generation.services.retention import batch_delete
 
 EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".pdf", "zip": ".zip"}
 
