@@ -27,14 +27,16 @@ SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
 
 @dataclass(frozen=True)
 class BatchOptions:
+    """What a batch asks for; the defaults are filled in by `from_stored`."""
+
     size: str
-    quality: str = "standard"
-    language: str = "auto"
-    provider: str = "local"
-    text_provider: str = "local"
-    model: str = ""  # empty: the provider's default image model
-    fresh: bool = False  # never reuse a stored image of an identical request
-    budget_usd: float | None = None
+    quality: str
+    language: str
+    provider: str  # image provider
+    text_provider: str
+    model: str  # empty: the provider's default image model
+    fresh: bool  # never reuse a stored image of an identical request
+    budget_usd: float | None  # stop new provider calls once the estimated spend reaches it
 
     @classmethod
     def parse(cls, options: dict | None) -> BatchOptions:
@@ -46,33 +48,26 @@ class BatchOptions:
                 f"unknown option(s): {', '.join(unknown)}", details={"options": unknown}
             )
         _check_types(options)
-        config = settings.NANODECK
-        parsed = cls(
-            size=options.get("size") or config["DEFAULT_SIZE"],
-            quality=options.get("quality") or "standard",
-            language=options.get("language") or "auto",
-            provider=options.get("provider") or config["DEFAULT_PROVIDER"],
-            text_provider=options.get("text_provider") or "local",
-            model=options.get("model") or "",
-            fresh=bool(options.get("fresh")),
-            budget_usd=None if options.get("budget_usd") is None else float(options["budget_usd"]),
-        )
+        parsed = cls.from_stored(options)
         parsed._check_values()
         return parsed
 
     @classmethod
     def from_stored(cls, data: dict) -> BatchOptions:
-        """What a batch stored (already checked when it was created): providers are not looked
-        up again, so a batch still reads after a provider's key is removed."""
+        """The options with the defaults filled in, unchecked: what a batch stored was checked
+        when it was created, and its providers are not looked up again, so a batch still reads
+        after a provider's key is removed."""
+        config = settings.NANODECK
+        budget = data.get("budget_usd")
         return cls(
-            size=data.get("size") or settings.NANODECK["DEFAULT_SIZE"],
+            size=data.get("size") or config["DEFAULT_SIZE"],
             quality=data.get("quality") or "standard",
             language=data.get("language") or "auto",
-            provider=data.get("provider") or settings.NANODECK["DEFAULT_PROVIDER"],
+            provider=data.get("provider") or config["DEFAULT_PROVIDER"],
             text_provider=data.get("text_provider") or "local",
             model=data.get("model") or "",
             fresh=bool(data.get("fresh")),
-            budget_usd=data.get("budget_usd"),
+            budget_usd=None if budget is None else float(budget),
         )
 
     def as_json(self) -> dict:

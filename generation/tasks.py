@@ -1,6 +1,7 @@
 """django-q2 tasks: they take ids, claim the row, call a service, and are safe to run twice."""
 
 import logging
+from collections.abc import Callable
 
 from generation import shutdown
 from generation.errors import BrokerUnavailable
@@ -56,7 +57,7 @@ def run_page(page_id: int) -> str:
     return page.status
 
 
-def _hand_back(abandon, **ids) -> str:
+def _hand_back(abandon: Callable[..., bool], **ids: object) -> str:
     """The worker is stopping: put the work back in the queue for the next worker."""
     shutdown.fresh_connections()
     try:

@@ -10,12 +10,13 @@ import sys
 import time
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from generation.engine import StepContext, run_step
+from generation.engine import Step, StepContext, run_step
 from generation.errors import Conflict, InvalidInput, ProviderWaiting, StepFailed, StepHeld
 from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
 from generation.options import BatchOptions
@@ -54,7 +55,7 @@ def outline_check_size(*, outline: str) -> None:
 @transaction.atomic
 def batch_create(
     *,
-    owner=None,
+    owner: AbstractBaseUser | None = None,
     template: SlideTemplate,
     outline: str,
     title: str = "",
@@ -103,7 +104,7 @@ def batch_enqueue(*, batch: Batch) -> None:
     """Queue the batch's planning for a worker once the surrounding transaction has committed.
 
     Raises BrokerUnavailable, before anything commits, when the queue does not answer; a send
-    that fails after the commit leaves the batch to the sweeper (see `_send`).
+    that fails after the commit leaves the batch to the sweeper (see `tasks_send`).
     """
     broker_check()
     now = timezone.now()
@@ -135,7 +136,7 @@ def batch_abandon(*, batch_id: str, claimed: bool) -> bool:
     return True
 
 
-def _run_waiting_for_provider(step, ctx: StepContext) -> None:
+def _run_waiting_for_provider(step: Step, ctx: StepContext) -> None:
     """Batch-level steps have no page to put back in the queue: wait here for the provider's
     circuit, up to half the task timeout, then fail with the reason."""
     deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
