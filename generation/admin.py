@@ -10,18 +10,16 @@ from django.utils.html import format_html
 from generation.errors import BrokerUnavailable, InvalidInput, NanodeckError
 from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, BatchStatus, Page, ProviderGate, StepPolicy, StepRun
+from generation.options import QUALITIES, SIZES, BatchOptions
 from generation.providers.health import circuit_reset, provider_health
-from generation.services import (
-    QUALITIES,
+from generation.services.batches import (
     batch_cancel,
     batch_create,
     batch_enqueue,
-    batch_options,
     batch_retry_failed,
-    broker_check,
     outline_check_size,
 )
-from generation.slides import SUPPORTED_SIZES
+from generation.services.queue import broker_check
 
 
 def _img(field_file, size: str) -> str:
@@ -73,7 +71,7 @@ class BatchStepRunInline(StepRunInline):
     verbose_name_plural = "batch-level step runs"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(page__isnull=True)
+        return super().get_queryset(request).batch_level()
 
 
 class PageInline(admin.TabularInline):
@@ -93,9 +91,9 @@ class PageInline(admin.TabularInline):
 
 
 class BatchCreateForm(forms.ModelForm):
-    """Create a batch from the admin: checked by `batch_options` before the service runs."""
+    """Create a batch from the admin: checked by `BatchOptions.parse` before the service runs."""
 
-    size = forms.ChoiceField(choices=[(f"{w}x{h}", f"{w}x{h}") for w, h in SUPPORTED_SIZES])
+    size = forms.ChoiceField(choices=[(size, size) for size in SIZES])
     quality = forms.ChoiceField(choices=[(q, q) for q in QUALITIES])
     provider = forms.CharField(initial=lambda: settings.NANODECK["DEFAULT_PROVIDER"])
 
@@ -110,7 +108,7 @@ class BatchCreateForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.errors:
             try:
-                batch_options(self.options())
+                BatchOptions.parse(self.options())
             except InvalidInput as exc:
                 raise forms.ValidationError(exc.message) from None
             if not cleaned["template"].is_active:
@@ -248,11 +246,11 @@ class BatchAdmin(NanodeckAdmin):
 
     @admin.display(description="provider")
     def provider(self, obj: Batch) -> str:
-        return obj.options.get("provider", "")
+        return obj.opts.provider
 
     @admin.display(description="cost (USD)", ordering="cost")
     def cost(self, obj: Batch) -> str:
-        budget = obj.options.get("budget_usd")
+        budget = obj.opts.budget_usd
         spent = f"{obj.cost or 0:.3f}"
         return f"{spent} / {budget:.2f}" if budget is not None else spent
 

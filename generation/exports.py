@@ -102,7 +102,7 @@ def export_pptx_editable(batch: Batch, pages: list[Page], out: BinaryIO) -> None
     pictures = _StoredPictures()
     for page in pages:
         slide = _blank_slide(deck, page)
-        render = StepRun.objects.get(page=page, step="render", selected=True)
+        render = StepRun.objects.selected().get(page=page, step="render")
         boxes = render.output_data.get("boxes")
         if render.provider != "local" or boxes is None:
             pictures.add(deck, slide, page)

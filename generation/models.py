@@ -1,9 +1,13 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from generation.errors import LeaseLost
+from generation.options import BatchOptions
 from generation.slides import PAGE_KINDS
 
 STEP_NAMES = ("outline", "plan", "describe", "render", "finish")
@@ -89,6 +93,14 @@ class BatchStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+class BatchQuerySet(models.QuerySet):
+    def running(self) -> "BatchQuerySet":
+        return self.filter(status=BatchStatus.RUNNING)
+
+    def finished(self) -> "BatchQuerySet":
+        return self.filter(status__in=Batch.FINAL_STATUSES)
+
+
 class Batch(models.Model):
     FINAL_STATUSES = (
         BatchStatus.COMPLETED,
@@ -125,8 +137,6 @@ class Batch(models.Model):
     total_pages = models.PositiveIntegerField(default=0)
     completed_pages = models.PositiveIntegerField(default=0)
     failed_pages = models.PositiveIntegerField(default=0)
-    credits_reserved = models.PositiveIntegerField(default=0)
-    credits_spent = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(
@@ -135,6 +145,8 @@ class Batch(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -145,13 +157,27 @@ class Batch(models.Model):
         return self.title or str(self.id)
 
     @property
+    def opts(self) -> BatchOptions:
+        """The stored options, typed (read them here, never `options[...]` by key)."""
+        return BatchOptions.from_stored(self.options)
+
+    @property
     def size(self) -> tuple[int, int]:
-        width, height = self.options["size"].split("x")
-        return int(width), int(height)
+        return self.opts.dimensions
 
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    def reopen(self) -> None:
+        """Running again (a page was queued again): not finished, no error."""
+        Batch.objects.filter(pk=self.pk).update(
+            status=BatchStatus.RUNNING, finished_at=None, error="", updated_at=timezone.now()
+        )
+
+    def fail(self, error: str) -> None:
+        self.status, self.error, self.finished_at = BatchStatus.FAILED, error, timezone.now()
+        self.save(update_fields=["status", "error", "finished_at", "updated_at"])
 
 
 def _counter() -> models.IntegerField:
@@ -198,6 +224,32 @@ class PageStatus(models.TextChoices):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+LEASE_FREE = {"lease_owner": "", "lease_until": None}
+
+
+class PageQuerySet(models.QuerySet):
+    def open(self) -> "PageQuerySet":
+        """Not finished: pending, running or held for review."""
+        return self.filter(status__in=Page.OPEN_STATUSES)
+
+    def in_running_batches(self) -> "PageQuerySet":
+        return self.filter(batch__status=BatchStatus.RUNNING)
+
+    def lease_expired(self, now: datetime) -> "PageQuerySet":
+        return self.filter(status=PageStatus.RUNNING, lease_until__lt=now)
+
+    def claimable(self, now: datetime) -> "PageQuerySet":
+        """Pending or under an expired lease, with a step left to run. The page's own columns
+        only: a join would turn a conditional UPDATE into `id IN (subquery)`, which PostgreSQL
+        does not re-check after waiting for the row lock, and racing workers would all win."""
+        free = Q(status=PageStatus.PENDING) | Q(status=PageStatus.RUNNING, lease_until__lt=now)
+        return self.filter(free).exclude(resume_step="")
+
+    def release(self) -> int:
+        """Give up these pages' leases: pending again, their resume points kept."""
+        return self.update(status=PageStatus.PENDING, **LEASE_FREE)
 
 
 def _page_upload(instance: "Page", filename: str) -> str:
@@ -250,6 +302,10 @@ class Page(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = PageQuerySet.as_manager()
+
+    OPEN_STATUSES = (PageStatus.PENDING, PageStatus.RUNNING, PageStatus.HELD)
+
     class Meta:
         ordering = ["batch", "index"]
         constraints = [
@@ -259,6 +315,62 @@ class Page(models.Model):
 
     def __str__(self) -> str:
         return f"{self.index}. {self.title}"
+
+    @staticmethod
+    def step_after(step: str) -> str:
+        """The page step that follows `step`; empty after the last."""
+        following = PAGE_STEPS[PAGE_STEPS.index(step) + 1 :]
+        return following[0] if following else ""
+
+    def write(self, fields: list[str], *, lease: str) -> None:
+        """Save `fields`; under a lease, only while `lease` still holds the page."""
+        if not lease:
+            self.save(update_fields=fields)
+            return
+        values = {field: getattr(self, field) for field in fields}
+        if not Page.objects.filter(pk=self.pk, lease_owner=lease).update(**values):
+            raise LeaseLost(f"page {self.pk} is no longer leased to {lease}")
+
+    def start(self, *, lease: str) -> None:
+        self.status, self.error = PageStatus.RUNNING, ""
+        self.started_at = self.started_at or timezone.now()
+        self.current_step = self.resume_step or self.current_step
+        self.write(["status", "error", "started_at", "current_step"], lease=lease)
+
+    def advance(self, *, lease: str) -> None:
+        """The resume step is done: on to the next, and its instruction is used up."""
+        step = self.resume_step
+        self.resume_step = self.step_after(step)
+        self.current_step = self.resume_step or step
+        self.instruction = self.instruction_source = ""
+        fields = ["resume_step", "current_step", "instruction", "instruction_source"]
+        self.write(fields, lease=lease)
+
+    def release_lease(self) -> list[str]:
+        """Clear the lease on this instance; returns the fields to write."""
+        for field, value in LEASE_FREE.items():
+            setattr(self, field, value)
+        return list(LEASE_FREE)
+
+    def park(self, *, provider: str, until: datetime, lease: str) -> None:
+        """Back to pending without the lease until `until`, waiting for `provider`."""
+        self.status, self.waiting_for, self.not_before = PageStatus.PENDING, provider, until
+        self.write(["status", "waiting_for", "not_before", *self.release_lease()], lease=lease)
+
+    def finish(self, *, status: str, error: str = "", lease: str) -> None:
+        """The run is over (completed, held, failed or cancelled): its lease goes too."""
+        self.status, self.error, self.finished_at = status, error, timezone.now()
+        self.write(["status", "error", "finished_at", *self.release_lease()], lease=lease)
+
+
+class StepRunQuerySet(models.QuerySet):
+    def selected(self) -> "StepRunQuerySet":
+        """The attempts chosen as their step's output."""
+        return self.filter(selected=True)
+
+    def batch_level(self) -> "StepRunQuerySet":
+        """Attempts of the batch's own steps (outline, plan)."""
+        return self.filter(page__isnull=True)
 
 
 class StepRun(models.Model):
@@ -314,6 +426,8 @@ class StepRun(models.Model):
     error_message = models.TextField(blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StepRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["batch", "page__index", "step", "attempt"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from generation.errors import Conflict, InvalidInput
 from generation.models import PageStatus, StepRun
-from generation.services import page_regenerate, page_reject, page_release
+from generation.services.page_actions import page_regenerate, page_reject, page_release
 from review.models import (
     MAX_COMMENT_CHARS,
     MAX_INSTRUCTION_CHARS,

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from generation.models import Page, StepRun
-from generation.services import batch_create
+from generation.services.batches import batch_create
 from review.models import Evaluation, ReviewItem
 from templates_app.models import SlideTemplate
 

@@ -6,23 +6,15 @@ from rest_framework.reverse import reverse
 
 from config.fields import StrictCharField
 from generation.exports import FORMATS
-from generation.models import Batch, BatchStatus, Page, Step, StepRun
-from generation.services import (
-    FLAGGABLE_STEPS,
-    LANGUAGES,
-    MAX_BUDGET_USD,
-    PAGE_STEP_NAMES,
-    QUALITIES,
-)
-from generation.slides import SUPPORTED_SIZES
+from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, Step, StepRun
+from generation.options import LANGUAGES, MAX_BUDGET_USD, QUALITIES, SIZES
+from generation.services.page_actions import FLAGGABLE_STEPS
 from templates_app.models import SlideTemplate
-
-SIZES = [f"{width}x{height}" for width, height in SUPPORTED_SIZES]
 
 
 class BatchOptionsSerializer(serializers.Serializer):
-    """The documented shape of `options`; batch_create validates the values. An empty string
-    or null means the default."""
+    """The documented shape of `options`, its choices from generation.options; batch_create
+    validates the values (BatchOptions.parse). An empty string or null means the default."""
 
     size = serializers.ChoiceField(
         choices=SIZES, required=False, allow_blank=True, help_text="The slide size."
@@ -281,7 +273,7 @@ class PageRegenerateSerializer(serializers.Serializer):
         default="",
         help_text="What to change, for the step the run starts from.",
     )
-    from_step = serializers.ChoiceField(choices=PAGE_STEP_NAMES, default="describe")
+    from_step = serializers.ChoiceField(choices=PAGE_STEPS, default="describe")
 
 
 class PageFlagSerializer(serializers.Serializer):

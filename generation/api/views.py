@@ -30,22 +30,17 @@ from generation.api.serializers import (
 from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
-from generation.retention import batch_delete
-from generation.services import (
-    batch_cancel,
-    batch_create,
-    batch_progress,
-    batch_retry_failed,
-    page_flag,
-    page_regenerate,
-)
+from generation.selectors import batch_progress
+from generation.services.batches import batch_cancel, batch_create, batch_retry_failed
+from generation.services.page_actions import page_flag, page_regenerate
+from generation.services.retention import batch_delete
 
 EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".pdf", "zip": ".zip"}
 
 
 def _with_render_stats(pages: QuerySet[Page]) -> QuerySet[Page]:
     """Annotate render attempts and the selected render's score, in the same query."""
-    selected_render = StepRun.objects.filter(page=OuterRef("pk"), step=Step.RENDER, selected=True)
+    selected_render = StepRun.objects.selected().filter(page=OuterRef("pk"), step=Step.RENDER)
     return pages.annotate(
         attempts=Count("step_runs", filter=Q(step_runs__step=Step.RENDER)),
         score=Subquery(selected_render.values("score")[:1]),

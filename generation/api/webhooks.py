@@ -18,7 +18,7 @@ from config.text import text_problem
 from generation.models import StepRun
 from generation.providers.kie import callback_task_id
 from generation.providers.registry import image_provider
-from generation.services import attempt_complete
+from generation.services.async_attempts import attempt_complete
 
 logger = logging.getLogger("nanodeck.api")
 

@@ -56,15 +56,13 @@ class KieOutcome:
         if self.image is None:
             return {"error": self.error, "usage": self.usage}
         batch = run.batch
-        model = batch.options.get("model") or settings.PROVIDER_SETTINGS["kie"]["image_model"]
+        model = batch.opts.model or settings.PROVIDER_SETTINGS["kie"]["image_model"]
         return {
             "image": fit_image(self.image, batch.size),
             "usage": self.usage,
             "cost_usd": cost(
                 model=model,
-                resolution=requested_image_size(
-                    quality=batch.options.get("quality", "standard"), params=run.params
-                ),
+                resolution=requested_image_size(quality=batch.opts.quality, params=run.params),
                 references=len(batch.template_snapshot.get("reference_images", [])),
             ),
         }

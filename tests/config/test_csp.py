@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 
 from generation.models import StepPolicy
-from generation.services import batch_run
+from generation.services.batches import batch_run
 from tests.factories import (
     CALIBRATION_AUTOS,
     SlideTemplateFactory,

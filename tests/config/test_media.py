@@ -17,7 +17,7 @@ from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from generation.services import batch_run
+from generation.services.batches import batch_run
 from review.models import Assignment
 from tests.factories import SlideTemplateFactory, UserFactory, make_batch, make_review_items
 

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.settings import s3_storage
-from generation.services import batch_run
+from generation.services.batches import batch_run
 from generation.signing import signed_media_url
 from tests.factories import UserFactory, make_batch
 

@@ -5,7 +5,7 @@ from django_q.conf import Conf
 from pptx import Presentation
 
 from generation.models import Batch, StepPolicy, StepRun
-from generation.services import batch_run
+from generation.services.batches import batch_run
 from tests.factories import SlideTemplateFactory, make_batch
 from tests.media import linked_names
 

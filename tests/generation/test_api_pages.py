@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page, PageStatus
-from generation.services import batch_run
+from generation.services.batches import batch_run
 from tests.factories import UserFactory, make_batch
 from tests.media import signed_name
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 
 from generation.errors import InvalidInput
 from generation.models import Batch
-from generation.services import batch_create
+from generation.services.batches import batch_create
 from tests.factories import EN_OUTLINE, SlideTemplateFactory
 
 pytestmark = pytest.mark.django_db

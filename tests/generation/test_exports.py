@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from generation.exports import export_deck
 from generation.models import Page, PageStatus
-from generation.services import batch_run
+from generation.services.batches import batch_run
 from tests.factories import EN_OUTLINE, UserFactory, make_batch
 from tests.processes import isolated_env, manage
 

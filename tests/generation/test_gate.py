@@ -10,7 +10,10 @@ from generation.errors import ProviderWaiting
 from generation.models import Page, ProviderGate, StepRun
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import call_provider
-from generation.services import batch_plan, batch_progress, page_run, sweep
+from generation.selectors import batch_progress
+from generation.services.batches import batch_plan
+from generation.services.pages import page_run
+from generation.services.sweeper import sweep
 from tests.factories import make_batch
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from generation.models import Batch, BatchStatus, Page
 from generation.planning.outline import parse_outline
 from generation.providers import registry
 from generation.providers.local import LocalProvider
-from generation.services import batch_plan
+from generation.services.batches import batch_plan
 from tests.factories import SlideTemplateFactory, UserFactory, make_batch
 
 pytestmark = pytest.mark.django_db

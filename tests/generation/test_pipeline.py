@@ -6,16 +6,12 @@ from django.core.files.storage import default_storage
 
 from generation.errors import InvalidInput
 from generation.models import Batch, PageStatus, StepRun
+from generation.options import BatchOptions
 from generation.pipeline.steps.common import load_theme
-from generation.services import (
-    batch_options,
-    batch_plan,
-    batch_progress,
-    batch_refresh,
-    batch_run,
-    page_regenerate,
-    page_run,
-)
+from generation.selectors import batch_progress
+from generation.services.batches import batch_plan, batch_refresh, batch_run
+from generation.services.page_actions import page_regenerate
+from generation.services.pages import page_run
 from tests.factories import SlideTemplateFactory, make_batch
 
 pytestmark = pytest.mark.django_db
@@ -74,11 +70,11 @@ def test_a_one_line_brief_fails_the_batch_with_a_clear_reason():
 )
 def test_bad_options_are_refused_with_the_option_named(options, message):
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
-        batch_options(options)
+        BatchOptions.parse(options)
 
 
 def test_defaults_fill_the_options():
-    assert batch_options({}) == {
+    assert BatchOptions.parse({}).as_json() == {
         "size": "1536x864",
         "quality": "standard",
         "language": "auto",
@@ -201,7 +197,7 @@ def test_a_batch_stops_starting_provider_calls_once_its_budget_is_reached():
 @pytest.mark.parametrize("budget", [-1, "ten", True])
 def test_a_bad_budget_is_refused(budget):
     with pytest.raises(InvalidInput, match="budget_usd must be a number"):
-        batch_options({"budget_usd": budget})
+        BatchOptions.parse({"budget_usd": budget})
 
 
 def test_prices_come_from_the_table_and_can_be_overridden(settings):

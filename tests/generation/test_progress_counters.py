@@ -8,16 +8,11 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from generation.models import Batch, BatchCounters, Page, StepRun
-from generation.services import (
-    batch_cancel,
-    batch_plan,
-    batch_progress,
-    batch_retry_failed,
-    page_claim,
-    page_regenerate,
-    page_run,
-    sweep,
-)
+from generation.selectors import batch_progress
+from generation.services.batches import batch_cancel, batch_plan, batch_retry_failed
+from generation.services.page_actions import page_regenerate
+from generation.services.pages import page_claim, page_run
+from generation.services.sweeper import sweep
 from generation.tasks import run_page
 from tests.factories import make_batch
 from tests.generation.test_api_batches import BATCHES, token_client

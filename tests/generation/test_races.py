@@ -15,7 +15,8 @@ from generation.cluster import ROOT, start_cluster, stop_cluster
 from generation.models import Page, PageStatus, StepRun
 from generation.providers import registry
 from generation.providers.local import LocalProvider
-from generation.services import batch_run, sweep
+from generation.services.batches import batch_run
+from generation.services.sweeper import sweep
 from generation.tasks import run_page
 from tests.factories import make_batch
 from tests.generation.test_crash import PG_SERVER, REDIS_URL, Database

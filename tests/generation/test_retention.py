@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page, StepRun
-from generation.services import batch_run
+from generation.services.batches import batch_run
 from review.models import Evaluation
 from tests.factories import SlideTemplateFactory, UserFactory, make_batch, make_judged_runs
 

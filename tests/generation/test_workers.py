@@ -12,16 +12,10 @@ from generation.errors import Conflict
 from generation.models import Batch, Page, ProviderCall, StepRun
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import call_provider, provider_slot
-from generation.services import (
-    batch_cancel,
-    batch_plan,
-    batch_progress,
-    batch_retry_failed,
-    batch_run,
-    page_claim,
-    page_run,
-    sweep,
-)
+from generation.selectors import batch_progress
+from generation.services.batches import batch_cancel, batch_plan, batch_retry_failed, batch_run
+from generation.services.pages import page_claim, page_run
+from generation.services.sweeper import sweep
 from generation.tasks import run_page
 from tests.factories import make_batch
 

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from generation.errors import Conflict, InvalidInput, StepHeld
 from generation.models import Page, PageStatus, StepPolicy, StepRun
 from generation.pipeline.engine import StepContext, run_step
-from generation.services import batch_plan, batch_run, page_flag, page_run
+from generation.services.batches import batch_plan, batch_run
+from generation.services.page_actions import page_flag
+from generation.services.pages import page_run
 from review.models import Criterion, Evaluation, ReviewItem, Score
 from review.receivers import HELD_PRIORITY
 from review.services import criterion_retire, evaluation_submit, review_next, review_skip

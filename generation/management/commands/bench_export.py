@@ -22,7 +22,7 @@ from generation.cluster import ROOT
 from generation.exports import FORMATS, export_file
 from generation.management.commands.bench_pipeline import bench_outline
 from generation.models import Batch, BatchStatus
-from generation.services import batch_create, batch_run
+from generation.services.batches import batch_create, batch_run
 from templates_app.models import SlideTemplate
 from templates_app.starter import load_starter_templates
 
@@ -81,7 +81,7 @@ class Command(BaseCommand):
         if options["pages"] < 2 or options["runs"] < 1:
             raise CommandError("--pages must be ≥ 2 and --runs ≥ 1")
         batch = self._deck(options["pages"])
-        result = {"pages": batch.completed_pages, "size": batch.options["size"], "formats": {}}
+        result = {"pages": batch.completed_pages, "size": batch.opts.size, "formats": {}}
         for fmt in formats:
             runs = [self._fresh_process(batch, fmt) for _ in range(options["runs"])]
             result["formats"][fmt] = {

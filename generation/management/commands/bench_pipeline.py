@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from generation.cluster import ROOT, group_cpu_seconds, group_rss_mb, start_cluster, stop_cluster
 from generation.models import Batch, BatchStatus, StepRun
-from generation.services import batch_create, batch_plan
+from generation.services.batches import batch_create, batch_plan
 from generation.tasks import run_page
 from templates_app.models import SlideTemplate
 from templates_app.starter import load_starter_templates

@@ -26,7 +26,7 @@ from rest_framework.authtoken.models import Token
 from generation.cluster import ROOT, start_cluster, stop_cluster
 from generation.management.commands.bench_pipeline import bench_outline
 from generation.models import Batch, BatchStatus
-from generation.services import batch_cancel
+from generation.services.batches import batch_cancel
 from templates_app.models import SlideTemplate
 from templates_app.starter import load_starter_templates
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from generation.retention import expired_cleanup
+from generation.services.retention import expired_cleanup
 
 
 class Command(BaseCommand):

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from generation.errors import BrokerUnavailable, InvalidInput
 from generation.exports import export_deck
 from generation.models import BatchStatus
-from generation.services import batch_create, batch_run
+from generation.options import SIZES
+from generation.services.batches import batch_create, batch_run
 from templates_app.models import SlideTemplate
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--zip", help="also write a ZIP of PNGs here")
         parser.add_argument("--images", help="also write one PNG per slide into this folder")
         parser.add_argument(
-            "--size", default=None, help="1536x864 (default), 1536x1024 or 1024x768"
+            "--size", default=None, help=f"slide size: {', '.join(SIZES)} (default: DEFAULT_SIZE)"
         )
         parser.add_argument("--title", default="", help="deck title (default: the outline's)")
         parser.add_argument(
@@ -107,7 +108,7 @@ class Command(BaseCommand):
     def _report(self, batch) -> None:
         for page in batch.pages.order_by("index"):
             runs = page.step_runs.filter(step="render")
-            selected = runs.filter(selected=True).first()
+            selected = runs.selected().first()
             score = f"{selected.score:.1f}" if selected and selected.score is not None else "-"
             flag = "  flagged" if page.flagged else ""
             self.stdout.write(

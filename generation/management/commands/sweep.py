@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from generation.services import sweep
+from generation.services.sweeper import sweep
 
 
 class Command(BaseCommand):

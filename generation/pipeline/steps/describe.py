@@ -20,7 +20,7 @@ class DescribeStep:
         return digest([ctx.page.plan, ctx.batch.title, params])
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
-        provider = text_provider(ctx.batch.options["text_provider"])
+        provider = text_provider(ctx.batch.opts.text_provider)
         text = provider_call(
             ctx,
             provider,

@@ -15,10 +15,10 @@ class OutlineStep:
         return {}
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
-        return digest([ctx.batch.outline, ctx.batch.options.get("text_provider"), params])
+        return digest([ctx.batch.outline, ctx.batch.opts.text_provider, params])
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
-        provider = text_provider(ctx.batch.options["text_provider"])
+        provider = text_provider(ctx.batch.opts.text_provider)
         outline = provider_call(
             ctx,
             provider,

@@ -25,7 +25,7 @@ class PlanStep:
         return digest([self._outline(ctx), params])
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
-        provider = text_provider(ctx.batch.options["text_provider"])
+        provider = text_provider(ctx.batch.opts.text_provider)
         outline = self._outline(ctx)
         pages = provider_call(
             ctx, provider, lambda: provider.plan_pages(outline, params=params), text=True

@@ -29,8 +29,8 @@ class RenderStep:
     def default_params(self, ctx: StepContext) -> dict:
         # No scrim: the renderer's per-kind default applies until a retry asks for more.
         params = {"font_scale": 1.0, "layout": "auto", "text_contrast": "auto", "max_items": None}
-        params["image_size"] = default_image_size(ctx.batch.options.get("quality", "standard"))
-        if ctx.batch.options.get("fresh"):
+        params["image_size"] = default_image_size(ctx.batch.opts.quality)
+        if ctx.batch.opts.fresh:
             params["fresh"] = True
         return params
 
@@ -38,18 +38,18 @@ class RenderStep:
         """Everything the image depends on: identical digests may share one stored image."""
         snapshot = ctx.batch.template_snapshot
         refs = [ref["sha256"] for ref in snapshot.get("reference_images", [])]
-        options = ctx.batch.options
-        provider = image_provider(options["provider"], options.get("model"))
+        options = ctx.batch.opts
+        provider = image_provider(options.provider, options.model or None)
         return digest(
             [
                 ctx.page.image_prompt,
                 ctx.page.plan,
                 refs,
                 snapshot.get("palette"),
-                options["provider"],
+                options.provider,
                 provider.image_model,  # the image model: batches choosing other models share nothing
-                options["size"],
-                options.get("quality"),
+                options.size,
+                options.quality,
                 params,
             ]
         )
@@ -94,7 +94,7 @@ class RenderStep:
         cached = self._cached(ctx, params)
         if cached is not None:
             return cached
-        provider = image_provider(ctx.batch.options["provider"], ctx.batch.options.get("model"))
+        provider = image_provider(ctx.batch.opts.provider, ctx.batch.opts.model or None)
         prompt = ctx.page.image_prompt
         if params.get("exact_text"):
             language = ctx.page.plan.get("language", "en")
@@ -107,7 +107,7 @@ class RenderStep:
         request = ImageRequest(
             prompt=prompt,
             size=ctx.batch.size,
-            quality=ctx.batch.options.get("quality", "standard"),
+            quality=ctx.batch.opts.quality,
             references=[] if provider.name == "local" else self._references(ctx),
             reference_urls=(self._reference_urls(ctx) if provider.wants_reference_urls else []),
             page_plan=ctx.page.plan,

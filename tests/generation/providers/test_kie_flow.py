@@ -15,7 +15,8 @@ from PIL import Image
 
 from generation.models import Page, PageStatus, ProviderCall, StepRun
 from generation.render.renderer import render_slide
-from generation.services import batch_plan, page_run
+from generation.services.batches import batch_plan
+from generation.services.pages import page_run
 from generation.slides import Theme
 from generation.tasks import poll_async_attempts
 from tests.factories import make_batch

@@ -3,13 +3,13 @@
 import pytest
 
 from generation.errors import InvalidInput
+from generation.options import BatchOptions
 from generation.providers.registry import (
     REMOTE_PROVIDERS,
     image_provider,
     provider_names,
     text_provider,
 )
-from generation.services import batch_options
 
 
 @pytest.fixture
@@ -29,18 +29,18 @@ def test_only_the_local_provider_is_offered_without_keys(settings):
     with pytest.raises(
         InvalidInput, match=r"provider 'gemini' is not configured \(set GEMINI_API_KEY\)"
     ):
-        batch_options({"provider": "gemini"})
+        BatchOptions.parse({"provider": "gemini"})
 
 
 def test_a_provider_is_offered_once_its_key_is_set(gemini_key):
     assert "gemini" in provider_names()
-    assert batch_options({"provider": "gemini"})["provider"] == "gemini"
+    assert BatchOptions.parse({"provider": "gemini"}).provider == "gemini"
 
 
 def test_a_batch_may_choose_another_offered_model(gemini_key):
-    options = batch_options({"provider": "gemini", "model": "gemini-2.5-flash-image"})
+    options = BatchOptions.parse({"provider": "gemini", "model": "gemini-2.5-flash-image"})
 
-    assert options["model"] == "gemini-2.5-flash-image"
+    assert options.model == "gemini-2.5-flash-image"
     assert (
         image_provider("gemini", "gemini-2.5-flash-image").image_model == "gemini-2.5-flash-image"
     )
@@ -51,7 +51,7 @@ def test_a_batch_may_choose_another_offered_model(gemini_key):
 
 def test_a_model_the_provider_does_not_offer_is_refused_with_the_choices(gemini_key):
     with pytest.raises(InvalidInput, match="model 'dall-e-2' is not available for gemini"):
-        batch_options({"provider": "gemini", "model": "dall-e-2"})
+        BatchOptions.parse({"provider": "gemini", "model": "dall-e-2"})
 
 
 def test_every_provider_declares_the_models_it_calls(settings):

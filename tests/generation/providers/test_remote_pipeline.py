@@ -9,7 +9,8 @@ import pytest
 
 from generation.models import StepRun
 from generation.render.renderer import render_slide
-from generation.services import batch_plan, page_run
+from generation.services.batches import batch_plan
+from generation.services.pages import page_run
 from generation.slides import Theme
 from tests.factories import SlideTemplateFactory, make_batch
 from tests.generation.providers.conftest import API_KEY

@@ -61,7 +61,7 @@ def expired_cleanup(*, now: datetime | None = None) -> dict:
     days = settings.NANODECK["RETENTION_DAYS"]
     if days:
         cutoff = now - timedelta(days=days)
-        expired = Batch.objects.filter(status__in=Batch.FINAL_STATUSES).filter(
+        expired = Batch.objects.finished().filter(
             Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, updated_at__lt=cutoff)
         )
         for batch_id in list(expired.values_list("pk", flat=True)):

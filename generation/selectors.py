@@ -1,0 +1,85 @@
+"""Reads: a batch's progress, its spend so far and its ETA; attempts waiting for a provider.
+
+Nothing here writes; the services (generation/services/) change state.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from generation.models import PAGE_STEPS, Batch, PageStatus, StepRun
+from generation.providers.gate import concurrency_limit
+
+
+def batch_progress(*, batch: Batch) -> dict:
+    """Counts, percentage, per-step counts and an ETA from the moving average of page times.
+
+    The counts come from the batch's counters row (kept by database triggers, see
+    BatchCounters): polling reads one row however large the batch, plus the ETA's few pages.
+    """
+    counts = batch.counters
+    total = sum(getattr(counts, status) for status in PageStatus.values)
+    done = counts.completed + counts.failed + counts.cancelled
+    steps = {
+        name: {
+            "done": getattr(counts, f"{name}_done"),
+            "running": getattr(counts, f"{name}_running"),
+        }
+        for name in PAGE_STEPS
+    }
+    return {
+        "status": batch.status,
+        "total": total,
+        "completed": counts.completed,
+        "failed": counts.failed,
+        "running": counts.running,
+        "held": counts.held,
+        "waiting_for_provider": counts.waiting,
+        "pending": counts.pending,
+        "percentage": round(100 * done / total, 1) if total else 0.0,
+        "steps": steps,
+        "eta_seconds": _eta(batch, remaining=total - done) if not batch.is_final else 0,
+        "cost_usd": round(counts.cost_usd, 4),
+        "budget_usd": batch.opts.budget_usd,
+    }
+
+
+def _eta(batch: Batch, *, remaining: int) -> float | None:
+    """Seconds left: the average time of the last 10 completed pages, per round of pages run
+    in parallel; None before any page has completed."""
+    if not remaining:
+        return 0
+    recent = list(
+        batch.pages.filter(
+            status=PageStatus.COMPLETED, started_at__isnull=False, finished_at__isnull=False
+        )
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:10]
+    )
+    if not recent:
+        return None
+    average = sum((finished - started).total_seconds() for started, finished in recent) / len(
+        recent
+    )
+    parallel = max(1, min(concurrency_limit(batch.opts.provider), settings.Q_CLUSTER["workers"]))
+    return round(average * math.ceil(remaining / parallel), 1)
+
+
+def batch_cost(*, batch: Batch) -> float:
+    """Estimated spend of the batch so far (USD), from its step runs."""
+    return round(
+        StepRun.objects.filter(batch=batch).aggregate(total=Sum("cost_usd"))["total"] or 0.0, 4
+    )
+
+
+def attempts_pending(*, provider: str, older_than: timedelta) -> list[StepRun]:
+    """Attempts still waiting for an asynchronous provider after `older_than`: to be polled."""
+    cutoff = timezone.now() - older_than
+    return list(
+        StepRun.objects.filter(provider=provider, external_state="pending", started_at__lt=cutoff)
+    )

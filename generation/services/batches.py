@@ -1,0 +1,277 @@
+"""A batch's life: create, queue, plan, run synchronously, cancel, retry, refresh its status.
+
+Views, admin actions, commands and tasks call these; nothing else changes a batch's state.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from generation.errors import Conflict, InvalidInput, ProviderWaiting, StepFailed, StepHeld
+from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
+from generation.options import BatchOptions
+from generation.pipeline.engine import Step, StepContext, run_step
+from generation.pipeline.steps import BATCH_STEPS
+from generation.planning.outline import OutlineError, parse_outline
+from generation.planning.planner import compose_pages
+from generation.services.pages import page_claim, page_run, worker_id
+from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
+from templates_app.models import SlideTemplate
+from templates_app.services import template_snapshot
+
+logger = logging.getLogger("nanodeck.pipeline")
+
+SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
+
+
+def outline_check_size(*, outline: str) -> None:
+    """Refuse an outline that makes more slides than MAX_PAGES_PER_BATCH, before anything is
+    stored. The local planner counts them without splitting long pages (the fewest slides
+    planning can make); a brief it cannot read is left to the text model, whose plan is held
+    to the same limit by the plan step."""
+    try:
+        structured = parse_outline(outline)
+    except OutlineError:
+        return
+    slides = len(compose_pages(structured, max_items_per_page=sys.maxsize))
+    limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
+    if slides > limit:
+        raise InvalidInput(
+            f"the outline makes {slides} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "
+            "split it into several decks",
+            details={"outline": "too many slides"},
+        )
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    owner: AbstractBaseUser | None = None,
+    template: SlideTemplate,
+    outline: str,
+    title: str = "",
+    options: dict | None = None,
+    enqueue: bool = False,
+) -> Batch:
+    """Create a batch; with `enqueue`, a worker plans and runs it once this commits."""
+    outline = (outline or "").strip()
+    if not outline:
+        raise InvalidInput("the outline is empty", details={"outline": "empty"})
+    limit = settings.NANODECK["MAX_OUTLINE_CHARS"]
+    if len(outline) > limit:
+        raise InvalidInput(
+            f"the outline has {len(outline)} characters; the limit is {limit}",
+            details={"outline": "too long"},
+        )
+    outline_check_size(outline=outline)
+    if not template.is_active:
+        raise InvalidInput(
+            f"template '{template.slug}' is not active", details={"template": template.slug}
+        )
+    batch = Batch(
+        owner=owner,
+        template=template,
+        outline=outline,
+        title=title[:300],
+        options=BatchOptions.parse(options).as_json(),
+    )
+    # Everything is checked before the template's images are copied into the batch's folder,
+    # so a refused request leaves no file behind.
+    batch.full_clean(exclude=["template_snapshot"])
+    batch.template_snapshot = template_snapshot(template=template, copy_to=f"batches/{batch.pk}")
+    try:
+        batch.save()
+    except Exception:
+        for image in batch.template_snapshot["reference_images"]:
+            default_storage.delete(image["path"])
+        raise
+    logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)
+    if enqueue:
+        batch_enqueue(batch=batch)
+    return batch
+
+
+def batch_enqueue(*, batch: Batch) -> None:
+    """Queue the batch's planning for a worker once the surrounding transaction has committed.
+
+    Raises BrokerUnavailable, before anything commits, when the queue does not answer; a send
+    that fails after the commit leaves the batch to the sweeper (see `tasks_send`).
+    """
+    broker_check()
+    now = timezone.now()
+    Batch.objects.filter(pk=batch.pk).update(queued_at=now)
+    batch.queued_at = now
+    transaction.on_commit(lambda: tasks_send(func=PLAN_TASK, ids=[str(batch.pk)], label="plan"))
+
+
+def batch_claim(*, batch_id: str) -> Batch | None:
+    """Take a pending batch for planning (a conditional UPDATE: pending → planning); None when
+    it is not pending (another worker has it, it ran already) or gone."""
+    if not Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+        status=BatchStatus.PLANNING
+    ):
+        return None
+    return Batch.objects.get(pk=batch_id)
+
+
+def batch_abandon(*, batch_id: str, claimed: bool) -> bool:
+    """A stopping worker hands back a batch: one it was planning (`claimed`), or whose planning
+    task it got but did not start. Pending again and queued; finished planning steps are kept.
+    False when the batch was not in that state."""
+    status = BatchStatus.PLANNING if claimed else BatchStatus.PENDING
+    with transaction.atomic():
+        if not Batch.objects.filter(pk=batch_id, status=status).update(status=BatchStatus.PENDING):
+            return False
+        batch_enqueue(batch=Batch(pk=batch_id))
+    logger.info("batch_handed_back batch=%s", batch_id)
+    return True
+
+
+def _run_waiting_for_provider(step: Step, ctx: StepContext) -> None:
+    """Batch-level steps have no page to put back in the queue: wait here for the provider's
+    circuit, up to half the task timeout, then fail with the reason."""
+    deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
+    while True:
+        try:
+            run_step(step, ctx)
+            return
+        except ProviderWaiting as exc:
+            wait = max(0.5, (exc.until - timezone.now()).total_seconds())
+            if time.monotonic() + wait > deadline:
+                raise StepFailed(
+                    f"{step.name}: provider {exc.provider} is unavailable (circuit open)"
+                ) from None
+            time.sleep(wait)
+
+
+def batch_plan(*, batch: Batch) -> Batch:
+    """Run the batch-level steps that have no selected output yet; afterwards the batch has pages.
+
+    Safe to run twice: a step already done is skipped, so a re-delivered task plans nothing again.
+    """
+    Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.PLANNING, started_at=timezone.now())
+    batch.refresh_from_db()
+    ctx = StepContext(batch=batch)
+    try:
+        for step in BATCH_STEPS.values():
+            done = StepRun.objects.batch_level().selected().filter(batch=batch, step=step.name)
+            if not done.exists():
+                _run_waiting_for_provider(step, ctx)
+    except (StepFailed, StepHeld) as exc:
+        batch.fail(exc.message)
+        return batch
+    except Exception as exc:  # a bug or an outage fails the batch instead of leaving it planning
+        logger.exception("plan_crashed batch=%s", batch.pk)
+        batch.fail(f"internal error while planning: {type(exc).__name__}: {exc}"[:2000])
+        return batch
+    batch.status = BatchStatus.RUNNING
+    batch.save(update_fields=["status", "updated_at"])
+    return batch
+
+
+@transaction.atomic
+def batch_refresh(*, batch: Batch) -> Batch:
+    """Recount the pages under a row lock and derive the batch status from them."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    counts = batch.pages.aggregate(
+        total=Count("id"),
+        completed=Count("id", filter=Q(status=PageStatus.COMPLETED)),
+        failed=Count("id", filter=Q(status=PageStatus.FAILED)),
+        open=Count("id", filter=Q(status__in=Page.OPEN_STATUSES)),
+    )
+    batch.total_pages, batch.completed_pages, batch.failed_pages = (
+        counts["total"],
+        counts["completed"],
+        counts["failed"],
+    )
+    fields = ["total_pages", "completed_pages", "failed_pages", "updated_at"]
+    if not counts["open"] and batch.status == BatchStatus.RUNNING:
+        if counts["completed"] == counts["total"]:
+            batch.status = BatchStatus.COMPLETED
+        elif counts["completed"]:
+            batch.status = BatchStatus.PARTIAL
+        else:
+            batch.status = BatchStatus.FAILED
+            batch.error = "no page could be generated"
+            fields.append("error")
+        batch.finished_at = timezone.now()
+        fields += ["status", "finished_at"]
+    batch.save(update_fields=fields)
+    return batch
+
+
+def batch_run(*, batch: Batch) -> Batch:
+    """The whole pipeline, synchronously, in this process (the CLI and tests use it).
+
+    Pages are claimed with a lease like a worker's: workers running meanwhile (the sweeper
+    queues pages nobody has claimed) never generate a page a second time. A page a worker
+    holds is left to it, and this waits for it, so the batch is final on return (or has
+    only pages held for review or waiting for a provider).
+    """
+    batch = batch_plan(batch=batch)
+    if batch.status != BatchStatus.RUNNING:
+        return batch
+    worker = worker_id()
+    while True:
+        claimable = _claimable_pages(batch)
+        for page_id in claimable:
+            page = page_claim(page_id=page_id, worker=worker)
+            if page is not None:
+                page_run(page=page, worker=worker)
+        if not claimable:
+            if not batch.pages.filter(status=PageStatus.RUNNING).exists():
+                break
+            time.sleep(SYNC_WAIT_SECONDS)  # another worker holds a page: wait for it
+    return batch_refresh(batch=batch)
+
+
+def _claimable_pages(batch: Batch) -> list[int]:
+    """Pages of a running batch that nobody holds: pending (and not waiting for a provider)
+    or running under an expired lease."""
+    pages = (
+        Page.objects.in_running_batches()
+        .filter(batch=batch)
+        .claimable(timezone.now())
+        .exclude(status=PageStatus.PENDING, waiting_for__gt="")
+    )
+    return list(pages.order_by("index").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def batch_cancel(*, batch: Batch) -> Batch:
+    """Stop scheduling new work; calls in flight finish and their pages end cancelled."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.is_final:
+        raise Conflict(f"the batch is already {batch.status}")
+    batch.pages.filter(status__in=[PageStatus.PENDING, PageStatus.HELD]).update(
+        status=PageStatus.CANCELLED, finished_at=timezone.now()
+    )
+    batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
+    batch.save(update_fields=["status", "finished_at", "updated_at"])
+    logger.info("batch_cancelled batch=%s", batch.pk)
+    return batch
+
+
+@transaction.atomic
+def batch_retry_failed(*, batch: Batch) -> int:
+    """Queue every failed page again from the step it failed at; returns how many."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == BatchStatus.CANCELLED:
+        raise Conflict("the batch was cancelled; create a new one")
+    failed = list(batch.pages.filter(status=PageStatus.FAILED).values_list("pk", flat=True))
+    if not failed:
+        raise Conflict("the batch has no failed page to retry")
+    batch.pages.filter(pk__in=failed).update(status=PageStatus.PENDING, error="", finished_at=None)
+    batch.reopen()
+    pages_enqueue(page_ids=failed)
+    batch_refresh(batch=batch)
+    return len(failed)

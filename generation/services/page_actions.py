@@ -1,0 +1,129 @@
+"""What people do to a page: regenerate it, flag it, and let a page held for review go on
+(release) or fail (reject)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from generation.errors import Conflict, InvalidInput
+from generation.models import BatchStatus, Page, PageStatus, StepRun
+from generation.pipeline.engine import StepContext, output_select
+from generation.pipeline.steps import PAGE_STEPS
+from generation.services.batches import batch_refresh
+from generation.services.queue import pages_enqueue
+from generation.signals import attempts_for_review
+
+FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
+
+
+@transaction.atomic
+def page_regenerate(
+    *, page: Page, from_step: str = "describe", instruction: str = "", source: str = ""
+) -> Page:
+    """Run the page again from `from_step`, with an optional instruction for that step.
+    `source` names who asked (e.g. "evaluation:42"); the new attempts carry it."""
+    if from_step not in PAGE_STEPS:
+        raise InvalidInput(
+            f"from_step must be one of {', '.join(PAGE_STEPS)}",
+            details={"from_step": from_step},
+        )
+    page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
+    if page.batch.status in (BatchStatus.CANCELLED, BatchStatus.PENDING, BatchStatus.PLANNING):
+        raise Conflict(
+            f"the batch is {page.batch.status}; pages can be regenerated once it is running or done"
+        )
+    if page.status == PageStatus.RUNNING:
+        raise Conflict("the page is being generated right now; try again when it has finished")
+    page.status, page.resume_step, page.instruction, page.error = (
+        PageStatus.PENDING,
+        from_step,
+        instruction,
+        "",
+    )
+    page.instruction_source = source if instruction else ""
+    page.finished_at = None
+    page.save(
+        update_fields=[
+            "status",
+            "resume_step",
+            "instruction",
+            "instruction_source",
+            "error",
+            "finished_at",
+        ]
+    )
+    page.batch.reopen()
+    pages_enqueue(page_ids=[page.pk])
+    batch_refresh(batch=page.batch)
+    return page
+
+
+def _held_page(page: Page, step_run: StepRun) -> Page:
+    page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
+    if page.status != PageStatus.HELD or page.resume_step != step_run.step:
+        raise Conflict(
+            f"the page is not held at {step_run.step} (it is {page.status}"
+            f"{' at ' + page.resume_step if page.resume_step else ''})"
+        )
+    if step_run.page_id != page.pk or not step_run.round_closed or step_run.error_kind:
+        raise Conflict("that attempt is not one of the held round's outputs")
+    return page
+
+
+@transaction.atomic
+def page_release(*, page: Page, step_run: StepRun) -> Page:
+    """A page held for review goes on with `step_run` (an attempt of the held step, chosen by
+    people, not necessarily the one the engine preferred) from the following step."""
+    page = _held_page(page, step_run)
+    if not step_run.selected:
+        ctx = StepContext(batch=page.batch, page=page)
+        output_select(PAGE_STEPS[step_run.step], ctx, step_run)
+    page.resume_step = Page.step_after(step_run.step)
+    page.error = ""
+    if page.resume_step:
+        page.status = PageStatus.PENDING
+        page.current_step = page.resume_step
+        pages_enqueue(page_ids=[page.pk])
+    else:
+        page.status, page.finished_at = PageStatus.COMPLETED, timezone.now()
+    page.save(update_fields=["status", "resume_step", "current_step", "error", "finished_at"])
+    batch_refresh(batch=page.batch)
+    return page
+
+
+@transaction.atomic
+def page_reject(*, page: Page, step_run: StepRun, reason: str) -> Page:
+    """People found none of the held round's outputs usable: the page fails with their
+    reason (retry-failed or regenerate takes it up again)."""
+    page = _held_page(page, step_run)
+    page.status, page.finished_at = PageStatus.FAILED, timezone.now()
+    page.error = f"rejected in review at {step_run.step}: {reason}"[:2000]
+    page.save(update_fields=["status", "error", "finished_at"])
+    batch_refresh(batch=page.batch)
+    return page
+
+
+@transaction.atomic
+def page_flag(*, page: Page, reason: str, step: str = "render") -> StepRun:
+    """Someone saw something wrong with a page: its selected output of `step` is sent to
+    human review with the reason, and the page is marked flagged."""
+    if step not in FLAGGABLE_STEPS:
+        raise InvalidInput(
+            f"step must be one of {', '.join(FLAGGABLE_STEPS)}", details={"step": step}
+        )
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("say what is wrong: a flag needs a reason", details={"reason": ""})
+    page = Page.objects.select_for_update().get(pk=page.pk)
+    run = StepRun.objects.selected().filter(page=page, step=step).first()
+    if run is None:
+        raise Conflict(f"the page has no {step} output yet; flag it once that step has run")
+    page.flagged, page.flag_reason = True, reason[:300]
+    page.save(update_fields=["flagged", "flag_reason"])
+    transaction.on_commit(
+        lambda: attempts_for_review.send(
+            sender=StepRun, runs=[run], reason="flagged", held=False, note=reason
+        )
+    )
+    return run

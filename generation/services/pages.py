@@ -1,0 +1,200 @@
+"""Running a page: its lease (claim, renew, hand back) and its steps from the resume point.
+
+A page claimed with a lease is written only while the lease is still its worker's (Page.write):
+a worker that lost the page to another stops quietly and touches nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from generation.errors import (
+    AttemptPending,
+    BatchCancelled,
+    BudgetReached,
+    LeaseLost,
+    ProviderWaiting,
+    StepFailed,
+    StepHeld,
+)
+from generation.models import Batch, BatchStatus, Page, PageStatus
+from generation.pipeline.engine import StepContext, run_step
+from generation.pipeline.steps import PAGE_STEPS
+from generation.pipeline.steps.common import load_theme
+from generation.selectors import batch_cost
+from generation.services.queue import pages_enqueue
+
+logger = logging.getLogger("nanodeck.pipeline")
+
+
+def worker_id() -> str:
+    """Who holds a lease: host, process and a random part (one per task run)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=settings.NANODECK["PAGE_LEASE_SECONDS"])
+
+
+def page_claim(*, page_id: int, worker: str) -> Page | None:
+    """Take the page's lease (a conditional UPDATE); None when another worker holds it,
+    the page is done or gone, or its batch is not running."""
+    if not Page.objects.in_running_batches().filter(pk=page_id).exists():
+        return None
+    now = timezone.now()
+    taken = (
+        Page.objects.filter(pk=page_id)
+        .claimable(now)
+        .update(
+            status=PageStatus.RUNNING,
+            lease_owner=worker,
+            lease_until=now + lease_duration(),
+            waiting_for="",
+            not_before=None,
+        )
+    )
+    if not taken:
+        return None
+    return Page.objects.select_related("batch").get(pk=page_id)
+
+
+def page_abandon(*, page_id: int, worker: str) -> bool:
+    """A stopping worker hands back a page: if it holds the lease, the page is pending again
+    (lease cleared, resume point kept) and queued; a page whose task had not been claimed is
+    queued again. False when there was nothing to hand back."""
+    with transaction.atomic():
+        held = Page.objects.filter(pk=page_id, lease_owner=worker, status=PageStatus.RUNNING)
+        released = held.release()
+        if not released:
+            unclaimed = Page.objects.in_running_batches().filter(
+                pk=page_id, status=PageStatus.PENDING
+            )
+            if not unclaimed.exists():
+                return False
+        pages_enqueue(page_ids=[page_id])
+    logger.info("page_handed_back page_id=%s worker=%s held=%s", page_id, worker, bool(released))
+    return True
+
+
+def page_run(*, page: Page, worker: str = "inline") -> Page:
+    """Run the page's steps from its resume point; it ends completed, held, failed or cancelled,
+    or goes back to the queue to wait for a provider.
+
+    Each finished step moves the resume point forward in its own commit, so a crashed worker's
+    successor continues where it stopped and never repeats a finished step.
+    """
+    lease, ctx = page.lease_owner, _context(page, worker)
+    try:
+        page.start(lease=lease)
+        _run_steps(page, ctx)
+        status, error = PageStatus.COMPLETED, ""
+    except LeaseLost:
+        return _lease_lost(page, worker)
+    except AttemptPending as exc:
+        # The provider answers later (webhook or polling): the worker is free meanwhile. The
+        # page comes back once the answer is recorded, or after ASYNC_WAIT_SECONDS at the latest.
+        wait = timedelta(seconds=settings.NANODECK["ASYNC_WAIT_SECONDS"])
+        return _park(page, exc.provider, timezone.now() + wait, lease=lease, task=exc.task_id)
+    except ProviderWaiting as exc:
+        # Back to the queue with no attempt burned; the sweeper re-queues it once the
+        # provider's circuit has cooled down.
+        return _park(page, exc.provider, exc.until, lease=lease)
+    except Exception as exc:  # a bug or an outage must fail the page, not leave it running forever
+        status, error = _ending(page, exc)
+    try:
+        page.finish(status=status, error=error, lease=lease)
+    except LeaseLost:
+        return _lease_lost(page, worker)
+    logger.info(
+        "page_finished batch=%s page=%s status=%s worker=%s",
+        page.batch_id,
+        page.index,
+        page.status,
+        worker,
+    )
+    return page
+
+
+def _context(page: Page, worker: str) -> StepContext:
+    return StepContext(
+        batch=page.batch,
+        page=page,
+        theme=load_theme(page.batch.template_snapshot),
+        instruction=page.instruction,
+        requested_by=page.instruction_source,
+        worker=worker,
+        checkpoint=lambda: _checkpoint(page, worker),
+    )
+
+
+def _run_steps(page: Page, ctx: StepContext) -> None:
+    while page.resume_step:
+        run_step(PAGE_STEPS[page.resume_step], ctx)
+        ctx.instruction = ctx.requested_by = ""  # an instruction is for the step it was given to
+        page.advance(lease=page.lease_owner)
+
+
+def _checkpoint(page: Page, worker: str) -> None:
+    """Renew the lease (when running under one) and stop if the batch was cancelled or its
+    budget is spent."""
+    if page.lease_owner:
+        renewed = Page.objects.filter(pk=page.pk, lease_owner=worker).update(
+            lease_until=timezone.now() + lease_duration()
+        )
+        if not renewed:
+            raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
+    if Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED).exists():
+        raise BatchCancelled("the batch was cancelled")
+    budget = page.batch.opts.budget_usd
+    if budget is not None:
+        spent = batch_cost(batch=page.batch)
+        if spent >= budget:
+            raise BudgetReached(
+                f"the batch's budget of ${budget:.2f} is reached (${spent:.2f} spent)"
+            )
+
+
+def _ending(page: Page, exc: Exception) -> tuple[str, str]:
+    """The status and error a run that raised `exc` ends with."""
+    if isinstance(exc, BatchCancelled):
+        return PageStatus.CANCELLED, ""
+    if isinstance(exc, StepHeld):
+        return PageStatus.HELD, exc.message
+    if isinstance(exc, StepFailed | BudgetReached):
+        return PageStatus.FAILED, exc.message
+    logger.exception(
+        "page_crashed batch=%s page=%s step=%s", page.batch_id, page.index, page.current_step
+    )
+    return (
+        PageStatus.FAILED,
+        f"internal error in {page.current_step}: {type(exc).__name__}: {exc}"[:2000],
+    )
+
+
+def _park(page: Page, provider: str, until: datetime, *, lease: str, task: str = "") -> Page:
+    try:
+        page.park(provider=provider, until=until, lease=lease)
+    except LeaseLost:
+        return page
+    logger.info(
+        "page_waiting batch=%s page=%s provider=%s until=%s task=%s",
+        page.batch_id,
+        page.index,
+        provider,
+        until,
+        task or "-",
+    )
+    return page
+
+
+def _lease_lost(page: Page, worker: str) -> Page:
+    logger.warning("page_lease_lost batch=%s page=%s worker=%s", page.batch_id, page.index, worker)
+    return page
