@@ -72,6 +72,8 @@ class Command(BaseCommand):
             "Q_WORKERS": str(workers),
             "Q_CLUSTER_NAME": f"bench{uuid.uuid4().hex[:8]}",
             "OCR_ENABLED": "0" if options["no_ocr"] else "1",
+            # A benchmark deck may be larger than users' decks may be.
+            "MAX_PAGES_PER_BATCH": str(max(pages, settings.NANODECK["MAX_PAGES_PER_BATCH"])),
             "LOG_LEVEL": "WARNING",
         }
         nanodeck = {
@@ -80,6 +82,7 @@ class Command(BaseCommand):
             "LATENCY_PROVIDER_SECONDS": latency,
             "PROVIDER_CONCURRENCY": {"latency": concurrency},
             "OCR_ENABLED": not options["no_ocr"],
+            "MAX_PAGES_PER_BATCH": max(pages, settings.NANODECK["MAX_PAGES_PER_BATCH"]),
         }
         with tempfile.TemporaryDirectory() as folder, override_settings(NANODECK=nanodeck):
             outline = Path(folder) / "outline.md"
