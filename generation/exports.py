@@ -65,7 +65,8 @@ class _StoredPictures:
         placeholder = io.BytesIO()
         Image.new("RGB", (1, 1), (n >> 16 & 255, n >> 8 & 255, n & 255)).save(placeholder, "PNG")
         picture = slide.shapes.add_picture(placeholder, 0, 0, deck.slide_width, deck.slide_height)
-        part = slide.part.related_part(picture._element.blip_rId)
+        # python-pptx has no public way to the picture's image part
+        part = slide.part.related_part(picture._element.blip_rId)  # noqa: SLF001
         self.sources[part.partname.lstrip("/")] = lambda: page.image.open("rb")
 
     def save(self, deck: Presentation, out: BinaryIO) -> None:
@@ -159,7 +160,7 @@ def _add_run(paragraph, text: str, box: TextBox, scale: float, typeface: str) ->
     font.bold = box.bold
     font.color.rgb = RGBColor.from_string(box.color.lstrip("#").upper())
     font.name = typeface
-    r_pr = run._r.get_or_add_rPr()
+    r_pr = run._r.get_or_add_rPr()  # noqa: SLF001 (python-pptx has no public east-Asian font API)
     for tag in ("a:ea", "a:cs"):
         element = r_pr.find(qn(tag))
         if element is None:

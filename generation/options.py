@@ -49,7 +49,7 @@ class BatchOptions:
             )
         _check_types(options)
         parsed = cls.from_stored(options)
-        parsed._check_values()
+        cls._check_values(parsed)
         return parsed
 
     @classmethod

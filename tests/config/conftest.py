@@ -2,6 +2,9 @@ import logging
 
 import pytest
 
+from tests.config.api_helpers import token_client
+from tests.factories import SlideTemplateFactory, UserFactory
+
 
 @pytest.fixture
 def no_errors_logged(caplog):
@@ -9,3 +12,19 @@ def no_errors_logged(caplog):
     caplog.set_level(logging.WARNING)
     yield
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+@pytest.fixture
+def api(user):
+    """A client signed in with `user`'s token."""
+    return token_client(user)
+
+
+@pytest.fixture
+def template():
+    return SlideTemplateFactory(slug="business")

@@ -17,28 +17,12 @@ from tests.config.api_helpers import (
 )
 from tests.factories import (
     EN_OUTLINE,
-    SlideTemplateFactory,
     UserFactory,
     make_batch,
     make_review_items,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    return token_client(user)
-
-
-@pytest.fixture
-def template():
-    return SlideTemplateFactory(slug="business")
 
 
 def stored_files(settings) -> list[str]:

@@ -24,21 +24,6 @@ from tests.factories import EN_OUTLINE, SlideTemplateFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    return token_client(user)
-
-
-@pytest.fixture
-def template():
-    return SlideTemplateFactory(slug="business")
-
-
 WEBHOOK = "/api/v1/webhooks/kie/"
 NESTED = "[" * 50_000 + "]" * 50_000
 

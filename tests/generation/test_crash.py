@@ -5,24 +5,17 @@ Runs on the embedded stack (SQLite + ORM broker) and on the production stack (Po
 Redis broker); the latter is skipped, with the reason, only where those servers are absent.
 """
 
-import contextlib
-import os
 import signal
-import sqlite3
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from generation.cluster import start_cluster, stop_cluster
-from tests.processes import isolated_env, manage
+from tests.processes import manage
+from tests.stacks import STACKS, real_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_SERVER = os.environ.get(
-    "POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/nanodeck"
-).rsplit("/", 1)[0]
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 CONTENT_PAGES = 23  # plus the cover: 24 pages
 OUTLINE = "# Crash drill\n\n" + "\n".join(
     f"## Page {n}\n- first point of page {n}\n- second point of page {n}\n"
@@ -30,54 +23,23 @@ OUTLINE = "# Crash drill\n\n" + "\n".join(
 )
 
 
-class Database:
-    """Reads the workers' database directly, the way an operator would."""
-
-    def __init__(self, kind: str, location: str) -> None:
-        self.kind, self.location = kind, location
-
-    def rows(self, sql: str, *params) -> list[tuple]:
-        if self.kind == "sqlite":
-            with contextlib.closing(sqlite3.connect(self.location, timeout=20)) as conn:
-                return conn.execute(sql.replace("%s", "?"), params).fetchall()
-        import psycopg
-
-        with psycopg.connect(self.location) as conn:
-            return conn.execute(sql, params).fetchall()
-
-
-@pytest.fixture(params=["sqlite", "postgres+redis"])
+@pytest.fixture(params=STACKS)
 def stack(request, tmp_path):
-    env = isolated_env(
+    with real_stack(
+        request.param,
         tmp_path,
+        "crash",
         BENCHMARK_PROVIDERS="1",
         LATENCY_PROVIDER_SECONDS="0.5",
         PROVIDER_CONCURRENCY="latency=4",
         Q_WORKERS="4",
         Q_TIMEOUT="60",
-        Q_CLUSTER_NAME=f"crash{uuid.uuid4().hex[:8]}",
         OCR_ENABLED="0",
         PAGE_LEASE_SECONDS="3",
         REQUEUE_AFTER_SECONDS="4",
         LOG_LEVEL="WARNING",
-    )
-    if request.param == "sqlite":
-        env["SQLITE_PATH"] = str(tmp_path / "crash.sqlite3")
-        yield env, Database("sqlite", env["SQLITE_PATH"])
-        return
-    psycopg = pytest.importorskip("psycopg")
-    redis = pytest.importorskip("redis")
-    name = f"nanodeck_crash_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except (psycopg.OperationalError, redis.exceptions.ConnectionError) as exc:
-        pytest.skip(f"PostgreSQL at {PG_SERVER} or Redis at {REDIS_URL} is not reachable: {exc}")
-    env.update(DATABASE_URL=f"{PG_SERVER}/{name}", REDIS_URL=REDIS_URL, DB_CONN_MAX_AGE="0")
-    yield env, Database("postgres", env["DATABASE_URL"])
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    ) as found:
+        yield found
 
 
 def wait_for(condition, *, timeout: float, every: float = 0.2, between=None) -> bool:

@@ -4,7 +4,6 @@ generated once, by whoever holds its lease, and a lost race never fails a page."
 import subprocess
 import sys
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -19,8 +18,8 @@ from generation.services.batches import batch_run
 from generation.services.sweeper import sweep
 from generation.tasks import run_page
 from tests.factories import make_batch
-from tests.generation.test_crash import PG_SERVER, REDIS_URL, Database
-from tests.processes import isolated_env, manage
+from tests.processes import manage
+from tests.stacks import STACKS, real_stack
 
 pytestmark = pytest.mark.django_db
 
@@ -114,36 +113,20 @@ RACE_OUTLINE = "# Race drill\n\n" + "\n".join(
 )
 
 
-@pytest.fixture(params=["sqlite", "postgres+redis"])
+@pytest.fixture(params=STACKS)
 def race_stack(request, tmp_path):
-    """A database and broker of the race's own: SQLite + ORM broker, or PostgreSQL + Redis
-    (skipped, with the reason, where those servers are absent)."""
-    env = isolated_env(
+    """A database and broker of the race's own (tests.stacks)."""
+    with real_stack(
+        request.param,
         tmp_path,
+        "race",
         BENCHMARK_PROVIDERS="1",
         LATENCY_PROVIDER_SECONDS="0.3",
         Q_WORKERS="2",
-        Q_CLUSTER_NAME=f"race{uuid.uuid4().hex[:8]}",
         OCR_ENABLED="0",
         LOG_LEVEL="WARNING",
-    )
-    if request.param == "sqlite":
-        env["SQLITE_PATH"] = str(tmp_path / "race.sqlite3")
-        yield env, Database("sqlite", env["SQLITE_PATH"])
-        return
-    psycopg = pytest.importorskip("psycopg")
-    redis = pytest.importorskip("redis")
-    name = f"nanodeck_race_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except (psycopg.OperationalError, redis.exceptions.ConnectionError) as exc:
-        pytest.skip(f"PostgreSQL at {PG_SERVER} or Redis at {REDIS_URL} is not reachable: {exc}")
-    env.update(DATABASE_URL=f"{PG_SERVER}/{name}", REDIS_URL=REDIS_URL, DB_CONN_MAX_AGE="0")
-    yield env, Database("postgres", env["DATABASE_URL"])
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    ) as found:
+        yield found
 
 
 def test_generate_deck_beside_a_sweeper_and_a_cluster_makes_every_page_once(race_stack, tmp_path):

@@ -327,7 +327,7 @@ def test_the_cjk_face_is_noto_sans_cjk_sc():
 @pytest.fixture
 def fresh_font_caches():
     cached = (fonts.font_face, fonts.get_font, fonts.advance, fonts.line_extents)
-    cached += (fonts._warn_missing_cjk, text.wrap)
+    cached += (fonts._warn_missing_cjk, text.wrap)  # noqa: SLF001 (its cache is the point)
     for function in cached:
         function.cache_clear()
     yield
