@@ -303,6 +303,7 @@ PROVIDER_SETTINGS["kie"] = {
     "api_key": env_str("KIE_API_KEY"),
     "base_url": env_str("KIE_BASE_URL") or "https://api.kie.ai",
     "image_model": env_str("KIE_IMAGE_MODEL") or "nano-banana-pro",
+    # kie's webhookHmacKey (docs.kie.ai/common-api/webhook-verification)
     "webhook_secret": env_str("KIE_WEBHOOK_SECRET"),
 }
 # Where providers reach this server (webhooks, signed reference-image links).

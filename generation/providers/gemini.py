@@ -33,7 +33,6 @@ from generation.providers.gemini_models import (
     RETIRED,
     TEN_RATIOS,
     image_model_problem,
-    shutdown_notice,
     text_model_problem,
     usable_image_models,
 )
@@ -122,12 +121,6 @@ class GeminiProvider(ModelPlanning):
 
     def text_model_problem(self) -> str:
         return text_model_problem(self.text_model, today=timezone.localdate())
-
-    def shutdown_notice(self) -> str:
-        """A shutdown Google has announced for the configured models, or ""."""
-        today = timezone.localdate()
-        notices = [shutdown_notice(m, today=today) for m in (self.image_model, self.text_model)]
-        return "; ".join(notice for notice in notices if notice)
 
     # Images
 

@@ -175,17 +175,6 @@ def text_model_problem(model: str, *, today: date) -> str:
     return ""
 
 
-def shutdown_notice(model: str, *, today: date) -> str:
-    """A model still working but with an announced shutdown date: when, and what to use."""
-    retired = RETIRED.get(model)
-    if retired is None or retired.shutdown <= today:
-        return ""
-    return (
-        f"model '{model}' shuts down on {retired.shutdown.isoformat()}; "
-        f"move to '{retired.replacement}'"
-    )
-
-
 def usable_image_models(*, today: date) -> list[str]:
     return [m for m in IMAGE_MODELS if not _retired_problem(m, today)]
 

@@ -95,13 +95,10 @@ def provider_health(*, window: timedelta = timedelta(hours=1)) -> list[dict]:
 
 def _hint(name: str, configured: bool, problems: list[str]) -> str | None:
     """What to set to offer the provider, or why its configured models cannot be used (with
-    the replacement), or a shutdown Google has announced for its model; None when all is well."""
+    the replacement); None when all is well."""
     if not configured:
         return f"set {KEY_VARIABLES[name]}"
-    if problems:
-        return "; ".join(problems)
-    notice = getattr(provider_instance(name), "shutdown_notice", None)
-    return notice() if notice is not None and notice() else None
+    return "; ".join(problems) or None
 
 
 def circuit_reset(*, gates: QuerySet[ProviderGate]) -> int:

@@ -16,7 +16,6 @@ from generation.providers.gemini import GeminiProvider, image_call
 from generation.providers.gemini_models import (
     IMAGE_MODELS,
     image_model_problem,
-    shutdown_notice,
     text_model_problem,
 )
 from generation.providers.health import provider_health
@@ -255,11 +254,7 @@ def test_a_shutdown_date_counts_from_that_day():
     model = "gemini-2.5-flash-image"
 
     assert image_model_problem(model, today=date(2026, 10, 1)) == ""
-    assert shutdown_notice(model, today=date(2026, 10, 1)) == (
-        "model 'gemini-2.5-flash-image' shuts down on 2026-10-02; move to 'gemini-3.1-flash-image'"
-    )
     assert "was shut down" in image_model_problem(model, today=date(2026, 10, 2))
-    assert shutdown_notice(model, today=date(2026, 10, 2)) == ""
     assert text_model_problem("gemini-3.8-flash", today=date(2026, 12, 1)) == ""
 
 
