@@ -285,8 +285,9 @@ PROVIDER_SETTINGS = {
     "gemini": {
         "api_key": env_str("GEMINI_API_KEY"),
         "base_url": env_str("GEMINI_BASE_URL") or "https://generativelanguage.googleapis.com",
-        "image_model": env_str("GEMINI_IMAGE_MODEL") or "gemini-3-pro-image-preview",
-        "text_model": env_str("GEMINI_TEXT_MODEL") or "gemini-2.5-flash",
+        # Current GA models (README "Providers"; generation/providers/gemini_models.py)
+        "image_model": env_str("GEMINI_IMAGE_MODEL") or "gemini-3-pro-image",
+        "text_model": env_str("GEMINI_TEXT_MODEL") or "gemini-3.8-flash",
     },
     "openai": {
         "api_key": env_str("OPENAI_API_KEY"),
@@ -302,6 +303,7 @@ PROVIDER_SETTINGS["kie"] = {
     "api_key": env_str("KIE_API_KEY"),
     "base_url": env_str("KIE_BASE_URL") or "https://api.kie.ai",
     "image_model": env_str("KIE_IMAGE_MODEL") or "nano-banana-pro",
+    # kie's webhookHmacKey (docs.kie.ai/common-api/webhook-verification)
     "webhook_secret": env_str("KIE_WEBHOOK_SECRET"),
 }
 # Where providers reach this server (webhooks, signed reference-image links).

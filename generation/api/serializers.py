@@ -290,8 +290,13 @@ class PageFlagSerializer(serializers.Serializer):
 class ProviderHealthSerializer(serializers.Serializer):
     name = serializers.CharField()
     configured = serializers.BooleanField(help_text="False for a remote provider without a key.")
+    usable = serializers.BooleanField(
+        help_text="False when it has no key or its configured model is shut down or unknown."
+    )
     hint = serializers.CharField(
-        allow_null=True, help_text="What to set to offer it, e.g. 'set GEMINI_API_KEY'."
+        allow_null=True,
+        help_text="What to set to offer it ('set GEMINI_API_KEY'), why its configured model "
+        "cannot be used and what replaces it, or an announced shutdown of that model.",
     )
     models = serializers.ListField(
         child=serializers.CharField(), help_text="Image models offered; the default first."

@@ -1,17 +1,23 @@
 """The public Gemini API: `generateContent` for images (Nano Banana models) and for the
-planning steps' JSON text. Settings: PROVIDER_SETTINGS["gemini"], PROVIDER_TIMEOUT_SECONDS."""
+planning steps' JSON text. Settings: PROVIDER_SETTINGS["gemini"], PROVIDER_TIMEOUT_SECONDS.
+
+What each model accepts, and which ids Google has shut down, is in gemini_models; requests
+are shaped per model by `image_call` (reusable, e.g. for the Batch API's inline requests)."""
 
 from __future__ import annotations
 
 import base64
 import io
+import logging
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 from PIL import Image
 
 from generation.providers.base import (
@@ -20,6 +26,15 @@ from generation.providers.base import (
     ImageResult,
     ProviderError,
     requested_image_size,
+)
+from generation.providers.gemini_models import (
+    DEPRECATIONS_PAGE,
+    IMAGE_MODELS,
+    RETIRED,
+    TEN_RATIOS,
+    image_model_problem,
+    text_model_problem,
+    usable_image_models,
 )
 from generation.providers.http import (
     MIME_TYPES,
@@ -37,9 +52,10 @@ from generation.providers.textprompts import (
 )
 
 T = TypeVar("T")
+logger = logging.getLogger("nanodeck.providers")
 
-ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-# Limits of the Pro image model, applied to every model.
+ASPECT_RATIOS = TEN_RATIOS
+# The most reference images any model takes; each model's own limit is in gemini_models.
 MAX_REFERENCES = 14
 MAX_REFERENCE_BYTES = 7 * 1024 * 1024
 MAX_REQUEST_BYTES = 20 * 1024 * 1024
@@ -70,9 +86,18 @@ _BLOCKING_FINISH = frozenset(BLOCK_REASONS) - {"OTHER"}
 _USAGE_KEYS = ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount")
 
 
+@dataclass(frozen=True)
+class ImageCall:
+    """One generateContent request for an image, shaped to what its model accepts."""
+
+    model: str
+    body: dict
+    image_size: str  # what is billed: the imageSize sent, or "1K" for a model without one
+    references: int  # reference images sent
+
+
 class GeminiProvider(ModelPlanning):
     name = "gemini"
-    known_models = ("gemini-3-pro-image-preview", "gemini-2.5-flash-image")
     wants_reference_urls = False
 
     def __init__(self) -> None:
@@ -85,27 +110,25 @@ class GeminiProvider(ModelPlanning):
             provider=self.name, api_key=self.api_key, timeout=settings.PROVIDER_TIMEOUT_SECONDS
         )
 
+    @property
+    def known_models(self) -> tuple[str, ...]:
+        """The image models a batch may choose today (shut-down ones left out)."""
+        return tuple(usable_image_models(today=timezone.localdate()))
+
+    def model_problem(self, model: str) -> str:
+        """Why this image model cannot be used today, naming the replacement; "" if it can."""
+        return image_model_problem(model, today=timezone.localdate())
+
+    def text_model_problem(self) -> str:
+        return text_model_problem(self.text_model, today=timezone.localdate())
+
     # Images
 
     def generate(self, request: ImageRequest) -> ImageResult:
-        parts: list[dict] = [{"text": request.prompt}]
-        for mime, data in prepare_references(request.references):
-            encoded = base64.b64encode(data).decode("ascii")
-            parts.append({"inline_data": {"mime_type": mime, "data": encoded}})
-        size = requested_image_size(quality=request.quality, params=request.params)
-        body = {
-            "contents": [{"role": "user", "parts": parts}],
-            "generationConfig": {
-                "responseModalities": ["TEXT", "IMAGE"],
-                "imageConfig": {
-                    "aspectRatio": aspect_ratio(request.size),
-                    "imageSize": size,
-                },
-            },
-        }
-
-        if request.params.get("seed") is not None:
-            body["generationConfig"]["seed"] = int(request.params["seed"])
+        problem = self.model_problem(self.image_model)
+        if problem:
+            raise ProviderError(ErrorKind.INVALID_REQUEST, problem)
+        call = image_call(self.image_model, request)
 
         def read(data: dict) -> ImageResult:
             image = open_image(final_image(data), kind=ErrorKind.TRANSIENT, what="Gemini's image")
@@ -116,21 +139,20 @@ class GeminiProvider(ModelPlanning):
                 usage=usage(data),
                 cost_usd=image_cost(
                     model=self.image_model,
-                    image_size=size,
-                    input_images=len(request.references),
+                    image_size=call.image_size,
+                    input_images=call.references,
                 ),
             )
 
-        return self._generate_content(self.image_model, body, read)
+        return self._generate_content(self.image_model, call.body, read)
 
     # Planning steps
 
     def _ask(self, prompt: str) -> str:
-        body = {
-            "contents": [{"role": "user", "parts": [{"text": prompt}]}],
-            "generationConfig": {"responseMimeType": "application/json"},
-        }
-        return self._generate_content(self.text_model, body, answer_text)
+        problem = self.text_model_problem()
+        if problem:
+            raise ProviderError(ErrorKind.INVALID_REQUEST, problem)
+        return self._generate_content(self.text_model, text_request_body(prompt), answer_text)
 
     def _generate_content(self, model: str, body: dict, read: Callable[[dict], T]) -> T:
         return self.client.call(
@@ -138,22 +160,69 @@ class GeminiProvider(ModelPlanning):
             f"{self.base_url}/v1beta/models/{model}:generateContent",
             model=model,
             handle=lambda response: read(
-                answer_json(response, who="Gemini", classify=classify_error)
+                answer_json(
+                    response,
+                    who="Gemini",
+                    classify=lambda answer: classify_error(answer, model=model),
+                )
             ),
             json=body,
             headers={"x-goog-api-key": self.api_key},
         )
 
 
-def aspect_ratio(size: tuple[int, int]) -> str:
-    """The supported aspect ratio nearest to width:height (compared on a log scale)."""
+def image_call(model: str, request: ImageRequest) -> ImageCall:
+    """The generateContent request for `request` on `model`, shaped to what the model accepts
+    (https://ai.google.dev/gemini-api/docs/image-generation): the requested size laddered down
+    to one it takes (no imageSize at all for a 1K-only model without the field), the nearest
+    aspect ratio it offers, and at most its number of reference images (the first ones: the
+    template's own comes first). Raises INVALID_REQUEST for a model not in the table."""
+    spec = IMAGE_MODELS.get(model)
+    if spec is None:
+        raise ProviderError(
+            ErrorKind.INVALID_REQUEST, f"model '{model}' is not a known image model"
+        )
+    wanted = requested_image_size(quality=request.quality, params=request.params)
+    size = spec.size_for(wanted)
+    references = request.references[: spec.max_references]
+    if len(references) < len(request.references):
+        logger.info(
+            "gemini_references_capped model=%s sent=%s of=%s",
+            model,
+            len(references),
+            len(request.references),
+        )
+    parts: list[dict] = [{"text": request.prompt}]
+    for mime, data in prepare_references(references):
+        encoded = base64.b64encode(data).decode("ascii")
+        parts.append({"inline_data": {"mime_type": mime, "data": encoded}})
+    image_config = {"aspectRatio": aspect_ratio(request.size, spec.aspect_ratios)}
+    if size is not None:
+        image_config["imageSize"] = size
+    config: dict = {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": image_config}
+    if request.params.get("seed") is not None:
+        config["seed"] = int(request.params["seed"])
+    body = {"contents": [{"role": "user", "parts": parts}], "generationConfig": config}
+    return ImageCall(model, body, size or "1K", len(references))
+
+
+def text_request_body(prompt: str) -> dict:
+    """A generateContent request asking for a JSON answer to `prompt`."""
+    return {
+        "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+        "generationConfig": {"responseMimeType": "application/json"},
+    }
+
+
+def aspect_ratio(size: tuple[int, int], ratios: tuple[str, ...] = ASPECT_RATIOS) -> str:
+    """The aspect ratio among `ratios` nearest to width:height (compared on a log scale)."""
     target = math.log(size[0] / size[1])
 
     def distance(ratio: str) -> float:
         width, height = ratio.split(":")
         return abs(math.log(int(width) / int(height)) - target)
 
-    return min(ASPECT_RATIOS, key=distance)
+    return min(ratios, key=distance)
 
 
 def prepare_references(references: list[bytes]) -> list[tuple[str, bytes]]:
@@ -194,8 +263,9 @@ def _shrink(data: bytes, limit: int, number: int) -> tuple[str, bytes]:
     )
 
 
-def classify_error(response: requests.Response) -> ProviderError:
-    """Map Gemini's error envelope {"error": {"code", "message", "status", "details"}}."""
+def classify_error(response: requests.Response, *, model: str = "") -> ProviderError:
+    """Map Gemini's error envelope {"error": {"code", "message", "status", "details"}}.
+    404 NOT_FOUND for a model is an invalid request naming the model (a retry cannot help)."""
     error = error_body(response)
     code, status = response.status_code, str(error.get("status") or "")
     details = [item for item in error.get("details") or [] if isinstance(item, dict)]
@@ -214,7 +284,16 @@ def classify_error(response: requests.Response) -> ProviderError:
         return ProviderError(ErrorKind.AUTH, f"{text}; check GEMINI_API_KEY")
     if code == 408 or code >= 500:
         return ProviderError(ErrorKind.TRANSIENT, text)
+    if code == 404 and model:
+        return ProviderError(ErrorKind.INVALID_REQUEST, _not_found(text, model))
     return ProviderError(ErrorKind.INVALID_REQUEST, text)
+
+
+def _not_found(text: str, model: str) -> str:
+    """Gemini's 404 for a model, with what to use instead when we know it."""
+    retired = RETIRED.get(model)
+    instead = f"; use '{retired.replacement}' instead" if retired else ""
+    return f"{text}; Google does not serve model '{model}' (see {DEPRECATIONS_PAGE}){instead}"
 
 
 def _details(details: list[dict], kind: str) -> list[dict]:

@@ -19,7 +19,8 @@ from generation.providers.registry import (
     KEY_VARIABLES,
     REMOTE_PROVIDERS,
     available_models,
-    image_provider,
+    model_problems,
+    provider_instance,
     provider_names,
 )
 
@@ -69,12 +70,14 @@ def provider_health(*, window: timedelta = timedelta(hours=1)) -> list[dict]:
         configured = name in offered
         total = totals.get(name, {"calls": 0, "ok": 0, "cost": 0.0})
         gate = gates.get(name)
+        problems = model_problems(name) if configured else []
         entries.append(
             {
                 "name": name,
                 "configured": configured,
-                "hint": None if configured else f"set {KEY_VARIABLES[name]}",
-                "models": available_models(image_provider(name)) if configured else [],
+                "usable": configured and not problems,
+                "hint": _hint(name, configured, problems),
+                "models": available_models(provider_instance(name)) if configured else [],
                 "concurrency_limit": concurrency_limit(name),
                 "requests_per_minute": settings.NANODECK["PROVIDER_RPM"].get(name) or None,
                 "circuit": _circuit(gate, now),
@@ -88,6 +91,14 @@ def provider_health(*, window: timedelta = timedelta(hours=1)) -> list[dict]:
             }
         )
     return entries
+
+
+def _hint(name: str, configured: bool, problems: list[str]) -> str | None:
+    """What to set to offer the provider, or why its configured models cannot be used (with
+    the replacement); None when all is well."""
+    if not configured:
+        return f"set {KEY_VARIABLES[name]}"
+    return "; ".join(problems) or None
 
 
 def circuit_reset(*, gates: QuerySet[ProviderGate]) -> int:

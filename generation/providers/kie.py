@@ -165,11 +165,12 @@ def cost(*, model: str, resolution: str, references: int) -> float:
 
 
 def callback_task_id(payload: object) -> str:
-    """The task id of a webhook payload that reports a finished task; ValueError otherwise."""
+    """The task id (data.taskId, or data.task_id as kie's own example spells it) of a webhook
+    payload that reports a finished task; ValueError otherwise."""
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, dict):
         raise ValueError("the payload has no data object")
-    task_id = data.get("taskId")
+    task_id = data.get("taskId", data.get("task_id"))
     if not isinstance(task_id, str) or not task_id:
         raise ValueError("the payload has no data.taskId")
     if data.get("state") not in FINAL_STATES:

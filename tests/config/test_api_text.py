@@ -150,8 +150,8 @@ def test_a_webhook_whose_task_id_holds_a_nul_byte_is_a_400(settings, no_errors_l
         WEBHOOK,
         data=body,
         content_type="application/json",
-        HTTP_X_KIE_TIMESTAMP=stamp,
-        HTTP_X_KIE_SIGNATURE=kie_signature(secret, stamp, body),
+        HTTP_X_WEBHOOK_TIMESTAMP=stamp,
+        HTTP_X_WEBHOOK_SIGNATURE=kie_signature(secret, "task\x00-1", stamp),
     )
 
     error = error_of(response, 400)
@@ -172,8 +172,8 @@ def test_a_webhook_nested_too_deeply_is_a_400(settings, no_errors_logged):
         WEBHOOK,
         data=body,
         content_type="application/json",
-        HTTP_X_KIE_TIMESTAMP=stamp,
-        HTTP_X_KIE_SIGNATURE=kie_signature(secret, stamp, body),
+        HTTP_X_WEBHOOK_TIMESTAMP=stamp,
+        HTTP_X_WEBHOOK_SIGNATURE=kie_signature(secret, "", stamp),
     )
 
     assert error_of(response, 400)["code"] == "invalid"

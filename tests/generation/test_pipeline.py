@@ -203,14 +203,14 @@ def test_a_bad_budget_is_refused(budget):
 def test_prices_come_from_the_table_and_can_be_overridden(settings):
     from generation.providers.pricing import image_cost, text_cost
 
-    assert image_cost(model="gemini-3-pro-image-preview", image_size="4K", input_images=2) == 0.2422
+    assert image_cost(model="gemini-3-pro-image", image_size="4K", input_images=2) == 0.2422
     assert image_cost(model="nanodeck-local-1", image_size="1K", input_images=0) == 0.0
-    assert text_cost(model="gemini-2.5-flash", input_tokens=1_000_000, output_tokens=0) == 0.3
+    assert text_cost(model="gemini-3.8-flash", input_tokens=1_000_000, output_tokens=0) == 0.75
     settings.NANODECK = {
         **settings.NANODECK,
-        "PRICE_TABLE": {"gemini-3-pro-image-preview": {"image_2K": 0.2}},
+        "PRICE_TABLE": {"gemini-3-pro-image": {"image_2K": 0.2}},
     }
-    assert image_cost(model="gemini-3-pro-image-preview", image_size="2K", input_images=0) == 0.2
+    assert image_cost(model="gemini-3-pro-image", image_size="2K", input_images=0) == 0.2
 
 
 def test_the_image_prompt_carries_the_page_text_verbatim_and_the_template_style():

@@ -126,8 +126,15 @@ def test_limits_and_models_come_from_settings_and_the_provider(settings, gemini_
     gemini = entry("gemini")
 
     assert gemini["configured"] is True
-    assert gemini["hint"] is None
-    assert gemini["models"] == ["gemini-3-pro-image-preview", "gemini-2.5-flash-image"]
+    assert (gemini["usable"], gemini["hint"]) == (True, None)
+    # the configured model first, then the others Google still serves (no 2.5 Flash Image:
+    # shut down on 2026-10-02)
+    assert gemini["models"] == [
+        "gemini-3-pro-image",
+        "gemini-3.1-flash-image",
+        "gemini-3.1-flash-lite-image",
+        "gemini-nano-banana-2.1",
+    ]
     assert gemini["concurrency_limit"] == 2
     assert gemini["requests_per_minute"] == 10
     assert entry("local")["requests_per_minute"] is None
@@ -161,6 +168,7 @@ def test_a_token_user_gets_every_provider(batch):
     assert providers[0] == {
         "name": "local",
         "configured": True,
+        "usable": True,
         "hint": None,
         "models": ["nanodeck-local-1"],
         "concurrency_limit": 5,

@@ -13,8 +13,8 @@ from generation.providers.gate import MAX_WAIT_SECONDS
 from generation.providers.gemini import MAX_REFERENCE_BYTES, GeminiProvider, aspect_ratio
 from tests.generation.providers.conftest import API_KEY, closed_port, png, raises
 
-IMAGE_MODEL = "gemini-3-pro-image-preview"
-TEXT_MODEL = "gemini-2.5-flash"
+IMAGE_MODEL = "gemini-3-pro-image"
+TEXT_MODEL = "gemini-3.8-flash"
 PATH = f"/v1beta/models/{IMAGE_MODEL}:generateContent"
 TEXT_PATH = f"/v1beta/models/{TEXT_MODEL}:generateContent"
 PAGE = {
@@ -367,17 +367,17 @@ def test_an_oversized_reference_is_sent_as_a_smaller_jpeg(provider, server):
     assert colour(decoded(parts[2])) == (255, 0, 0)
 
 
-def test_too_many_references_are_refused_before_any_call(provider, server, caplog):
-    references = [png()] * 15
+def test_references_beyond_the_models_limit_are_left_out(provider, server):
+    """Nano Banana Pro takes up to 14 reference images: the first 14 of 15 are sent."""
+    references = [png(color=f"#0000{n:02x}") for n in range(15)]
+    server.script(answer(inline(png((160, 90)))))
 
-    error_ = raises(
-        ErrorKind.INVALID_REQUEST,
-        lambda: provider.generate(slide_request(references=references)),
-        caplog,
-    )
+    result = provider.generate(slide_request(references=references))
 
-    assert "at most 14 reference images" in error_.message
-    assert server.received == []
+    parts = server.received[0].json()["contents"][0]["parts"]
+    sent = [base64.b64decode(part["inline_data"]["data"]) for part in parts[1:]]
+    assert sent == references[:14]
+    assert result.cost_usd == pytest.approx(0.134 + 14 * 0.0011)
 
 
 def test_a_reference_that_is_not_an_image_is_refused(provider, server, caplog):

@@ -253,6 +253,15 @@ def test_a_callback_gives_the_same_outcome(provider, server):
     assert outcome.image.size == (48, 27)
 
 
+def test_a_callback_may_name_the_task_as_task_id(provider, server):
+    """kie's own verification example reads data.task_id."""
+    _, _, answer = succeeded(server)
+    data = {**answer["data"], "task_id": answer["data"]["taskId"]}
+    del data["taskId"]
+    server.script(served(png((48, 27))))
+    assert provider.outcome_from_callback({"code": 200, "data": data}).task_id == "task-1"
+
+
 @pytest.mark.parametrize(
     ("payload", "problem"),
     [

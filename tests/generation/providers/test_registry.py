@@ -38,19 +38,17 @@ def test_a_provider_is_offered_once_its_key_is_set(gemini_key):
 
 
 def test_a_batch_may_choose_another_offered_model(gemini_key):
-    options = BatchOptions.parse({"provider": "gemini", "model": "gemini-2.5-flash-image"})
+    options = BatchOptions.parse({"provider": "gemini", "model": "gemini-3.1-flash-image"})
 
-    assert options.model == "gemini-2.5-flash-image"
+    assert options.model == "gemini-3.1-flash-image"
     assert (
-        image_provider("gemini", "gemini-2.5-flash-image").image_model == "gemini-2.5-flash-image"
+        image_provider("gemini", "gemini-3.1-flash-image").image_model == "gemini-3.1-flash-image"
     )
-    assert (
-        image_provider("gemini").image_model == "gemini-3-pro-image-preview"
-    )  # the shared one is untouched
+    assert image_provider("gemini").image_model == "gemini-3-pro-image"  # the shared one
 
 
 def test_a_model_the_provider_does_not_offer_is_refused_with_the_choices(gemini_key):
-    with pytest.raises(InvalidInput, match="model 'dall-e-2' is not available for gemini"):
+    with pytest.raises(InvalidInput, match="model 'dall-e-2' is not a known Gemini image model"):
         BatchOptions.parse({"provider": "gemini", "model": "dall-e-2"})
 
 

@@ -37,8 +37,8 @@ def test_wrong_text_from_the_model_is_retried_with_the_text_spelled_out(server, 
         "gemini": {
             "api_key": API_KEY,
             "base_url": server.url,
-            "image_model": "gemini-3-pro-image-preview",
-            "text_model": "gemini-2.5-flash",
+            "image_model": "gemini-3-pro-image",
+            "text_model": "gemini-3.8-flash",
         },
     }
     batch = batch_plan(batch=make_batch(options={"provider": "gemini"}))
@@ -73,8 +73,8 @@ def test_batches_that_choose_different_image_models_never_share_a_cached_image(s
         "gemini": {
             "api_key": API_KEY,
             "base_url": server.url,
-            "image_model": "gemini-3-pro-image-preview",
-            "text_model": "gemini-2.5-flash",
+            "image_model": "gemini-3-pro-image",
+            "text_model": "gemini-3.8-flash",
         },
     }
     template = SlideTemplateFactory()
@@ -83,9 +83,9 @@ def test_batches_that_choose_different_image_models_never_share_a_cached_image(s
             batch=make_batch(template=template, options={"provider": "gemini", "model": model})
         ).pages.get(index=4)
         for model in (
-            "gemini-3-pro-image-preview",
-            "gemini-2.5-flash-image",
-            "gemini-3-pro-image-preview",
+            "gemini-3-pro-image",
+            "gemini-3.1-flash-image",
+            "gemini-3-pro-image",
         )
     )
     server.script(png_answer(pro.plan), png_answer(flash.plan))
@@ -95,16 +95,16 @@ def test_batches_that_choose_different_image_models_never_share_a_cached_image(s
 
     paths = [request.path for request in server.received]
     assert paths == [
-        "/v1beta/models/gemini-3-pro-image-preview:generateContent",
-        "/v1beta/models/gemini-2.5-flash-image:generateContent",
+        "/v1beta/models/gemini-3-pro-image:generateContent",
+        "/v1beta/models/gemini-3.1-flash-image:generateContent",
     ]
     renders = {
         page: StepRun.objects.get(page=page, step="render", selected=True)
         for page in (pro, flash, pro_again)
     }
-    assert (renders[flash].cache_hit, renders[flash].model) == (False, "gemini-2.5-flash-image")
+    assert (renders[flash].cache_hit, renders[flash].model) == (False, "gemini-3.1-flash-image")
     # The same model again shares the first image: the key still finds what it should.
     assert (renders[pro_again].cache_hit, renders[pro_again].model) == (
         True,
-        "gemini-3-pro-image-preview",
+        "gemini-3-pro-image",
     )
