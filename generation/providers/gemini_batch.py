@@ -191,7 +191,8 @@ def job_status(operation: dict) -> JobStatus:
     """A JobStatus from the Operation batches.get and batchGenerateContent answer."""
     meta = operation.get("metadata") if isinstance(operation.get("metadata"), dict) else {}
     name = operation.get("name") or meta.get("name")
-    state = meta.get("state")
+    # A new job's Operation may leave the state out: it is pending until batches.get says more.
+    state = meta.get("state") or (None if operation.get("done") else PENDING)
     if not isinstance(name, str) or not name.startswith("batches/") or not isinstance(state, str):
         raise ProviderError(
             ErrorKind.TRANSIENT, "Gemini answered a batch without a batches/ name or a state"

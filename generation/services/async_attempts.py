@@ -130,6 +130,9 @@ def attempts_poll() -> dict:
 # Gemini's Batch API
 
 MAX_BATCH_TRIES = 2  # a request whose job failed or expired goes once more into the next job
+# A request row whose attempt is not waiting (its worker died between the two writes) is
+# dropped after this long; younger ones may belong to an attempt being recorded right now.
+_ORPHAN_AFTER = timedelta(minutes=10)
 
 
 def batch_request_register(*, batch: Batch, request: ImageRequest, model: str) -> NoReturn:
@@ -167,10 +170,15 @@ def gemini_batches_run() -> dict:
     return result
 
 
+@transaction.atomic
 def _submit(client: GeminiBatchClient, result: dict) -> None:
-    cutoff = timezone.now() - timedelta(seconds=settings.NANODECK["GEMINI_BATCH_GATHER_SECONDS"])
+    """Send the gathered requests, one batch and model per job. The rows stay locked until
+    their job is recorded, so a second collector running at the same time skips them."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.NANODECK["GEMINI_BATCH_GATHER_SECONDS"])
     rows = list(
-        BatchApiRequest.objects.filter(job_name="", created_at__lte=cutoff)
+        BatchApiRequest.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(job_name="", created_at__lte=cutoff)
         .select_related("batch")
         .order_by("created_at", "pk")
     )
@@ -180,9 +188,13 @@ def _submit(client: GeminiBatchClient, result: dict) -> None:
         ).values_list("external_id", flat=True)
     )
     groups: dict[tuple, list[BatchApiRequest]] = defaultdict(list)
+    stale = []
     for row in rows:
         if row.key in waiting and not row.batch.is_final:
             groups[(row.batch_id, row.model)].append(row)
+        elif row.batch.is_final or row.created_at < now - _ORPHAN_AFTER:
+            stale.append(row.pk)  # its attempt ended (or was never recorded): nobody waits
+    BatchApiRequest.objects.filter(pk__in=stale).delete()
     for (_, model), group in groups.items():
         _submit_group(client, model, group, result)
 
@@ -254,10 +266,16 @@ def _poll(client: GeminiBatchClient, result: dict) -> None:
             _job_record(job, result)
 
 
+@transaction.atomic
 def _job_record(job: JobStatus, result: dict) -> None:
     """Record the answer of every request of a finished job; a retryable error sends the
     request into the next job while it has tries left."""
-    for row in BatchApiRequest.objects.filter(job_name=job.name).select_related("batch"):
+    rows = (
+        BatchApiRequest.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(job_name=job.name)
+        .select_related("batch")
+    )
+    for row in rows:
         answer = job.answers.get(row.key) or gemini_batch.Answer(error=_job_error(job))
         if answer.image is not None:
             result["recorded"] += _record(row, answer=answer)

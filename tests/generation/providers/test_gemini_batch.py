@@ -61,11 +61,15 @@ class FakeBatchApi:
     pages: dict[str, tuple[int, dict]] = field(default_factory=dict)  # prompt → (index, plan)
     answers: dict[int, dict] = field(default_factory=dict)  # page index → inlined response item
     cancelled: list[str] = field(default_factory=list)
+    unavailable: int = 0  # answer the next creates with 503
 
     def __call__(self, request: Received) -> tuple[int, dict, dict]:
         assert request.headers["x-goog-api-key"] == API_KEY
         created = CREATE.match(request.path)
         if created and request.method == "POST":
+            if self.unavailable:
+                self.unavailable -= 1
+                return 503, {}, {"error": {"code": 503, "message": "overloaded"}}
             return self._create(created.group(1), request.json())
         found = JOB.match(request.path)
         if not found or found.group(1) not in self.jobs:
@@ -324,6 +328,33 @@ def test_cancelling_the_deck_cancels_its_jobs(api, server, django_capture_on_com
     sent = len(server.received)
     run_gemini_batches()  # a cancelled job is not polled again
     assert len(server.received) == sent
+
+
+def test_a_deck_cancelled_before_its_requests_went_out_sends_nothing(
+    api, server, django_capture_on_commit_callbacks
+):
+    batch = waiting_deck(api)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_cancel(batch=batch)
+    run_gemini_batches()
+
+    assert server.received == []
+    assert not BatchApiRequest.objects.exists()
+    assert {page.status for page in batch.pages.all()} == {PageStatus.CANCELLED}
+
+
+def test_a_job_the_api_could_not_take_now_is_sent_on_the_next_run(api):
+    batch = waiting_deck(api)
+    api.unavailable = 1
+
+    run_gemini_batches()
+
+    assert api.jobs == {}
+    assert BatchApiRequest.objects.filter(job_name="").count() == batch.pages.count()
+    run_gemini_batches()
+    ((_, job),) = api.jobs.items()
+    assert len(job["entries"]) == batch.pages.count()
 
 
 def test_requests_over_20_mb_are_split_into_several_jobs(api):
