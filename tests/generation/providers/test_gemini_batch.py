@@ -30,7 +30,6 @@ from tests.generation.providers.conftest import API_KEY, Received
 
 pytestmark = pytest.mark.django_db
 
-MODEL = "gemini-3-pro-image-preview"
 OUTLINE = "# Batch deck\n\n### One\n- alpha\n- beta\n\n### Two\n- gamma\n- delta\n"
 CREATE = re.compile(r"^/v1beta/models/([^/:]+):batchGenerateContent$")
 JOB = re.compile(r"^/v1beta/(batches/[^/:]+)(:cancel)?$")
@@ -143,8 +142,9 @@ def api(server, settings) -> FakeBatchApi:
         "gemini": {
             "api_key": API_KEY,
             "base_url": server.url,
-            "image_model": MODEL,
-            "text_model": "gemini-2.5-flash",
+            # The configured default image model (Nano Banana Pro), whatever its current id.
+            "image_model": settings.PROVIDER_SETTINGS["gemini"]["image_model"],
+            "text_model": settings.PROVIDER_SETTINGS["gemini"]["text_model"],
         },
     }
     settings.PROVIDER_TIMEOUT_SECONDS = 5
@@ -182,7 +182,7 @@ def renders(batch: Batch) -> list[StepRun]:
     )
 
 
-def test_a_deck_delivered_by_batch_waits_then_completes_at_half_the_price(api, server):
+def test_a_deck_delivered_by_batch_waits_then_completes_at_half_the_price(api, server, settings):
     batch = waiting_deck(api)
     pages = list(batch.pages.all())
     assert {(page.status, page.waiting_for, page.lease_owner) for page in pages} == {
@@ -196,7 +196,8 @@ def test_a_deck_delivered_by_batch_waits_then_completes_at_half_the_price(api, s
     run_gemini_batches()
 
     ((name, job),) = api.jobs.items()
-    assert job["model"] == MODEL
+    model = settings.PROVIDER_SETTINGS["gemini"]["image_model"]
+    assert job["model"] == model
     entries = job["entries"]
     assert len(entries) == len(pages)
     assert {entry["metadata"]["key"] for entry in entries} == {
@@ -225,7 +226,7 @@ def test_a_deck_delivered_by_batch_waits_then_completes_at_half_the_price(api, s
     batch.refresh_from_db()
     assert {page.status for page in batch.pages.all()} == {PageStatus.COMPLETED}
     for run in renders(batch):
-        assert (run.provider, run.model, run.passed, run.selected) == ("gemini", MODEL, True, True)
+        assert (run.provider, run.model, run.passed, run.selected) == ("gemini", model, True, True)
         assert run.cost_usd == pytest.approx((0.134 + 0.0011) / 2)  # the Batch API's half price
         assert run.output_data["usage"] == {"totalTokenCount": 1290}
         with run.output_image.open("rb") as handle:
