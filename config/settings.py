@@ -261,6 +261,9 @@ NANODECK = {
     # is re-queued after ASYNC_WAIT_SECONDS even if neither webhook nor poll has answered.
     "ASYNC_POLL_AFTER_SECONDS": env_int("ASYNC_POLL_AFTER_SECONDS", 60, minimum=1),
     "ASYNC_WAIT_SECONDS": env_int("ASYNC_WAIT_SECONDS", 900, minimum=10),
+    # Gemini Batch API (options.delivery = "batch"): a render request waits this long for
+    # others of its batch before the collector sends them together in one job.
+    "GEMINI_BATCH_GATHER_SECONDS": env_int("GEMINI_BATCH_GATHER_SECONDS", 30, minimum=0),
     # Human review: how long a review item stays leased to the evaluator who opened it.
     "REVIEW_LEASE_SECONDS": env_int("REVIEW_LEASE_SECONDS", 900, minimum=60),
     # Calibration moves a step's threshold only with this many evaluated outputs and when

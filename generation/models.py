@@ -497,3 +497,25 @@ class ProviderGate(models.Model):
 
     def __str__(self) -> str:
         return self.provider
+
+
+class BatchApiRequest(models.Model):
+    """A render attempt's request waiting to go out in (or answered by) a Gemini Batch API
+    job: options.delivery = "batch". `key` is the request's metadata key in the job and the
+    waiting StepRun's external_id; `job_name` is empty until the request is submitted."""
+
+    key = models.CharField(max_length=120, unique=True)
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="batch_api_requests")
+    model = models.CharField(max_length=100)
+    body = models.JSONField(help_text="GenerateContentRequest without the reference images.")
+    image_size = models.CharField(max_length=4)
+    tries = models.PositiveSmallIntegerField(
+        default=1, help_text="Jobs this request went into (a transient error retries it)."
+    )
+    job_name = models.CharField(max_length=120, blank=True, db_index=True)
+    job_state = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} in {self.job_name or 'no job yet'}"

@@ -19,8 +19,12 @@ from generation.slides import SUPPORTED_SIZES, parse_size
 SIZES = tuple(f"{width}x{height}" for width, height in SUPPORTED_SIZES)
 QUALITIES = ("standard", "hd")
 LANGUAGES = ("auto", "zh", "en")
+# How the render calls go out: one call each while the page waits ("interactive"), or
+# gathered into Gemini Batch API jobs at half the price, the pages waiting without a worker.
+DELIVERIES = ("interactive", "batch")
+BATCH_DELIVERY_PROVIDERS = ("gemini",)
 MAX_BUDGET_USD = 1_000_000
-TEXT_OPTIONS = ("size", "quality", "language", "provider", "model", "text_provider")
+TEXT_OPTIONS = ("size", "quality", "language", "provider", "model", "text_provider", "delivery")
 KNOWN_OPTIONS = {*TEXT_OPTIONS, "fresh", "budget_usd"}
 SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
 
@@ -37,6 +41,7 @@ class BatchOptions:
     model: str  # empty: the provider's default image model
     fresh: bool  # never reuse a stored image of an identical request
     budget_usd: float | None  # stop new provider calls once the estimated spend reaches it
+    delivery: str = "interactive"  # "batch": render calls go to Gemini's Batch API
 
     @classmethod
     def parse(cls, options: dict | None) -> BatchOptions:
@@ -68,11 +73,12 @@ class BatchOptions:
             model=data.get("model") or "",
             fresh=bool(data.get("fresh")),
             budget_usd=None if budget is None else float(budget),
+            delivery=data.get("delivery") or "interactive",
         )
 
     def as_json(self) -> dict:
-        """The stored (and API) shape: every text option, then `fresh`, `budget_usd` and
-        `model` only when set."""
+        """The stored (and API) shape: every text option, then `fresh`, `budget_usd`, `model`
+        and `delivery` only when set (delivery: when it is not the default)."""
         result = {
             "size": self.size,
             "quality": self.quality,
@@ -86,6 +92,8 @@ class BatchOptions:
             result["budget_usd"] = self.budget_usd
         if self.model:
             result["model"] = self.model
+        if self.delivery != "interactive":
+            result["delivery"] = self.delivery
         return result
 
     @property
@@ -98,7 +106,11 @@ class BatchOptions:
             parse_size(self.size)
         except ValueError as exc:
             raise InvalidInput(str(exc), details={"size": self.size}) from None
-        for key, allowed in (("quality", QUALITIES), ("language", LANGUAGES)):
+        for key, allowed in (
+            ("quality", QUALITIES),
+            ("language", LANGUAGES),
+            ("delivery", DELIVERIES),
+        ):
             if getattr(self, key) not in allowed:
                 raise InvalidInput(
                     f"{key} must be one of {', '.join(allowed)}", details={key: getattr(self, key)}
@@ -115,6 +127,13 @@ class BatchOptions:
                 image_provider(self.provider, self.model)
             except InvalidInput as exc:
                 raise InvalidInput(exc.message, details={"model": self.model}) from None
+        if self.delivery == "batch" and self.provider not in BATCH_DELIVERY_PROVIDERS:
+            raise InvalidInput(
+                f"delivery 'batch' uses Gemini's Batch API and works only with the provider "
+                f"{', '.join(BATCH_DELIVERY_PROVIDERS)}; this batch's provider is "
+                f"'{self.provider}' (choose provider gemini, or delivery interactive)",
+                details={"delivery": self.delivery},
+            )
 
 
 def _check_types(options: dict) -> None:

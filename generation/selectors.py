@@ -9,10 +9,10 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
-from generation.models import PAGE_STEPS, Batch, PageStatus, StepRun
+from generation.models import PAGE_STEPS, Batch, BatchApiRequest, PageStatus, StepRun
 from generation.providers.gate import concurrency_limit
 
 
@@ -32,7 +32,7 @@ def batch_progress(*, batch: Batch) -> dict:
         }
         for name in PAGE_STEPS
     }
-    return {
+    progress = {
         "status": batch.status,
         "total": total,
         "completed": counts.completed,
@@ -47,6 +47,30 @@ def batch_progress(*, batch: Batch) -> dict:
         "cost_usd": round(counts.cost_usd, 4),
         "budget_usd": batch.opts.budget_usd,
     }
+    if batch.opts.delivery == "batch":
+        progress["provider_jobs"] = batch_api_jobs(batch=batch)
+    return progress
+
+
+def batch_api_jobs(*, batch: Batch) -> list[dict]:
+    """The batch's Gemini Batch API jobs, oldest first: name, state (BATCH_STATE_…) and how
+    many render requests each carries; requests not sent yet are one entry with no name and
+    the state "gathering"."""
+    rows = (
+        BatchApiRequest.objects.filter(batch=batch)
+        .values("job_name", "job_state")
+        .annotate(requests=Count("pk"))
+        .order_by("job_name")
+    )
+    jobs = [
+        {"name": row["job_name"], "state": row["job_state"], "requests": row["requests"]}
+        for row in rows
+        if row["job_name"]
+    ]
+    gathering = sum(row["requests"] for row in rows if not row["job_name"])
+    if gathering:
+        jobs.append({"name": "", "state": "gathering", "requests": gathering})
+    return jobs
 
 
 def _eta(batch: Batch, *, remaining: int) -> float | None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from generation import shutdown
 from generation.errors import BrokerUnavailable
 from generation.models import BatchStatus, PageStatus
-from generation.services.async_attempts import attempts_poll
+from generation.services.async_attempts import attempts_poll, gemini_batches_run
 from generation.services.batches import batch_abandon, batch_claim, batch_plan, batch_refresh
 from generation.services.pages import page_abandon, page_claim, page_run, worker_id
 from generation.services.queue import pages_enqueue
@@ -79,3 +79,8 @@ def cleanup_expired() -> dict:
 def poll_async_attempts() -> dict:
     """Ask kie about attempts whose webhook did not come, and record its answers."""
     return attempts_poll()
+
+
+def run_gemini_batches() -> dict:
+    """Send the gathered Batch API requests, poll the open jobs, record the finished ones."""
+    return gemini_batches_run()

@@ -7,7 +7,7 @@ from rest_framework.reverse import reverse
 from config.fields import StrictCharField
 from generation.exports import FORMATS
 from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, Step, StepRun
-from generation.options import LANGUAGES, MAX_BUDGET_USD, QUALITIES, SIZES
+from generation.options import DELIVERIES, LANGUAGES, MAX_BUDGET_USD, QUALITIES, SIZES
 from generation.services.page_actions import FLAGGABLE_STEPS
 from templates_app.models import SlideTemplate
 
@@ -41,6 +41,13 @@ class BatchOptionsSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="Never reuse a stored image of an identical request.",
+    )
+    delivery = serializers.ChoiceField(
+        choices=DELIVERIES,
+        required=False,
+        allow_blank=True,
+        help_text="interactive (default), or batch: the render calls go to Gemini's Batch API "
+        "at half the price and the pages wait for its jobs (provider gemini only).",
     )
 
 
@@ -92,6 +99,15 @@ class StepCountSerializer(serializers.Serializer):
     running = serializers.IntegerField()
 
 
+class ProviderJobSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="batches/… (empty: requests not sent yet).")
+    state = serializers.CharField(
+        help_text="BATCH_STATE_PENDING, _RUNNING, _SUCCEEDED, _FAILED, _CANCELLED, _EXPIRED, "
+        "or gathering."
+    )
+    requests = serializers.IntegerField(help_text="Render requests in the job.")
+
+
 class ProgressSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=BatchStatus.choices)
     total = serializers.IntegerField()
@@ -100,7 +116,8 @@ class ProgressSerializer(serializers.Serializer):
     running = serializers.IntegerField()
     held = serializers.IntegerField()
     waiting_for_provider = serializers.IntegerField(
-        help_text="Pending pages waiting for a provider's circuit breaker to close."
+        help_text="Pending pages waiting for a provider: its circuit breaker to close, or an "
+        "asynchronous answer (kie, a Gemini Batch API job: see provider_jobs)."
     )
     pending = serializers.IntegerField()
     percentage = serializers.FloatField()
@@ -108,6 +125,11 @@ class ProgressSerializer(serializers.Serializer):
     cost_usd = serializers.FloatField(help_text="Estimated spend so far (USD).")
     budget_usd = serializers.FloatField(allow_null=True, help_text="The batch's budget, if any.")
     steps = serializers.DictField(child=StepCountSerializer(), help_text="Per page step.")
+    provider_jobs = ProviderJobSerializer(
+        many=True,
+        required=False,
+        help_text="Only with delivery batch: the Gemini Batch API jobs the pages wait for.",
+    )
 
 
 class BatchProgressSerializer(ProgressSerializer):

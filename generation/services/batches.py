@@ -23,6 +23,7 @@ from generation.pipeline.engine import Step, StepContext, run_step
 from generation.pipeline.steps import BATCH_STEPS
 from generation.planning.outline import OutlineError, parse_outline
 from generation.planning.planner import compose_pages
+from generation.services.async_attempts import batch_jobs_cancel
 from generation.services.pages import page_claim, page_run, worker_id
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
 from templates_app.models import SlideTemplate
@@ -257,6 +258,9 @@ def batch_cancel(*, batch: Batch) -> Batch:
     )
     batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
     batch.save(update_fields=["status", "finished_at", "updated_at"])
+    if batch.opts.delivery == "batch":  # its Gemini Batch API jobs stop too
+        batch_id = batch.pk
+        transaction.on_commit(lambda: batch_jobs_cancel(batch_id=batch_id))
     logger.info("batch_cancelled batch=%s", batch.pk)
     return batch
 

@@ -13,6 +13,7 @@ from generation.pipeline.steps.common import provider_call, severity
 from generation.providers.base import ImageRequest, default_image_size, next_image_size
 from generation.providers.registry import image_provider
 from generation.quality.image_checks import assess_slide
+from generation.services.async_attempts import batch_request_register
 from generation.signing import signed_media_url
 from generation.slides import TextBox, page_texts
 
@@ -114,6 +115,8 @@ class RenderStep:
             theme=ctx.theme,
             params=params,
         )
+        if ctx.batch.opts.delivery == "batch":  # into the next Gemini Batch API job
+            batch_request_register(batch=ctx.batch, request=request, model=provider.image_model)
         result = provider_call(ctx, provider, lambda: provider.generate(request))
         data = {
             "boxes": [box.to_dict() for box in result.boxes] if result.boxes is not None else None,
