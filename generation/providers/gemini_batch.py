@@ -24,19 +24,21 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from PIL import Image
 
-from generation.providers.base import ErrorKind, ImageRequest, ProviderError, requested_image_size
+from generation.providers.base import ErrorKind, ImageRequest, ProviderError
 from generation.providers.gemini import (
-    aspect_ratio,
+    ImageCall,
     classify_error,
     final_image,
+    image_call,
     prepare_references,
     usage,
 )
+from generation.providers.gemini_models import IMAGE_MODELS
 from generation.providers.http import HttpClient, answer_json, open_image, short
 from generation.providers.pricing import image_cost
 
@@ -55,30 +57,22 @@ _AUTH_CODES = frozenset({7, 16})  # PERMISSION_DENIED, UNAUTHENTICATED
 _RATE_CODE = 8  # RESOURCE_EXHAUSTED
 
 
-def request_body(request: ImageRequest) -> dict:
-    """The GenerateContentRequest of an image request, without its reference images (they
-    are the batch's template images, added when the job is assembled: see `with_references`).
-    Shaped like GeminiProvider.generate's body."""
-    config: dict = {
-        "responseModalities": ["TEXT", "IMAGE"],
-        "imageConfig": {
-            "aspectRatio": aspect_ratio(request.size),
-            "imageSize": requested_image_size(quality=request.quality, params=request.params),
-        },
-    }
-    if request.params.get("seed") is not None:
-        config["seed"] = int(request.params["seed"])
-    return {
-        "contents": [{"role": "user", "parts": [{"text": request.prompt}]}],
-        "generationConfig": config,
-    }
+def request_call(model: str, request: ImageRequest) -> ImageCall:
+    """The GenerateContentRequest of an image request, shaped for `model` exactly as
+    GeminiProvider.generate shapes it (gemini.image_call), but without its reference images:
+    they are the batch's template images, added when the job is assembled (`reference_parts`,
+    `with_references`)."""
+    return image_call(model, replace(request, references=[]))
 
 
-def reference_parts(references: list[bytes]) -> list[dict]:
-    """inline_data parts of the reference images, within Gemini's limits (shrunk if needed)."""
+def reference_parts(model: str, references: list[bytes]) -> list[dict]:
+    """inline_data parts of the reference images, at most as many as `model` takes (the
+    first ones: the template's own comes first), within Gemini's limits (shrunk if needed)."""
+    spec = IMAGE_MODELS.get(model)
+    kept = references[: spec.max_references] if spec else references
     return [
         {"inline_data": {"mime_type": mime, "data": base64.b64encode(data).decode("ascii")}}
-        for mime, data in prepare_references(references)
+        for mime, data in prepare_references(kept)
     ]
 
 

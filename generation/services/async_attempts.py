@@ -30,7 +30,6 @@ from generation.providers.base import (
     ImageRequest,
     ProviderError,
     ProviderPending,
-    requested_image_size,
 )
 from generation.providers.gemini_batch import GeminiBatchClient, JobStatus
 from generation.providers.http import fit_image
@@ -139,12 +138,9 @@ def batch_request_register(*, batch: Batch, request: ImageRequest, model: str) -
     """Keep a render request for the next Batch API job of its batch; raises ProviderPending
     so that the engine records the attempt as waiting and the page lets its worker go."""
     key = f"nd-{uuid.uuid4().hex}"
+    call = gemini_batch.request_call(model, request)
     BatchApiRequest.objects.create(
-        key=key,
-        batch=batch,
-        model=model,
-        body=gemini_batch.request_body(request),
-        image_size=requested_image_size(quality=request.quality, params=request.params),
+        key=key, batch=batch, model=model, body=call.body, image_size=call.image_size
     )
     raise ProviderPending("gemini", key, model=model)
 
@@ -205,7 +201,7 @@ def _submit_group(
     """One batch's waiting requests for one model, in as many jobs as 20 MB allows."""
     batch = rows[0].batch
     try:
-        parts = gemini_batch.reference_parts(_references(batch))
+        parts = gemini_batch.reference_parts(model, _references(batch))
         entries = [
             {
                 "request": gemini_batch.with_references(row.body, parts),

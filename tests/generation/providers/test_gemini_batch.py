@@ -306,3 +306,24 @@ def test_delivery_is_stored_only_when_it_is_batch(api):
     assert batch.opts.delivery == "batch"
     assert "delivery" not in plain.options
     assert plain.opts.delivery == "interactive"
+
+
+def test_a_batch_request_is_shaped_for_its_model_like_an_interactive_one(api):
+    """Nano Banana 2 Lite takes 1K only: an hd deck (2K) asks it for 1K, in batch as at once."""
+    batch = waiting_deck(api)
+    Batch.objects.filter(pk=batch.pk).update(
+        options={**batch.options, "model": "gemini-3.1-flash-lite-image", "quality": "hd"}
+    )
+    batch.refresh_from_db()
+    BatchApiRequest.objects.all().delete()
+    StepRun.objects.filter(batch=batch, step="render").delete()
+    Page.objects.filter(batch=batch).update(status=PageStatus.PENDING, resume_step="render")
+    run_pages(batch)
+
+    run_gemini_batches()
+
+    (job,) = api.jobs.values()
+    assert job["model"] == "gemini-3.1-flash-lite-image"
+    config = job["entries"][0]["request"]["generationConfig"]["imageConfig"]
+    assert config == {"aspectRatio": "16:9", "imageSize": "1K"}
+    assert {request.image_size for request in BatchApiRequest.objects.all()} == {"1K"}
