@@ -8,7 +8,6 @@ the attempt in flight.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import random
@@ -24,7 +23,7 @@ from django.utils import timezone
 from PIL import Image
 
 from generation.errors import AttemptPending, LeaseLost, StepFailed, StepHeld
-from generation.images import open_rgb
+from generation.images import encode_png, open_rgb
 from generation.models import NoPassRule, StepPolicy, StepRun
 from generation.policies import POLICY_DEFAULTS
 from generation.providers.base import ProviderError, ProviderPending
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from generation.slides import Theme
 
 logger = logging.getLogger("nanodeck.engine")
-PNG_COMPRESS_LEVEL = 1
 
 
 @dataclass
@@ -240,11 +238,8 @@ def store_output(run: StepRun, output: StepOutput) -> None:
     run.provider, run.model, run.cache_hit = output.provider, output.model, output.cache_hit
     run.cost_usd = 0.0 if output.cache_hit else output.cost_usd
     if output.image is not None:
-        buffer = io.BytesIO()
-        # Level 1: flat slide art compresses nearly as well, in a fraction of the time.
-        output.image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
         name = f"{run.page.index if run.page else 'batch'}-{run.step}-{run.attempt}.png"
-        run.output_image.save(name, ContentFile(buffer.getvalue()), save=False)
+        run.output_image.save(name, ContentFile(encode_png(output.image)), save=False)
 
 
 def _score(run: StepRun, assessment: Assessment, threshold: float) -> None:
