@@ -122,7 +122,9 @@ Q_CLUSTER = {
     "retry": env_int("Q_TIMEOUT", 600, minimum=10) + 120,
     "max_attempts": 1,
     "catch_up": False,
-    "poll": 0.2,
+    # The ORM broker's pause when its queue is empty (Redis blocks instead): a deck waits for
+    # it twice before its first page (plan, then pages); 0.05 s costs ~0.7% of a core idle.
+    "poll": 0.05,
     "ack_failures": True,
     # No pruning on every result: with a limit, each saved result read the whole success
     # table under a lock. The daily cleanup deletes the history after RETENTION_DAYS.
