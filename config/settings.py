@@ -95,6 +95,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH") or str(BASE_DIR / "db.sqlite3"),
+            # Kept open between tasks too: a worker opened one per task (~3 ms of CPU each).
+            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -120,8 +122,13 @@ Q_CLUSTER = {
     "retry": env_int("Q_TIMEOUT", 600, minimum=10) + 120,
     "max_attempts": 1,
     "catch_up": False,
-    "poll": 0.2,
+    # The ORM broker's pause when its queue is empty (Redis blocks instead): a deck waits for
+    # it twice before its first page (plan, then pages); 0.05 s costs ~0.7% of a core idle.
+    "poll": 0.05,
     "ack_failures": True,
+    # No pruning on every result: with a limit, each saved result read the whole success
+    # table under a lock. The daily cleanup deletes the history after RETENTION_DAYS.
+    "save_limit": 0,
     "label": "Task queue",
 }
 if REDIS_URL:

@@ -8,7 +8,6 @@ the attempt in flight.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import random
@@ -19,12 +18,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from PIL import Image
 
 from generation.errors import AttemptPending, LeaseLost, StepFailed, StepHeld
-from generation.images import open_rgb
+from generation.images import encode_png, open_rgb
 from generation.models import NoPassRule, StepPolicy, StepRun
 from generation.policies import POLICY_DEFAULTS
 from generation.providers.base import ProviderError, ProviderPending
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     from generation.slides import Theme
 
 logger = logging.getLogger("nanodeck.engine")
-PNG_COMPRESS_LEVEL = 1
 
 
 @dataclass
@@ -67,6 +64,8 @@ class StepContext:
     worker: str = "inline"
     # Images this process produced, by StepRun id, so a later step need not decode them again.
     images: dict[int, Image.Image] = field(default_factory=dict)
+    # The outputs this run selected, by step, so a later step need not read them again.
+    selected: dict[str, StepRun] = field(default_factory=dict)
     # Called before every attempt and while waiting for a provider: renews the worker's lease
     # and raises when the lease was lost or the batch was cancelled.
     checkpoint: Callable[[], None] = field(default=lambda: None)
@@ -109,11 +108,9 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
     asynchronous provider has not answered.
     """
     policy = step_policy(step.name)
-    runs = list(
-        StepRun.objects.filter(step=step.name, round_closed=False, **_scope(ctx)).order_by(
-            "attempt"
-        )
-    )
+    # Every attempt of the step, closed rounds included: the next attempt's number comes after them.
+    earlier = list(StepRun.objects.filter(step=step.name, **_scope(ctx)).order_by("attempt"))
+    runs = [run for run in earlier if not run.round_closed]
     adjustments: dict = {}
     if runs:
         last = runs[-1]
@@ -129,7 +126,7 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
         params = {**step.default_params(ctx), **(params or {})}
         if ctx.instruction:
             params["instruction"] = ctx.instruction
-    attempt = _next_attempt(ctx, step.name)
+    attempt = (earlier[-1].attempt if earlier else 0) + 1
     while len(runs) < policy.max_attempts:
         ctx.checkpoint()
         run, assessment = _attempt(step, ctx, params, attempt, policy.threshold, adjustments)
@@ -161,11 +158,6 @@ def _resume(step: Step, ctx: StepContext, run: StepRun) -> Assessment:
         run.external_state = "done"
         run.save()
     return Assessment(score=run.score or 0.0, metrics=run.metrics, hints=run.hints)
-
-
-def _next_attempt(ctx: StepContext, step: str) -> int:
-    last = StepRun.objects.filter(step=step, **_scope(ctx)).aggregate(n=Max("attempt"))["n"]
-    return (last or 0) + 1
 
 
 def _attempt(
@@ -240,11 +232,8 @@ def store_output(run: StepRun, output: StepOutput) -> None:
     run.provider, run.model, run.cache_hit = output.provider, output.model, output.cache_hit
     run.cost_usd = 0.0 if output.cache_hit else output.cost_usd
     if output.image is not None:
-        buffer = io.BytesIO()
-        # Level 1: flat slide art compresses nearly as well, in a fraction of the time.
-        output.image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
         name = f"{run.page.index if run.page else 'batch'}-{run.step}-{run.attempt}.png"
-        run.output_image.save(name, ContentFile(buffer.getvalue()), save=False)
+        run.output_image.save(name, ContentFile(encode_png(output.image)), save=False)
 
 
 def _score(run: StepRun, assessment: Assessment, threshold: float) -> None:
@@ -292,6 +281,7 @@ def output_select(step: Step, ctx: StepContext, run: StepRun, *, apply: bool = T
         run.save(update_fields=["selected"])
         if apply:
             step.commit(ctx, run)
+    ctx.selected[step.name] = run
 
 
 def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy) -> StepRun:

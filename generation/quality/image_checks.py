@@ -104,7 +104,7 @@ def assess_slide(
 ) -> SlideAssessment:
     """Check a rendered slide; boxes win over expected_texts when both are given."""
     started = time.perf_counter()
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")  # read only: no copy needed
     metrics: dict = {"size_ok": rgb.size == tuple(expected_size), **_blank_metrics(rgb)}
     inked = None if boxes is None else [(box, _ink(rgb, box)) for box in boxes]
     if inked is None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from generation.errors import (
@@ -145,14 +146,25 @@ def _run_steps(page: Page, ctx: StepContext) -> None:
 def _checkpoint(page: Page, worker: str) -> None:
     """Renew the lease (when running under one) and stop if the batch was cancelled or its
     budget is spent."""
+    cancelled = Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED)
     if page.lease_owner:
-        renewed = Page.objects.filter(pk=page.pk, lease_owner=worker).update(
-            lease_until=timezone.now() + lease_duration()
+        # One query for both checks in the usual case; the lease on the page's own columns
+        # (re-checked by PostgreSQL after a row lock wait), the batch in a NOT EXISTS.
+        renewed = (
+            Page.objects.filter(pk=page.pk, lease_owner=worker)
+            .filter(~Exists(cancelled))
+            .update(lease_until=timezone.now() + lease_duration())
         )
-        if not renewed:
+        if not renewed and not Page.objects.filter(pk=page.pk, lease_owner=worker).exists():
             raise LeaseLost(f"page {page.pk} is no longer leased to {worker}")
-    if Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED).exists():
+        if not renewed:
+            raise BatchCancelled("the batch was cancelled")
+    elif cancelled.exists():
         raise BatchCancelled("the batch was cancelled")
+    _budget_check(page)
+
+
+def _budget_check(page: Page) -> None:
     budget = page.batch.opts.budget_usd
     if budget is not None:
         spent = batch_cost(batch=page.batch)

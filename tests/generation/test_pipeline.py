@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from PIL import Image, ImageChops, ImageStat
 
 from generation.errors import InvalidInput
 from generation.models import Batch, PageStatus, StepRun
@@ -31,6 +32,26 @@ def test_a_batch_runs_to_completion_with_every_step_recorded():
         assert page.description in page.image_prompt
         assert page.image
         assert page.thumbnail
+
+
+def test_a_finished_page_publishes_a_png_slide_and_a_300_px_png_thumbnail():
+    batch = batch_run(batch=make_batch())
+    page = batch.pages.order_by("index").first()
+    render = StepRun.objects.get(page=page, step="render", selected=True)
+
+    with page.image.open("rb") as handle:
+        slide = Image.open(handle)
+        slide.load()
+    with page.thumbnail.open("rb") as handle:
+        thumbnail = Image.open(handle)
+        thumbnail.load()
+
+    assert page.image.name == render.output_image.name
+    assert (slide.format, slide.mode, slide.size) == ("PNG", "RGB", batch.size)
+    assert (thumbnail.format, thumbnail.mode, thumbnail.size) == ("PNG", "RGB", (300, 169))
+    # The thumbnail is the slide reduced, not another image (edges may differ by resampling).
+    expected = slide.resize((300, 169), Image.Resampling.LANCZOS)
+    assert max(ImageStat.Stat(ImageChops.difference(thumbnail, expected)).mean) < 2
 
 
 def test_the_batch_keeps_its_template_snapshot_when_the_template_changes():

@@ -104,6 +104,29 @@ def test_a_page_in_flight_when_its_batch_is_cancelled_ends_cancelled(planned):
     assert page.status == "cancelled"
 
 
+def test_a_worker_that_lost_its_lease_to_a_cancelled_batch_touches_nothing(planned):
+    page = page_claim(page_id=planned.pages.first().pk, worker="w1")
+    Page.objects.filter(pk=page.pk).update(lease_owner="w2")
+    Batch.objects.filter(pk=planned.pk).update(status="cancelled")
+
+    page_run(page=page, worker="w1")
+
+    page.refresh_from_db()
+    assert (page.status, page.lease_owner) == ("running", "w2")
+    assert not StepRun.objects.filter(page=page).exists()
+
+
+def test_a_page_takes_at_most_65_queries(planned, django_assert_max_num_queries):
+    """Lease, steps, attempts and counters of one page: 73 before the checkpoint renewed the
+    lease and looked for a cancel in one query, the engine read each step's attempts once and
+    finish reused the render it had just selected."""
+    first, second = planned.pages.order_by("index")[:2]
+    run_page(first.pk)  # policies and the provider's gate row exist from here on
+
+    with django_assert_max_num_queries(65):
+        assert run_page(second.pk) == "completed"
+
+
 def test_retrying_failed_pages_reopens_the_batch_and_runs_them(django_capture_on_commit_callbacks):
     batch = batch_run(batch=make_batch())
     batch.pages.filter(index__in=[2, 3]).update(status="failed", resume_step="render")

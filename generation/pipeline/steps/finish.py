@@ -13,6 +13,13 @@ from generation.pipeline.steps.common import selected_run
 THUMBNAIL_WIDTH = 300
 
 
+def _render(ctx: StepContext) -> StepRun:
+    """The page's selected render: the one this run just selected, or read once."""
+    if "render" not in ctx.selected:
+        ctx.selected["render"] = selected_run(ctx, "render")
+    return ctx.selected["render"]
+
+
 class FinishStep:
     name = "finish"
 
@@ -20,10 +27,10 @@ class FinishStep:
         return {"thumbnail_width": THUMBNAIL_WIDTH}
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
-        return digest([selected_run(ctx, "render").pk, params])
+        return digest([_render(ctx).pk, params])
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
-        render = selected_run(ctx, "render")
+        render = _render(ctx)
         image = ctx.images.get(render.pk)
         if image is None:  # resumed in another process: read what the render step stored
             image = open_rgb(render.output_image)
