@@ -161,7 +161,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 class Pagination(PageNumberPagination):
     """`count`, `next`, `previous`, `results`; PAGE_SIZE from settings, `?page_size=` up to 100
-    (larger values are capped; anything but a positive whole number is a 400)."""
+    (larger values are capped; anything but a positive whole number is a 400). `?page=` is a
+    whole number from 1, as the schema says; anything else, the empty string included, is a 400 (Django's
+    paginator would read an empty one as page 1), a page past the end a 404."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -177,6 +179,16 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: ["A whole number from 1 is required."]}
             )
         return self.max_page_size if len(digits) > 3 else min(int(digits), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: object) -> int | str:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not (raw.isascii() and raw.isdigit()) or not raw.lstrip("0"):
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["A whole number from 1 is required."]}
+            )
+        return raw
 
     def get_schema_operation_parameters(self, view: object) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)

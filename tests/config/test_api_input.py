@@ -212,6 +212,20 @@ def test_a_page_size_that_is_not_a_positive_whole_number_is_refused(api, page_si
     assert error["message"].startswith("page_size: ")
 
 
+@pytest.mark.parametrize("page", ["", "abc", "0", "-1", "１", "last", "1.0"])
+def test_a_page_number_that_is_not_a_positive_whole_number_is_refused(api, page):
+    error = error_of(api.get(BATCHES, {"page": page}), 400)
+
+    assert error["message"].startswith("page: ")
+
+
+def test_a_page_past_the_end_is_not_found_and_page_1_is_the_first(api, user):
+    make_batch(owner=user)
+
+    assert api.get(BATCHES, {"page": "1"}).json()["count"] == 1
+    assert error_of(api.get(BATCHES, {"page": "2"}), 404)
+
+
 def test_a_page_size_over_100_is_still_capped(api, user):
     assert api.get(BATCHES, {"page_size": 1000}).status_code == 200
 
