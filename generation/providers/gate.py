@@ -5,7 +5,6 @@ of transient errors with backoff."""
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,10 +18,10 @@ from django.utils import timezone
 from generation.errors import ProviderWaiting
 from generation.models import ProviderCall, ProviderGate
 from generation.providers.base import ErrorKind, ProviderError
+from generation.providers.wake import announce_release, wait_for_release
 
 logger = logging.getLogger("nanodeck.providers")
 T = TypeVar("T")
-POLL_SECONDS = (0.02, 0.06)  # jittered; a waiting worker only reads until a slot is free
 # A longer retry-after (a daily quota) fails the attempt instead of holding a worker.
 MAX_WAIT_SECONDS = 60
 
@@ -89,12 +88,13 @@ def provider_slot(provider: str, *, holder: str, checkpoint: Callable[[], None])
         if time.monotonic() - last_check > 10:
             checkpoint()
             last_check = time.monotonic()
-        time.sleep(random.uniform(*POLL_SECONDS))
+        wait_for_release(provider)
     call, probe = taken
     try:
         yield probe
     finally:
         ProviderCall.objects.filter(pk=call.pk).delete()
+        announce_release(provider, limit=limit)
 
 
 def _record(provider: str, *, failed: bool, probe: bool) -> None:
