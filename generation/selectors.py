@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from generation.models import PAGE_STEPS, Batch, BatchApiRequest, PageStatus, StepRun
+from generation.models import PAGE_STEPS, Batch, BatchApiRequest, Page, PageStatus, Step, StepRun
 from generation.providers.gate import concurrency_limit
 
 
@@ -107,3 +107,22 @@ def attempts_pending(*, provider: str, older_than: timedelta) -> list[StepRun]:
     return list(
         StepRun.objects.filter(provider=provider, external_state="pending", started_at__lt=cutoff)
     )
+
+
+def page_versions(*, page: Page) -> list[StepRun]:
+    """Every image the page's render step made (its versions), oldest first, failed attempts
+    left out; each carries `thumbnail_name`: the thumbnail the finish step made of it when it
+    was the page's image, else ""."""
+    renders = list(
+        StepRun.objects.filter(page=page, step=Step.RENDER, error_kind="")
+        .exclude(output_image="")
+        .defer("output_data", "metrics")
+        .order_by("started_at", "pk")
+    )
+    thumbnails = {
+        run.output_data.get("image"): run.output_image.name
+        for run in StepRun.objects.filter(page=page, step=Step.FINISH).exclude(output_image="")
+    }
+    for run in renders:
+        run.thumbnail_name = thumbnails.get(run.output_image.name, "")
+    return renders

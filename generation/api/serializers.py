@@ -1,5 +1,6 @@
 """Input and output shapes of the batch and page API; validation of values is the services' job."""
 
+from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -285,6 +286,57 @@ class PageDetailSerializer(PageSummarySerializer):
             "step_runs",
         ]
         read_only_fields = fields
+
+
+class PageVersionSerializer(serializers.ModelSerializer):
+    """One image the page's render step made; `select` makes it the page's image again."""
+
+    image = serializers.ImageField(source="output_image", read_only=True)
+    thumbnail = serializers.SerializerMethodField(
+        help_text="The thumbnail made when this was the page's image; null if it never was."
+    )
+    instruction = serializers.SerializerMethodField(
+        help_text="The instruction this attempt followed, if someone asked for one."
+    )
+    created_at = serializers.DateTimeField(source="started_at", read_only=True)
+    select_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StepRun
+        fields = [
+            "id",
+            "attempt",
+            "image",
+            "thumbnail",
+            "score",
+            "passed",
+            "selected",
+            "provider",
+            "model",
+            "requested_by",
+            "instruction",
+            "created_at",
+            "select_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_thumbnail(self, run: StepRun) -> str | None:
+        if not run.thumbnail_name:
+            return None
+        url = default_storage.url(run.thumbnail_name)
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def get_instruction(self, run: StepRun) -> str:
+        return run.params.get("instruction", "")
+
+    def get_select_url(self, run: StepRun) -> str:
+        return reverse(
+            "api:page-version-select",
+            args=[run.page_id, run.pk],
+            request=self.context.get("request"),
+        )
 
 
 class PageRegenerateSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ Users see only their own batches and pages."""
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import FileResponse
+from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -24,15 +25,16 @@ from generation.api.serializers import (
     PageDetailSerializer,
     PageFlagSerializer,
     PageRegenerateSerializer,
+    PageVersionSerializer,
     ProvidersSerializer,
     RetryFailedSerializer,
 )
 from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
-from generation.selectors import batch_progress
+from generation.selectors import batch_progress, page_versions
 from generation.services.batches import batch_cancel, batch_create, batch_retry_failed
-from generation.services.page_actions import page_flag, page_regenerate
+from generation.services.page_actions import page_flag, page_regenerate, page_version_select
 from generation.services.retention import batch_delete
 
 EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".pdf", "zip": ".zip"}
@@ -184,6 +186,33 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         incoming = PageRegenerateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         page_regenerate(page=page, **incoming.validated_data)
+        return Response(
+            self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
+        )
+
+    @extend_schema(responses={200: PageVersionSerializer(many=True), **error_responses(404)})
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: str) -> Response:
+        """Every image the page's render step made, oldest first (failed attempts left out)."""
+        versions = self.paginate_queryset(page_versions(page=self.get_object()))
+        serializer = PageVersionSerializer(versions, many=True, context={"request": request})
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        request=None, responses={202: PageDetailSerializer, **error_responses(400, 404, 409)}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"versions/(?P<run_id>[0-9]{1,18})/select",
+        url_name="version-select",
+    )
+    def select_version(self, request: Request, pk: str, run_id: str) -> Response:
+        """Make one of the page's images its image again; the finish step publishes it and
+        exports follow (202: a worker does it, as for a regeneration)."""
+        page = self.get_object()
+        run = get_object_or_404(StepRun.objects.filter(page=page), pk=int(run_id))
+        page_version_select(page=page, run=run)
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )

@@ -1,5 +1,5 @@
-"""What people do to a page: regenerate it, flag it, and let a page held for review go on
-(release) or fail (reject)."""
+"""What people do to a page: regenerate it, bring back one of its earlier images, flag it,
+and let a page held for review go on (release) or fail (reject)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from generation.errors import Conflict, InvalidInput
-from generation.models import BatchStatus, Page, PageStatus, StepRun
+from generation.models import BatchStatus, Page, PageStatus, Step, StepRun
 from generation.pipeline.engine import StepContext, output_select
 from generation.pipeline.steps import PAGE_STEPS
 from generation.services.batches import batch_refresh
@@ -28,31 +28,48 @@ def page_regenerate(
             f"from_step must be one of {', '.join(PAGE_STEPS)}",
             details={"from_step": from_step},
         )
+    page = _page_to_change(page, "regenerated")
+    page.instruction = instruction
+    page.instruction_source = source if instruction else ""
+    page.save(update_fields=["instruction", "instruction_source"])
+    return _run_again(page, from_step=from_step)
+
+
+@transaction.atomic
+def page_version_select(*, page: Page, run: StepRun) -> Page:
+    """Make one of the page's images (an attempt of its render step, perhaps an earlier and
+    better one) the page's image again: the finish step publishes it, in a worker as for a
+    regeneration, and exports follow."""
+    if run.page_id != page.pk or run.step != Step.RENDER or run.error_kind or not run.output_image:
+        raise InvalidInput(
+            f"step run {run.pk} is not one of this page's images (see its versions)",
+            details={"run": run.pk},
+        )
+    page = _page_to_change(page, "given another version")
+    if page.status == PageStatus.HELD:
+        raise Conflict(
+            f"the page is held for review at {page.resume_step}; accept an attempt in review"
+        )
+    output_select(PAGE_STEPS["render"], StepContext(batch=page.batch, page=page), run)
+    return _run_again(page, from_step="finish")
+
+
+def _page_to_change(page: Page, what: str) -> Page:
+    """The page, locked, once nothing else is changing it."""
     page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
     if page.batch.status in (BatchStatus.CANCELLED, BatchStatus.PENDING, BatchStatus.PLANNING):
         raise Conflict(
-            f"the batch is {page.batch.status}; pages can be regenerated once it is running or done"
+            f"the batch is {page.batch.status}; pages can be {what} once it is running or done"
         )
     if page.status == PageStatus.RUNNING:
         raise Conflict("the page is being generated right now; try again when it has finished")
-    page.status, page.resume_step, page.instruction, page.error = (
-        PageStatus.PENDING,
-        from_step,
-        instruction,
-        "",
-    )
-    page.instruction_source = source if instruction else ""
+    return page
+
+
+def _run_again(page: Page, *, from_step: str) -> Page:
+    page.status, page.resume_step, page.error = PageStatus.PENDING, from_step, ""
     page.finished_at = None
-    page.save(
-        update_fields=[
-            "status",
-            "resume_step",
-            "instruction",
-            "instruction_source",
-            "error",
-            "finished_at",
-        ]
-    )
+    page.save(update_fields=["status", "resume_step", "error", "finished_at"])
     page.batch.reopen()
     pages_enqueue(page_ids=[page.pk])
     batch_refresh(batch=page.batch)
