@@ -351,3 +351,27 @@ def test_rendering_falls_back_to_pillow_default_font(monkeypatch, fresh_font_cac
     result = render_slide(COMPARISON_EN, theme, (1024, 768))
     assert result.image.size == (1024, 768)
     assert result.boxes
+
+
+def _plan_texts(plan: dict) -> set[str]:
+    texts = {plan["title"], plan.get("subtitle", "")}
+    for item in plan["items"]:
+        texts.update([item["title"], item["text"], *item["children"]])
+    return texts
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("layout", CONTENT_LAYOUTS)
+def test_a_layout_draws_only_the_outline_text_and_numbers_never_a_label(theme, layout, language):
+    """No "Problem" / "Solution" / "问题" / "解决方案" or any other text the outline never had:
+    every box is a text of the plan (or a marker's number)."""
+    plan = {**_content("problem_solution", ZH_ITEMS[:3]), "language": language}
+
+    result = render_slide(plan, theme, (1536, 864), {"layout": layout})
+
+    invented = [
+        box.text
+        for box in result.boxes
+        if box.text not in _plan_texts(plan) and not box.text.isdigit()
+    ]
+    assert invented == []
