@@ -45,9 +45,10 @@ def outline_check_size(*, outline: str, size: tuple[int, int] | None = None) -> 
         structured = parse_outline(outline)
     except OutlineError:
         return
-    fits = fit_measure(size) if size else None
-    slides = len(compose_pages(structured, max_items_per_page=None, fits=fits))
     limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
+    slides = len(compose_pages(structured, max_items_per_page=None))
+    if size and slides <= limit:  # measured only when worth it: at most `limit` pages
+        slides = len(compose_pages(structured, max_items_per_page=None, fits=fit_measure(size)))
     if slides > limit:
         raise InvalidInput(
             f"the outline makes {slides} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "

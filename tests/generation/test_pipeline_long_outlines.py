@@ -84,3 +84,14 @@ def test_a_long_talk_outline_becomes_a_deck_with_no_cut_missing_or_invented_text
         if not char.isspace()
     )
     assert not _outline_chars(parse_outline(text)) - shown  # every character of every bullet
+
+
+def test_a_title_too_long_for_any_slide_fails_planning_before_anything_is_drawn():
+    title = "A title that goes on and on " * 40
+
+    batch = batch_run(batch=make_batch(outline=f"# {title}\n## Point\n- short"))
+
+    assert batch.status == "failed"
+    assert batch.error.startswith("some text cannot fit on a slide: slide 1 (A title that")
+    assert "does not fit on a slide at the smallest font size" in batch.error
+    assert not batch.pages.exists()
