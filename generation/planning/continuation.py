@@ -25,6 +25,8 @@ UNFIT_MESSAGE = {
     "shorten the title or this item",
 }
 _SPLIT_KINDS = frozenset({"content", "contents"})
+_SENTENCE_END = frozenset("。！？；.!?;")
+_SENTENCE_TRIES = 3  # sentence ends tried, from the last, to keep text with its children
 
 
 def continued(title: str, part: int, language: str) -> str:
@@ -110,7 +112,7 @@ def _cut_item(item: dict, fits_alone: Callable[[dict], bool]) -> tuple[dict, dic
 
     The cut falls after the last whole child that fits (or after the item's own text); inside
     the title, the text or a child only when no such cut fits. Children carried on go under the
-    item's title again.
+    item's title again; an item without a title keeps its last sentence with them.
     """
     segments = [("title", item.get("title", "")), ("text", item.get("text", ""))]
     segments = [seg for seg in segments if seg[1]]
@@ -131,11 +133,31 @@ def _cut_item(item: dict, fits_alone: Callable[[dict], bool]) -> tuple[dict, dic
         if index >= max(bare - 1, 0) and point == len(segments[index][1])
     ]
     cut = whole[-1] if whole else cuts[kept - 1]
+    orphans = bare == 1 and len(segments) > 1 and cut == (0, len(segments[0][1]))
+    if orphans and not item.get("title"):
+        cut = _with_children(segments, cuts[:kept], fits_alone) or cut
     rest = _item(segments, cut, head=False)
     in_children = cut[0] >= bare or (bare == 2 and cut == (1, len(segments[1][1])))
     if in_children and item.get("title"):
         rest["title"] = item["title"]  # the heading again above the children it carries on
     return _item(segments, cut, head=True), rest
+
+
+def _with_children(
+    segments: list[tuple[str, str]], cuts: list[tuple[int, int]], fits_alone: Callable[[dict], bool]
+) -> tuple[int, int] | None:
+    """A cut at one of the text's last sentence ends whose rest (that sentence and the
+    children) fits a page: children would otherwise go on without any of their item's text."""
+    text = segments[0][1]
+    ends = [
+        cut
+        for cut in cuts
+        if cut[0] == 0 and 0 < cut[1] < len(text) and text[: cut[1]].rstrip()[-1] in _SENTENCE_END
+    ]
+    for cut in reversed(ends[-_SENTENCE_TRIES:]):
+        if fits_alone(_item(segments, cut, head=False)):
+            return cut
+    return None
 
 
 def _item(segments: list[tuple[str, str]], cut: tuple[int, int], *, head: bool) -> dict:

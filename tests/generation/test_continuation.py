@@ -137,3 +137,16 @@ def test_the_item_limit_still_splits_evenly_without_a_measure():
 
     assert [len(page["items"]) for page in pages] == [4, 3]
     assert pages[1]["title"] == "Lessons (cont.)"
+
+
+def test_children_never_go_on_without_any_of_their_untitled_item_text():
+    """The text fills a page and its children do not fit beside it: its last sentence goes on
+    with them rather than the children alone."""
+    text = "One sentence here. " * 4 + "The last one."
+    item = _item(text.strip(), children=("child one", "child two"))
+
+    pages = split_page(_page([item]), limit=None, language="en", fits=fits)
+
+    carried = pages[1]["items"][0]
+    assert carried == _item("The last one.", children=("child one", "child two"))
+    assert pages[0]["items"][0]["text"] + " " + carried["text"] == item["text"]
