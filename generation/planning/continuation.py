@@ -19,11 +19,10 @@ from generation.planning.outline import CJK
 
 Fits = Callable[[dict], bool]
 CONTINUED = {"zh": ("（续）", "（续{n}）"), "en": (" (cont.)", " (cont. {n})")}
-UNFIT_MESSAGE = {
-    "zh": "第一个词都放不下：请缩短标题或这一条",
-    "en": "even its first word does not fit on a slide at the smallest font size: "
-    "shorten the title or this item",
-}
+UNFIT_MESSAGE = (
+    "even its first word does not fit on a slide at the smallest font size: "
+    "shorten the title or this item"
+)
 _SPLIT_KINDS = frozenset({"content", "contents"})
 _SENTENCE_END = frozenset("。！？；.!?;")
 _SENTENCE_TRIES = 3  # sentence ends tried, from the last, to keep text with its children
@@ -48,8 +47,8 @@ def split_page(
         parts = [page]
     if fits is None or all(fits(part) for part in parts):
         return parts
-    if page["kind"] not in _SPLIT_KINDS:
-        return [{**page, "unfit": _unfit(language)}]
+    if page["kind"] not in _SPLIT_KINDS or not page["items"]:
+        return [{**page, "unfit": UNFIT_MESSAGE}]
     pages: list[dict] = []
     for chunk in chunks:
         _fill(page, list(chunk), language, fits, pages)
@@ -93,17 +92,13 @@ def _fill(page: dict, pending: list[dict], language: str, fits: Fits, pages: lis
         cut = _cut_item(item, lambda it, n=part: fits(_part(page, n, [it], language, n)))
         if cut is None:
             unfit = _part(page, part, [item, *pending], language, part)
-            pages.append({**unfit, "unfit": _unfit(language)})
+            pages.append({**unfit, "unfit": UNFIT_MESSAGE})
             return
         head, rest = cut
         pages.append(_part(page, part, [head], language, part))
         pending.insert(0, rest)
     if current:
         pages.append(_part(page, len(pages), current, language, len(pages)))
-
-
-def _unfit(language: str) -> str:
-    return UNFIT_MESSAGE["zh" if language == "zh" else "en"]
 
 
 def _cut_item(item: dict, fits_alone: Callable[[dict], bool]) -> tuple[dict, dict] | None:

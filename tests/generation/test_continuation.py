@@ -118,7 +118,7 @@ def test_a_page_whose_first_word_cannot_fit_is_marked_unfit_with_all_its_text():
 
     pages = split_page(_page([item]), limit=None, language="en", fits=fits)
 
-    assert pages[-1]["unfit"] == UNFIT_MESSAGE["en"]
+    assert pages[-1]["unfit"] == UNFIT_MESSAGE
     assert pages[-1]["items"] == [item]
 
 
@@ -126,8 +126,14 @@ def test_a_cover_that_does_not_fit_is_marked_unfit_not_split():
     cover = {"kind": "cover", "title": "T" * (CAPACITY + 1), "items": [], "language": "en"}
 
     assert split_page(cover, limit=6, language="en", fits=fits) == [
-        {**cover, "unfit": UNFIT_MESSAGE["en"]}
+        {**cover, "unfit": UNFIT_MESSAGE}
     ]
+
+
+def test_a_content_page_without_items_whose_title_cannot_fit_is_marked_unfit_not_dropped():
+    page = _page([], title="T" * (CAPACITY + 1))
+
+    assert split_page(page, limit=6, language="en", fits=fits) == [{**page, "unfit": UNFIT_MESSAGE}]
 
 
 def test_the_item_limit_still_splits_evenly_without_a_measure():
