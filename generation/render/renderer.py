@@ -6,8 +6,9 @@ contrast against the pixels the text sits on, then draws the text. The text boxe
 depend on `draw_text`, so an editable export can place native text exactly where the
 image would have had it.
 
-`render_slide` is the entry point (`fit.py` measures a page through `lay_out`). Page kinds other than content pages are drawn by
-`pages.py`, content pages by one of `layouts/`; both work on a `canvas.Slide` with the helpers
+`render_slide` is the entry point (`fit.py` measures a page through `lay_out`). Page kinds
+other than content pages are drawn by `pages.py`, content pages by one of `layouts/`; both
+work on a `canvas.Slide` with the helpers
 of `frame.py` (background, band, title), `shapes.py`, `parts.py` (items as text),
 `geometry.py` and `colour.py`.
 """
