@@ -8,9 +8,8 @@ image would have had it.
 
 `render_slide` is the entry point (`fit.py` measures a page through `lay_out`). Page kinds
 other than content pages are drawn by `pages.py`, content pages by one of `layouts/`; both
-work on a `canvas.Slide` with the helpers
-of `frame.py` (background, band, title), `shapes.py`, `parts.py` (items as text),
-`geometry.py` and `colour.py`.
+work on a `canvas.Slide` with the helpers of `frame.py` (background, band, title),
+`shapes.py`, `parts.py` (items as text), `geometry.py` and `colour.py`.
 """
 
 from __future__ import annotations
