@@ -108,13 +108,13 @@ class BatchCreateForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.errors:
             try:
-                BatchOptions.parse(self.options())
+                size = BatchOptions.parse(self.options()).dimensions
             except InvalidInput as exc:
                 raise forms.ValidationError(exc.message) from None
             if not cleaned["template"].is_active:
                 self.add_error("template", "this template is not active")
             try:
-                outline_check_size(outline=cleaned["outline"])
+                outline_check_size(outline=cleaned["outline"], size=size)
             except InvalidInput as exc:
                 self.add_error("outline", exc.message)
         if not self.errors:

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterator
+
+from generation.planning.continuation import Fits, split_page
 
 _LABELS = {
     "zh": {
         "contents": "目录",
         "overview": "概述",
-        "cont": "（续）",
-        "cont_n": "（续{n}）",
         "dup": "（{n}）",
     },
     "en": {
         "contents": "Contents",
         "overview": "Overview",
-        "cont": " (cont.)",
-        "cont_n": " (cont. {n})",
         "dup": " ({n})",
     },
 }
@@ -68,7 +65,11 @@ _SUFFIX = re.compile(r"\s*(?:（续\d*）|\(cont\.(?: \d+)?\)|（\d+）|\(\d+\))
 
 
 def compose_pages(
-    outline: dict, *, max_items_per_page: int = 6, disambiguate_titles: bool = False
+    outline: dict,
+    *,
+    max_items_per_page: int | None = 6,
+    disambiguate_titles: bool = False,
+    fits: Fits | None = None,
 ) -> list[dict]:
     """Page plans for the outline: cover, contents, then each section's pages.
 
@@ -77,8 +78,11 @@ def compose_pages(
     * a titled section opens with a transition page (subtitle "01" / "第一部分"), or, when it
       has direct items, with a content page titled as the section instead;
     * untitled sections give only their content pages (direct items: a page "概述"/"Overview");
-    * content pages with more than max_items_per_page items are split evenly into
-      continuation pages "标题（续）" / "Title (cont.)".
+    * content pages with more than max_items_per_page items (None: no limit) are split evenly
+      into continuation pages "标题（续）" / "Title (cont.)";
+    * with `fits` (the renderer's measure, generation/render/fit.py), a page holding more than
+      its slide is split further, item by item, and a page that cannot be split to fit carries
+      "unfit" (see continuation.py).
     With disambiguate_titles, repeated titles get " · section name", then a number, so that
     every title is unique.
     """
@@ -94,8 +98,12 @@ def compose_pages(
         pages.append(page)
     if disambiguate_titles:
         _disambiguate(pages, language)
-    limit = max(1, max_items_per_page)
-    return [part for page in pages for part in _split(page, limit, language)]
+    limit = None if max_items_per_page is None else max(1, max_items_per_page)
+    return [
+        part
+        for page in pages
+        for part in split_page(page, limit=limit, language=language, fits=fits)
+    ]
 
 
 def infer_semantics(title: str, items: list[dict], *, language: str, position: int) -> dict:
@@ -219,30 +227,6 @@ def _section_pages(outline: dict, language: str) -> Iterator[dict]:
         for page in section.get("pages", []):
             page_items = [_item(i) for i in page.get("items", [])]
             yield _page("content", page.get("title", ""), language, items=page_items, **where)
-
-
-def _split(page: dict, limit: int, language: str) -> list[dict]:
-    items = page["items"]
-    if len(items) <= limit:
-        return [page]
-    size = math.ceil(len(items) / math.ceil(len(items) / limit))
-    chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    return [
-        {
-            **page,
-            "title": _continued(page["title"], part, language),
-            "items": chunk,
-            "semanticFeatures": dict(page.get("semanticFeatures", {})),
-        }
-        for part, chunk in enumerate(chunks)
-    ]
-
-
-def _continued(title: str, part: int, language: str) -> str:
-    if part == 0:
-        return title
-    labels = _LABELS[language]
-    return title + (labels["cont"] if part == 1 else labels["cont_n"].format(n=part))
 
 
 def _disambiguate(pages: list[dict], language: str) -> None:

@@ -15,6 +15,7 @@ from generation.planning.describe import TARGET_MIN_CHARS, check_description
 from generation.planning.outline import detect_language
 from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
+from generation.render.fit import fit_measure
 
 logger = logging.getLogger("nanodeck.providers")
 T = TypeVar("T")
@@ -235,11 +236,16 @@ def _items(data: dict, where: str) -> list[dict]:
 
 
 def plan_pages(outline: dict, *, params: dict) -> list[dict]:
-    """The deck's structure is deterministic: every provider plans pages the same way."""
+    """The deck's structure is deterministic: every provider plans pages the same way.
+
+    With params["slide_size"] ([width, height]) a page holding more text than the local
+    renderer fits on such a slide at its minimum font sizes is split into continuation pages."""
+    size = params.get("slide_size")
     return compose_pages(
         outline,
         max_items_per_page=params.get("max_items_per_page", 6),
         disambiguate_titles=params.get("disambiguate_titles", False),
+        fits=fit_measure(tuple(size)) if size else None,
     )
 
 

@@ -14,13 +14,12 @@ from typing import TypeVar
 from PIL import Image
 
 from generation.render.geometry import Box
-from generation.render.text import Block, Part, has_cjk
+from generation.render.text import Block, Part
 from generation.slides import Theme, px_per_pt
 from generation.wcag import min_font_pt
 
 T = TypeVar("T")
 
-LABELS = {"zh": ("问题", "解决方案"), "en": ("Problem", "Solution")}
 _FACTORS = (1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62, 0.56, 0.5, 0.0)
 _DEFAULT_SCRIM = {"cover": 0.82, "transition": 0.88}
 
@@ -44,7 +43,6 @@ _STYLES = {
     "body": _Style("item_text", 21, False, 1.45),
     "child": _Style("item_text", 19, False, 1.4),
     "number": _Style("number", 22, True, 1.0),
-    "label": _Style("label", 19, True, 1.2),
 }
 
 
@@ -110,13 +108,6 @@ class Slide:
     @property
     def title(self) -> str:
         return str(self.plan.get("title") or "").strip()
-
-    @property
-    def language(self) -> str:
-        language = self.plan.get("language")
-        if language in LABELS:
-            return language
-        return "zh" if has_cjk(self.title) else "en"
 
     def unit(self, fraction: float) -> int:
         """`fraction` of the slide width, in whole pixels."""

@@ -6,10 +6,10 @@ contrast against the pixels the text sits on, then draws the text. The text boxe
 depend on `draw_text`, so an editable export can place native text exactly where the
 image would have had it.
 
-`render_slide` is the only entry point. Page kinds other than content pages are drawn by
-`pages.py`, content pages by one of `layouts/`; both work on a `canvas.Slide` with the helpers
-of `frame.py` (background, band, title), `shapes.py`, `parts.py` (items as text),
-`geometry.py` and `colour.py`.
+`render_slide` is the entry point (`fit.py` measures a page through `lay_out`). Page kinds
+other than content pages are drawn by `pages.py`, content pages by one of `layouts/`; both
+work on a `canvas.Slide` with the helpers of `frame.py` (background, band, title),
+`shapes.py`, `parts.py` (items as text), `geometry.py` and `colour.py`.
 """
 
 from __future__ import annotations
@@ -86,20 +86,30 @@ def render_slide(
     text_contrast ("auto" or "max": pure black or white). With draw_text=False everything
     but the text is drawn; the boxes are the same either way.
     """
-    options = _parse_options(params)
-    image = Image.new("RGB", (int(size[0]), int(size[1])), to_rgb(theme.background))
-    slide = Slide(image, theme, plan, plan_items(plan, options.max_items), options)
-    layout_name = PAGE_KINDS.get(plan.get("kind", ""), draw_content)(slide)
+    slide, layout_name = lay_out(plan, theme, size, params)
     blocks = [_with_readable_colour(slide, block) for block in slide.blocks if block.lines]
     if draw_text:
-        canvas = ImageDraw.Draw(image)
+        canvas = ImageDraw.Draw(slide.image)
         for block in blocks:
             draw(canvas, block)
     return RenderResult(
-        image=image,
+        image=slide.image,
         boxes=[_text_box(block) for block in blocks],
         safe_box=slide.safe,
         layout=layout_name,
         overflow=slide.overflow,
-        font_scale=options.font_scale,
+        font_scale=slide.options.font_scale,
     )
+
+
+def lay_out(
+    plan: dict, theme: Theme, size: tuple[int, int], params: dict | None = None
+) -> tuple[Slide, str]:
+    """The page drawn without its text: the slide (image, placed text blocks, safe box) and
+    the name of the layout used. `render_slide` colours and draws the blocks; `fit.py`
+    measures them."""
+    options = _parse_options(params)
+    image = Image.new("RGB", (int(size[0]), int(size[1])), to_rgb(theme.background))
+    slide = Slide(image, theme, plan, plan_items(plan, options.max_items), options)
+    layout_name = PAGE_KINDS.get(plan.get("kind", ""), draw_content)(slide)
+    return slide, layout_name

@@ -6,7 +6,6 @@ Views, admin actions, commands and tasks call these; nothing else changes a batc
 from __future__ import annotations
 
 import logging
-import sys
 import time
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from generation.pipeline.engine import Step, StepContext, run_step
 from generation.pipeline.steps import BATCH_STEPS
 from generation.planning.outline import OutlineError, parse_outline
 from generation.planning.planner import compose_pages
+from generation.render.fit import fit_measure
 from generation.services.async_attempts import batch_jobs_cancel
 from generation.services.pages import page_claim, page_run, worker_id
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
@@ -34,17 +34,21 @@ logger = logging.getLogger("nanodeck.pipeline")
 SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
 
 
-def outline_check_size(*, outline: str) -> None:
+def outline_check_size(*, outline: str, size: tuple[int, int] | None = None) -> None:
     """Refuse an outline that makes more slides than MAX_PAGES_PER_BATCH, before anything is
-    stored. The local planner counts them without splitting long pages (the fewest slides
-    planning can make); a brief it cannot read is left to the text model, whose plan is held
-    to the same limit by the plan step."""
+    stored. The local planner counts them as the plan step makes them at the fewest: no item
+    limit per page, but with the continuation pages text needs on slides of `size` (the plan
+    step's second attempt plans exactly these, so an accepted outline is never refused later
+    for its continuation pages). A brief it cannot read is left to the text model, whose plan
+    is held to the same limit by the plan step."""
     try:
         structured = parse_outline(outline)
     except OutlineError:
         return
-    slides = len(compose_pages(structured, max_items_per_page=sys.maxsize))
     limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
+    slides = len(compose_pages(structured, max_items_per_page=None))
+    if size and slides <= limit:  # measured only when worth it: at most `limit` pages
+        slides = len(compose_pages(structured, max_items_per_page=None, fits=fit_measure(size)))
     if slides > limit:
         raise InvalidInput(
             f"the outline makes {slides} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "
@@ -73,7 +77,8 @@ def batch_create(
             f"the outline has {len(outline)} characters; the limit is {limit}",
             details={"outline": "too long"},
         )
-    outline_check_size(outline=outline)
+    parsed = BatchOptions.parse(options)
+    outline_check_size(outline=outline, size=parsed.dimensions)
     if not template.is_active:
         raise InvalidInput(
             f"template '{template.slug}' is not active", details={"template": template.slug}
@@ -83,7 +88,7 @@ def batch_create(
         template=template,
         outline=outline,
         title=title[:300],
-        options=BatchOptions.parse(options).as_json(),
+        options=parsed.as_json(),
     )
     # Everything is checked before the template's images are copied into the batch's folder,
     # so a refused request leaves no file behind.

@@ -71,6 +71,39 @@ def test_an_outline_at_the_page_limit_is_accepted_and_one_over_is_not(template, 
     assert batch_plan(batch=batch).pages.count() == 5
 
 
+LONG_BULLET = (
+    "Treat restores, not backups, as the product: a backup that has never been restored is a "
+    "hope, and you find out on an ordinary Wednesday rather than during an outage. "
+) * 18
+# A bullet three slides long and a page of seven short points: five slides at the fewest
+# (cover, "Long" and two continuation pages, "Many"), six with six items a page.
+CONTINUED = f"# Deck\n\n## Long\n- {LONG_BULLET}\n## Many\n" + "".join(
+    f"- point {n}\n" for n in range(7)
+)
+
+
+def test_continuation_pages_count_toward_the_limit_up_front(template, settings):
+    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 4}
+
+    with pytest.raises(Exception, match=r"makes 5 slides; the limit is 4"):
+        make_batch(outline=CONTINUED, template=template)
+
+
+def test_an_outline_accepted_with_its_continuation_pages_is_planned_within_the_limit(
+    template, settings
+):
+    """The first plan (six items a page) has six slides, one over; the retry plans the fewest,
+    the count the outline was accepted with."""
+    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 5}
+
+    batch = batch_plan(batch=make_batch(outline=CONTINUED, template=template))
+
+    assert batch.status == BatchStatus.RUNNING
+    titles = list(batch.pages.order_by("index").values_list("title", flat=True))
+    assert titles == ["Deck", "Long", "Long (cont.)", "Long (cont. 2)", "Many"]
+    assert batch.total_pages == 5
+
+
 def test_the_admin_add_form_refuses_an_outline_over_the_page_limit(admin_client, template):
     response = admin_client.post(
         "/admin/generation/batch/add/",

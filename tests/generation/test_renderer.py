@@ -351,3 +351,49 @@ def test_rendering_falls_back_to_pillow_default_font(monkeypatch, fresh_font_cac
     result = render_slide(COMPARISON_EN, theme, (1024, 768))
     assert result.image.size == (1024, 768)
     assert result.boxes
+
+
+def _plan_texts(plan: dict) -> set[str]:
+    texts = {plan["title"], plan.get("subtitle", "")}
+    for item in plan["items"]:
+        texts.update([item["title"], item["text"], *item["children"]])
+    return texts
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("layout", CONTENT_LAYOUTS)
+def test_a_layout_draws_only_the_outline_text_and_numbers_never_a_label(theme, layout, language):
+    """No "Problem" / "Solution" / "问题" / "解决方案" or any other text the outline never had:
+    every box is a text of the plan (or a marker's number)."""
+    plan = {**_content("problem_solution", ZH_ITEMS[:3]), "language": language}
+
+    result = render_slide(plan, theme, (1536, 864), {"layout": layout})
+
+    invented = [
+        box.text
+        for box in result.boxes
+        if box.text not in _plan_texts(plan) and not box.text.isdigit()
+    ]
+    assert invented == []
+
+
+def test_a_tall_root_never_pushes_its_child_cards_off_the_slide(theme):
+    """The child cards' minimum height gives way to the room left: below the safe box there is
+    only background, as on the same page without items."""
+    root = _item("", "A long root text that wraps over many lines of the box. " * 14)
+    plan = _content("hierarchical", [{**root, "children": ["first child", "second child"]}])
+    y1 = render_slide(plan, theme, (1536, 864)).safe_box[3]
+
+    strips = [
+        render_slide(page, theme, (1536, 864)).image.crop((0, y1, 1536, 864))
+        for page in (plan, {**plan, "items": []})
+    ]
+
+    assert ImageChops.difference(*strips).getbbox() is None
+
+
+def test_a_continued_problem_solution_page_is_a_list_not_a_problem_panel(theme):
+    plan = _content("problem_solution", ZH_ITEMS[:3])
+
+    assert render_slide(plan, theme, (1536, 864)).layout == "problem_solution"
+    assert render_slide({**plan, "continues": 1}, theme, (1536, 864)).layout == "bullets"

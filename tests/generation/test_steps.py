@@ -97,3 +97,16 @@ def test_plan_adjust_disambiguates_duplicate_titles():
         1,
     )
     assert new["disambiguate_titles"] is True
+
+
+def test_plan_adjust_lifts_the_item_limit_when_there_are_too_many_pages():
+    """Only what fits splits a page then: the fewest slides, as counted when the outline was
+    accepted."""
+    new = PlanStep().adjust(
+        {"max_items_per_page": 6, "disambiguate_titles": False, "slide_size": [1536, 864]},
+        Assessment(score=4, hints=["too_many_pages"]),
+        1,
+    )
+
+    assert new["max_items_per_page"] is None
+    assert new["slide_size"] == [1536, 864]

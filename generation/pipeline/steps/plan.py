@@ -1,4 +1,7 @@
-"""The plan step: the structured outline made into pages, within the page limit."""
+"""The plan step: the structured outline made into pages, within the page limit.
+
+Pages are split to what the renderer fits on the batch's slides (continuation pages), so the
+number of pages is known, and counted in the batch's progress, before anything is drawn."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from django.conf import settings
 from generation.errors import StepFailed
 from generation.models import Page, StepRun
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
-from generation.pipeline.steps.common import provider_call, selected_run, severity
+from generation.pipeline.steps.common import provider_call, selected_run
 from generation.planning.planner import check_plan
 from generation.providers.registry import text_provider
 
@@ -16,7 +19,12 @@ class PlanStep:
     name = "plan"
 
     def default_params(self, ctx: StepContext) -> dict:
-        return {"max_items_per_page": 6, "disambiguate_titles": False}
+        # slide_size: pages are split to what the renderer fits on the batch's slides.
+        return {
+            "max_items_per_page": 6,
+            "disambiguate_titles": False,
+            "slide_size": list(ctx.batch.size),
+        }
 
     def _outline(self, ctx: StepContext) -> dict:
         return selected_run(ctx, "outline", batch_level=True).output_data
@@ -49,13 +57,20 @@ class PlanStep:
         if "duplicate_titles" in assessment.hints:
             new["disambiguate_titles"] = True
         if "too_many_pages" in assessment.hints:
-            new["max_items_per_page"] = params["max_items_per_page"] + round(
-                2 * severity(assessment)
-            )
+            # No item limit: only what fits splits a page, the fewest slides planning can make
+            # and the count `outline_check_size` accepted the outline with.
+            new["max_items_per_page"] = None
         return new
 
     def commit(self, ctx: StepContext, run: StepRun) -> None:
         plans = run.output_data["pages"]
+        unfit = [
+            f"slide {n} ({plan['title'][:80]}): {plan['unfit']}"
+            for n, plan in enumerate(plans, start=1)
+            if plan.get("unfit")
+        ]
+        if unfit:  # refused before anything is drawn: never a slide with text cut off
+            raise StepFailed("some text cannot fit on a slide: " + "; ".join(unfit[:3]))
         limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
         if len(plans) > limit:  # a hard limit, whatever the policy says about a weak plan
             raise StepFailed(

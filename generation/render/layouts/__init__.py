@@ -46,6 +46,8 @@ def choose_layout(slide: Slide) -> str:
         return "steps" if _short_steps(items) else "step_list"
     if logic in ("classification", "comparison") and len(items) < 2:
         return "bullets"
+    if logic == "problem_solution" and slide.plan.get("continues"):
+        return "bullets"  # its first item is no problem: the problem was on the first page
     return _AUTO_LAYOUTS.get(logic, "bullets")
 
 

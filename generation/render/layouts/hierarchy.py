@@ -70,7 +70,8 @@ def _tree_down(
     root, groups, kid_h = slide.fit(attempt)
     root_h = group_height(root) + 2 * pad
     root_w = min(root_cap, max(box_width(bounds(root)) if root else 0, (ax1 - ax) // 4) + 4 * pad)
-    kid_h = max(kid_h, slide.vunit(0.2)) if kids else 0
+    room = (ay1 - ay) - root_h - link  # a card never grows past the area (and off the slide)
+    kid_h = max(kid_h, min(slide.vunit(0.2), room)) if kids else 0
     top = ay + offset((ay1 - ay) - root_h - (link + kid_h if kids else 0), 0.35)
     centre = (ax + ax1) // 2
     kid_xs = [ax + index * (kid_w + gap) for index in range(len(kids))]

@@ -1,14 +1,18 @@
-"""Problem and solution: the problem in a panel on the left, an arrow, the solutions in cards."""
+"""Problem and solution: the problem in a panel on the left, an arrow, the solutions in cards.
+
+Only the outline's own text is drawn: the panel's colour and the arrow say which side is the
+problem, not a "Problem" / "Solution" label the outline never had.
+"""
 
 from __future__ import annotations
 
-from generation.render.canvas import LABELS, Item, Slide
+from generation.render.canvas import Item, Slide
 from generation.render.colour import mix
 from generation.render.frame import content_area
-from generation.render.geometry import Box, box_height, centre_group, group_height, moved, offset
+from generation.render.geometry import Box, centre_group, group_height, moved, offset
 from generation.render.parts import child_dots, item_parts
 from generation.render.shapes import fill, tint
-from generation.render.text import Block, layout, stack
+from generation.render.text import Block, stack
 
 
 def render(slide: Slide) -> None:
@@ -16,32 +20,21 @@ def render(slide: Slide) -> None:
     if not slide.items:
         return
     problem, solutions = _problem_and_solutions(slide.items)
-    labels = LABELS[slide.language]
     pad, zone, gap = slide.unit(0.016), slide.unit(0.08), slide.vunit(0.025)
     left_w = round((ax1 - ax) * 0.4)
     right_x = ax + left_w + zone
-    label_gap = slide.vunit(0.02)
 
-    def attempt(factor: float) -> tuple[tuple[list[Block], list[Block], list[list[Block]]], bool]:
-        theme = slide.theme
-        names = [layout(slide.part("label", labels[0], factor, theme.accent), ax, 0, left_w)]
-        if solutions:
-            names.append(
-                layout(
-                    slide.part("label", labels[1], factor, theme.primary), right_x, 0, ax1 - right_x
-                )
-            )
+    def attempt(factor: float) -> tuple[tuple[list[Block], list[list[Block]]], bool]:
         left = stack(item_parts(slide, problem, factor), 0, 0, left_w - 2 * pad)
         cards = [
             stack(item_parts(slide, item, factor), 0, 0, ax1 - right_x - 2 * pad)
             for item in solutions
         ]
-        body = max(group_height(left), _stack_height(cards, pad, gap) - 2 * pad) + 2 * pad
-        need = max(box_height(name.box) for name in names) + label_gap + body
-        return (names, left, cards), need <= ay1 - ay
+        body = max(group_height(left) + 2 * pad, _stack_height(cards, pad, gap))
+        return (left, cards), body <= ay1 - ay
 
-    names, left, cards = slide.fit(attempt)
-    _draw_problem_solution(slide, (ax, ay, ax1, ay1), (left_w, right_x), (names, left, cards))
+    left, cards = slide.fit(attempt)
+    _draw_problem_solution(slide, (ax, ay, ax1, ay1), (left_w, right_x), (left, cards))
 
 
 def _problem_and_solutions(items: list[Item]) -> tuple[Item, list[Item]]:
@@ -63,24 +56,24 @@ def _draw_problem_solution(
     slide: Slide,
     area: Box,
     columns: tuple[int, int],
-    content: tuple[list[Block], list[Block], list[list[Block]]],
+    content: tuple[list[Block], list[list[Block]]],
 ) -> None:
     ax, ay, ax1, ay1 = area
     left_w, right_x = columns
-    names, left, cards = content
-    pad, gap, label_gap = slide.unit(0.016), slide.vunit(0.025), slide.vunit(0.02)
-    label_h = max(box_height(name.box) for name in names)
+    left, cards = content
+    pad, gap = slide.unit(0.016), slide.vunit(0.025)
     body_h = max(group_height(left) + 2 * pad, _stack_height(cards, pad, gap))
-    body_h = max(body_h, round((ay1 - ay - label_h - label_gap) * 0.6))
-    top = ay + offset((ay1 - ay) - label_h - label_gap - body_h, 0.35)
-    slide.blocks.extend(name.moved(0, top) for name in names)
-    body_top = top + label_h + label_gap
+    body_h = max(body_h, round((ay1 - ay) * 0.6))
+    body_top = ay + offset((ay1 - ay) - body_h, 0.35)
     panel = (ax, body_top, ax + left_w, body_top + body_h)
     fill(
         slide,
         panel,
         mix(slide.theme.background, slide.theme.accent, 0.14),
         radius=slide.unit(0.01),
+    )
+    fill(
+        slide, (ax, body_top, ax + max(4, slide.unit(0.005)), body_top + body_h), slide.theme.accent
     )
     slide.blocks.extend(centre_group(left, panel))
     if not cards:
@@ -99,6 +92,11 @@ def _draw_problem_solution(
     for group in cards:
         height = group_height(group) + 2 * pad + extra
         fill(slide, (right_x, y, ax1, y + height), tint(slide), radius=slide.unit(0.01))
+        fill(
+            slide,
+            (right_x, y, right_x + max(4, slide.unit(0.005)), y + height),
+            slide.theme.primary,
+        )
         placed = moved(group, right_x + pad, y + pad + extra // 2)
         child_dots(slide, placed)
         slide.blocks.extend(placed)

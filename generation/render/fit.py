@@ -1,0 +1,46 @@
+"""Whether a page's text fits its slide, measured by the renderer itself.
+
+The layouts shrink all text sizes together until everything fits or the minimum sizes are
+reached; past that they would place text beyond the safe box, where it is cut at the slide's
+edge. `page_fits` lays the page out exactly as `render_slide` will (same wrapping, same font
+metrics, same layout choice) without drawing any text, and says whether every text block lies
+inside the safe box. The plan step asks it before anything is drawn and splits a page that
+does not fit into continuation pages.
+
+Geometry depends on the plan and the slide size only: fonts are the installed faces, and a
+theme's colours or reference image change no position.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+
+from generation.render.geometry import Box
+from generation.render.renderer import lay_out
+from generation.slides import Theme
+
+
+def boxes_outside(boxes: list[Box], safe: Box) -> list[Box]:
+    """The boxes that reach past the safe box on any side."""
+    x0, y0, x1, y1 = safe
+    return [box for box in boxes if box[0] < x0 or box[1] < y0 or box[2] > x1 or box[3] > y1]
+
+
+def page_fits(plan: dict, size: tuple[int, int]) -> bool:
+    """Whether the local renderer lays out all of the page's text inside the safe box."""
+    key = json.dumps(plan, ensure_ascii=False, sort_keys=True)
+    return _fits(key, int(size[0]), int(size[1]))
+
+
+def fit_measure(size: tuple[int, int]) -> Callable[[dict], bool]:
+    """`page_fits` for slides of `size`: the measure the planner is given."""
+    return functools.partial(page_fits, size=size)
+
+
+@functools.lru_cache(maxsize=2048)
+def _fits(plan_json: str, width: int, height: int) -> bool:
+    slide, _layout = lay_out(json.loads(plan_json), Theme(), (width, height))
+    boxes = [block.box for block in slide.blocks if block.lines]
+    return not boxes_outside(boxes, slide.safe)
