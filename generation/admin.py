@@ -13,6 +13,7 @@ from generation.models import Batch, BatchStatus, Page, ProviderGate, StepPolicy
 from generation.options import QUALITIES, SIZES, BatchOptions
 from generation.providers.health import circuit_reset, provider_health
 from generation.services.batches import (
+    batch_approve,
     batch_cancel,
     batch_create,
     batch_enqueue,
@@ -157,7 +158,13 @@ class BatchAdmin(NanodeckAdmin):
     )
     inlines = [PageInline, BatchStepRunInline]
     date_hierarchy = "created_at"
-    actions = ["run_in_worker", "retry_failed_pages", "cancel_batches", "export_pptx"]
+    actions = [
+        "run_in_worker",
+        "approve_plans",
+        "retry_failed_pages",
+        "cancel_batches",
+        "export_pptx",
+    ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:  # adding: the same validated service as the API and the CLI
@@ -215,6 +222,10 @@ class BatchAdmin(NanodeckAdmin):
                 self.message_user(request, f"{batch}: {exc.message}", messages.WARNING)
             else:
                 self.message_user(request, done.format(batch=batch, result=result))
+
+    @admin.action(description="Approve the plan (batches awaiting approval)")
+    def approve_plans(self, request, queryset) -> None:
+        self._each(request, queryset, batch_approve, "{batch}: approved, its pages are queued")
 
     @admin.action(description="Retry failed pages")
     def retry_failed_pages(self, request, queryset) -> None:

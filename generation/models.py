@@ -86,6 +86,8 @@ class StepPolicy(models.Model):
 class BatchStatus(models.TextChoices):
     PENDING = "pending"
     PLANNING = "planning"
+    # Planned, waiting for someone to approve the plan (options.pause_after = "plan").
+    AWAITING_APPROVAL = "awaiting_approval"
     RUNNING = "running"
     COMPLETED = "completed"
     PARTIAL = "partial"
@@ -132,7 +134,7 @@ class Batch(models.Model):
     template_snapshot = models.JSONField(default=dict)
     options = models.JSONField(default=dict)
     status = models.CharField(
-        max_length=12, choices=BatchStatus.choices, default=BatchStatus.PENDING
+        max_length=20, choices=BatchStatus.choices, default=BatchStatus.PENDING
     )
     total_pages = models.PositiveIntegerField(default=0)
     completed_pages = models.PositiveIntegerField(default=0)

@@ -23,8 +23,20 @@ LANGUAGES = ("auto", "zh", "en")
 # gathered into Gemini Batch API jobs at half the price, the pages waiting without a worker.
 DELIVERIES = ("interactive", "batch")
 BATCH_DELIVERY_PROVIDERS = ("gemini",)
+# Where a batch stops for someone to approve before going on: "" (nowhere), or after planning,
+# before any image is paid for.
+PAUSES = ("", "plan")
 MAX_BUDGET_USD = 1_000_000
-TEXT_OPTIONS = ("size", "quality", "language", "provider", "model", "text_provider", "delivery")
+TEXT_OPTIONS = (
+    "size",
+    "quality",
+    "language",
+    "provider",
+    "model",
+    "text_provider",
+    "delivery",
+    "pause_after",
+)
 KNOWN_OPTIONS = {*TEXT_OPTIONS, "fresh", "budget_usd"}
 SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
 
@@ -42,6 +54,7 @@ class BatchOptions:
     fresh: bool  # never reuse a stored image of an identical request
     budget_usd: float | None  # stop new provider calls once the estimated spend reaches it
     delivery: str = "interactive"  # "batch": render calls go to Gemini's Batch API
+    pause_after: str = ""  # "plan": wait for approval once the pages are planned
 
     @classmethod
     def parse(cls, options: dict | None) -> BatchOptions:
@@ -74,11 +87,12 @@ class BatchOptions:
             fresh=bool(data.get("fresh")),
             budget_usd=None if budget is None else float(budget),
             delivery=data.get("delivery") or "interactive",
+            pause_after=data.get("pause_after") or "",
         )
 
     def as_json(self) -> dict:
-        """The stored (and API) shape: every text option, then `fresh`, `budget_usd`, `model`
-        and `delivery` only when set (delivery: when it is not the default)."""
+        """The stored (and API) shape: every text option, then `fresh`, `budget_usd`, `model`,
+        `delivery` and `pause_after` only when set (delivery: when it is not the default)."""
         result = {
             "size": self.size,
             "quality": self.quality,
@@ -94,6 +108,8 @@ class BatchOptions:
             result["model"] = self.model
         if self.delivery != "interactive":
             result["delivery"] = self.delivery
+        if self.pause_after:
+            result["pause_after"] = self.pause_after
         return result
 
     @property
@@ -110,10 +126,12 @@ class BatchOptions:
             ("quality", QUALITIES),
             ("language", LANGUAGES),
             ("delivery", DELIVERIES),
+            ("pause_after", PAUSES),
         ):
             if getattr(self, key) not in allowed:
                 raise InvalidInput(
-                    f"{key} must be one of {', '.join(allowed)}", details={key: getattr(self, key)}
+                    f"{key} must be one of {', '.join(filter(None, allowed))}",
+                    details={key: getattr(self, key)},
                 )
         for key, choose in (("provider", image_provider), ("text_provider", text_provider)):
             try:

@@ -8,7 +8,7 @@ from rest_framework.reverse import reverse
 from config.fields import StrictCharField
 from generation.exports import FORMATS
 from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, Step, StepRun
-from generation.options import DELIVERIES, LANGUAGES, MAX_BUDGET_USD, QUALITIES, SIZES
+from generation.options import DELIVERIES, LANGUAGES, MAX_BUDGET_USD, PAUSES, QUALITIES, SIZES
 from generation.services.page_actions import FLAGGABLE_STEPS
 from templates_app.models import SlideTemplate
 
@@ -49,6 +49,13 @@ class BatchOptionsSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="interactive (default), or batch: the render calls go to Gemini's Batch API "
         "at half the price and the pages wait for its jobs (provider gemini only).",
+    )
+    pause_after = serializers.ChoiceField(
+        choices=PAUSES,
+        required=False,
+        allow_blank=True,
+        help_text="plan: stop once the pages are planned (status awaiting_approval), before any "
+        "image is paid for; the pages' plans can be read, and POST .../approve/ goes on.",
     )
 
 

@@ -33,7 +33,12 @@ from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
 from generation.selectors import batch_progress, page_versions
-from generation.services.batches import batch_cancel, batch_create, batch_retry_failed
+from generation.services.batches import (
+    batch_approve,
+    batch_cancel,
+    batch_create,
+    batch_retry_failed,
+)
 from generation.services.page_actions import page_flag, page_regenerate, page_version_select
 from generation.services.retention import batch_delete
 
@@ -123,6 +128,14 @@ class BatchViewSet(viewsets.GenericViewSet):
     def cancel(self, request: Request, pk: str) -> Response:
         batch = batch_cancel(batch=self.get_object())
         return Response(self.get_serializer(batch).data)
+
+    @extend_schema(request=None, responses={202: BatchSerializer, **error_responses(404, 409, 503)})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        """Approve the plan of a batch that paused after planning (options.pause_after "plan"):
+        its pages go to the workers (202). 409 for a batch that is not awaiting approval."""
+        batch = batch_approve(batch=self.get_object())
+        return Response(self.get_serializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=None, responses={202: RetryFailedSerializer, **error_responses(404, 409)}

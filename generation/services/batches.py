@@ -179,8 +179,27 @@ def batch_plan(*, batch: Batch) -> Batch:
         logger.exception("plan_crashed batch=%s", batch.pk)
         batch.fail(f"internal error while planning: {type(exc).__name__}: {exc}"[:2000])
         return batch
+    paused = batch.opts.pause_after == "plan"
+    batch.status = BatchStatus.AWAITING_APPROVAL if paused else BatchStatus.RUNNING
+    batch.save(update_fields=["status", "updated_at"])
+    return batch
+
+
+@transaction.atomic
+def batch_approve(*, batch: Batch) -> Batch:
+    """Someone approved the plan of a batch that paused after planning: its pages go to the
+    workers. Raises Conflict for a batch that is not awaiting approval."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.AWAITING_APPROVAL:
+        raise Conflict(
+            f"the batch is {batch.status}; only a batch awaiting approval (options.pause_after) "
+            "can be approved"
+        )
     batch.status = BatchStatus.RUNNING
     batch.save(update_fields=["status", "updated_at"])
+    pages_enqueue(
+        page_ids=list(batch.pages.filter(status=PageStatus.PENDING).values_list("pk", flat=True))
+    )
     return batch
 
 

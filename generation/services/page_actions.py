@@ -57,7 +57,12 @@ def page_version_select(*, page: Page, run: StepRun) -> Page:
 def _page_to_change(page: Page, what: str) -> Page:
     """The page, locked, once nothing else is changing it."""
     page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
-    if page.batch.status in (BatchStatus.CANCELLED, BatchStatus.PENDING, BatchStatus.PLANNING):
+    if page.batch.status in (
+        BatchStatus.CANCELLED,
+        BatchStatus.PENDING,
+        BatchStatus.PLANNING,
+        BatchStatus.AWAITING_APPROVAL,
+    ):
         raise Conflict(
             f"the batch is {page.batch.status}; pages can be {what} once it is running or done"
         )

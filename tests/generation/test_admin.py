@@ -6,6 +6,7 @@ from pptx import Presentation
 
 from generation.models import Batch, StepPolicy, StepRun
 from generation.services.batches import batch_run
+from generation.tasks import plan_batch
 from tests.factories import SlideTemplateFactory, make_batch
 from tests.media import linked_names
 
@@ -215,3 +216,23 @@ def test_the_admin_add_form_refuses_an_unknown_provider_with_a_message(admin_cli
     assert response.status_code == 200
     assert "unknown provider &#x27;dalle&#x27;" in response.content.decode()
     assert not Batch.objects.exists()
+
+
+def test_the_approve_action_sends_a_paused_batch_on_and_says_what_it_left(
+    admin_client, batch, django_capture_on_commit_callbacks
+):
+    paused = make_batch(options={"pause_after": "plan"})
+    plan_batch(str(paused.pk))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(
+            "/admin/generation/batch/",
+            {"action": "approve_plans", "_selected_action": [paused.pk, batch.pk]},
+            follow=True,
+        )
+
+    page = response.content.decode()
+    assert "approved, its pages are queued" in page
+    assert "the batch is completed; only a batch awaiting approval" in page
+    assert len(callbacks) == 1
+    assert Batch.objects.get(pk=paused.pk).status == "running"
