@@ -212,6 +212,10 @@ class RegenerateThrottle(_SettingsRateThrottle):
     scope = "regenerate"
 
 
+class OutlineDraftThrottle(_SettingsRateThrottle):
+    scope = "outline_draft"
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -234,7 +238,9 @@ ERROR_MEANINGS = {
     413: "The request body is larger than this server accepts.",
     415: "A body that is not UTF-8 JSON (or multipart where the operation takes it).",
     429: "Throttled; see the Retry-After header.",
-    503: "The task queue is unreachable; nothing was stored. Retry after the Retry-After header.",
+    502: "The provider refused the call or gave no usable answer; the message quotes it.",
+    503: "The task queue (or, where a provider is called while you wait, the provider) is "
+    "unreachable for now; nothing was stored. Retry after the Retry-After header.",
 }
 
 

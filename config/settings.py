@@ -336,6 +336,7 @@ def _throttle_rate(name: str, default: str) -> str:
 API_THROTTLE_RATES = {
     "batch_create": _throttle_rate("THROTTLE_BATCH_CREATE", "30/hour"),
     "regenerate": _throttle_rate("THROTTLE_REGENERATE", "120/hour"),
+    "outline_draft": _throttle_rate("THROTTLE_OUTLINE_DRAFT", "60/hour"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

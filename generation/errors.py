@@ -85,3 +85,19 @@ class AttemptPending(NanodeckError):
         super().__init__(f"waiting for {provider} task {task_id}", details={"provider": provider})
         self.provider = provider
         self.task_id = task_id
+
+
+class ProviderUnavailable(NanodeckError):
+    """A provider called while someone waits (a draft outline) is down, slow or limiting us
+    for now: try again later."""
+
+    status_code = 503
+    code = "provider_unavailable"
+
+
+class ProviderRefused(NanodeckError):
+    """A provider called while someone waits refused the call or answered nothing usable
+    (a bad key, a model that is gone, answers that are not what was asked)."""
+
+    status_code = 502
+    code = "provider_error"

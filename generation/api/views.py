@@ -14,7 +14,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from config.api import BatchCreateThrottle, RegenerateThrottle, error_responses
+from config.api import (
+    BatchCreateThrottle,
+    OutlineDraftThrottle,
+    RegenerateThrottle,
+    error_responses,
+)
 from generation.api.serializers import (
     BatchCreateSerializer,
     BatchDetailSerializer,
@@ -22,6 +27,8 @@ from generation.api.serializers import (
     BatchProgressSerializer,
     BatchSerializer,
     ExportQuerySerializer,
+    OutlineDraftAnswerSerializer,
+    OutlineDraftSerializer,
     PageDetailSerializer,
     PageFlagSerializer,
     PageRegenerateSerializer,
@@ -39,6 +46,7 @@ from generation.services.batches import (
     batch_create,
     batch_retry_failed,
 )
+from generation.services.outlines import outline_draft
 from generation.services.page_actions import page_flag, page_regenerate, page_version_select
 from generation.services.retention import batch_delete
 
@@ -244,6 +252,28 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )
+
+
+class OutlineDraftView(APIView):
+    """A text model drafts a deck's outline from a brief; edit it, then create a batch."""
+
+    throttle_classes = [OutlineDraftThrottle]
+
+    @extend_schema(
+        request=OutlineDraftSerializer,
+        responses={200: OutlineDraftAnswerSerializer, **error_responses(400, 429, 502, 503)},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = OutlineDraftSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        outline = outline_draft(
+            brief=data["brief"],
+            language=data["language"],
+            pages=data.get("pages"),
+            provider=data["text_provider"],
+        )
+        return Response(OutlineDraftAnswerSerializer({"outline": outline}).data)
 
 
 class ProviderHealthView(APIView):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from generation.planning.describe import TARGET_MIN_CHARS, check_description
-from generation.planning.outline import detect_language
+from generation.planning.outline import OutlineError, detect_language, parse_outline
 from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ProviderError
 from generation.render.fit import fit_measure
@@ -67,6 +67,16 @@ Use the page's own title and texts word for word. Plain sentences only: no Markd
 headings, bullets, bold, code or links.{extra}
 Answer with one JSON object and nothing else: {{"description": "..."}}"""
 
+DRAFT_PROMPT = """You write the outline of a slide deck from a brief.
+
+The brief: {brief}
+
+Write the outline in {language}{pages}. Use Markdown and nothing else: the deck's title as
+"# Title", each section as "## Section", each slide as "### Slide title" followed by 2-5 short
+bullet points ("- point"). Use words a presenter would put on the slides; no notes, no
+numbering in the headings, no slides for a title page, contents or thanks (they are added).
+Answer with one JSON object and nothing else: {{"outline": "..."}}"""
+
 RETRY_NOTE = (
     "\n\nYour previous answer could not be used: {reason}. Answer again with the JSON object only."
 )
@@ -82,6 +92,28 @@ def outline_prompt(text: str, *, fix: list[str]) -> str:
     if hints:
         fixes = "\nA previous attempt was weak. Fix this:\n" + "".join(f"* {h}\n" for h in hints)
     return OUTLINE_PROMPT.format(text=text.strip(), fixes=fixes)
+
+
+def draft_prompt(brief: str, *, language: str, pages: int | None) -> str:
+    code = detect_language(brief) if language == "auto" else language
+    count = f", with about {pages} slides" if pages else ""
+    return DRAFT_PROMPT.format(brief=brief.strip(), language=LANGUAGES[code], pages=count)
+
+
+def parse_draft_answer(answer: str) -> str:
+    """The outline's Markdown, once the outline parser finds pages in it."""
+    try:
+        data = json.loads(answer)
+    except ValueError as exc:
+        raise InvalidAnswer(f"not JSON ({exc})") from None
+    outline = data.get("outline") if isinstance(data, dict) else None
+    if not isinstance(outline, str) or not outline.strip():
+        raise InvalidAnswer('"outline" must be a non-empty string')
+    try:
+        parse_outline(outline)
+    except OutlineError as exc:
+        raise InvalidAnswer(f"the outline cannot be used: {exc}") from None
+    return outline.strip() + "\n"
 
 
 def describe_prompt(page: dict, *, deck_title: str, params: dict) -> str:
@@ -269,6 +301,16 @@ class ModelPlanning:
 
     def plan_pages(self, outline: dict, *, params: dict) -> list[dict]:
         return plan_pages(outline, params=params)
+
+    def draft_outline(self, brief: str, *, language: str, pages: int | None) -> str:
+        """An outline in Markdown for a one-line brief, for a person to edit."""
+        return ask_json(
+            self._ask,
+            draft_prompt(brief, language=language, pages=pages),
+            parse_draft_answer,
+            provider=self.name,
+            what="outline draft",
+        )
 
     def describe_page(self, page: dict, *, deck_title: str, params: dict) -> str:
         return ask_json(

@@ -41,7 +41,7 @@ def fuzz_env(settings) -> dict[str, str]:
     """A user with a batch and a page, a staff evaluator with a review item, a template;
     throttles high enough that fuzzing meets them rarely (a 429 is documented, but it would
     hide the rest)."""
-    settings.API_THROTTLE_RATES = {"batch_create": "10000/hour", "regenerate": "10000/hour"}
+    settings.API_THROTTLE_RATES = dict.fromkeys(settings.API_THROTTLE_RATES, "10000/hour")
     user, staff = UserFactory(), UserFactory(is_staff=True)
     staff.groups.add(Group.objects.get_or_create(name="evaluators")[0])
     batch = make_batch(owner=user, template=SlideTemplateFactory(slug="business"))
