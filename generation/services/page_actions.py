@@ -28,11 +28,11 @@ def page_regenerate(
             f"from_step must be one of {', '.join(PAGE_STEPS)}",
             details={"from_step": from_step},
         )
-    page = _page_to_change(page, "regenerated")
+    page = page_lock_for_change(page, "regenerated")
     page.instruction = instruction
     page.instruction_source = source if instruction else ""
     page.save(update_fields=["instruction", "instruction_source"])
-    return _run_again(page, from_step=from_step)
+    return page_requeue(page, from_step=from_step)
 
 
 @transaction.atomic
@@ -45,17 +45,18 @@ def page_version_select(*, page: Page, run: StepRun) -> Page:
             f"step run {run.pk} is not one of this page's images (see its versions)",
             details={"run": run.pk},
         )
-    page = _page_to_change(page, "given another version")
+    page = page_lock_for_change(page, "given another version")
     if page.status == PageStatus.HELD:
         raise Conflict(
             f"the page is held for review at {page.resume_step}; accept an attempt in review"
         )
     output_select(PAGE_STEPS["render"], StepContext(batch=page.batch, page=page), run)
-    return _run_again(page, from_step="finish")
+    return page_requeue(page, from_step="finish")
 
 
-def _page_to_change(page: Page, what: str) -> Page:
-    """The page, locked, once nothing else is changing it."""
+def page_lock_for_change(page: Page, what: str) -> Page:
+    """The page, locked (call inside a transaction), once nothing else is changing it: Conflict
+    while it runs or its batch is not running or done. `what` completes "pages can be …"."""
     page = Page.objects.select_for_update().select_related("batch").get(pk=page.pk)
     if page.batch.status in (
         BatchStatus.CANCELLED,
@@ -71,7 +72,8 @@ def _page_to_change(page: Page, what: str) -> Page:
     return page
 
 
-def _run_again(page: Page, *, from_step: str) -> Page:
+def page_requeue(page: Page, *, from_step: str) -> Page:
+    """Send a locked page back to the workers from `from_step`; its batch runs again."""
     page.status, page.resume_step, page.error = PageStatus.PENDING, from_step, ""
     page.finished_at = None
     page.save(update_fields=["status", "resume_step", "error", "finished_at"])
