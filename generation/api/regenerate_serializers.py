@@ -44,7 +44,12 @@ class PageEditsSerializer(_ClosedSerializer):
         help_text="The page's items, replacing them (content and contents pages).",
     )
     layout = serializers.ChoiceField(
-        choices=CONTENT_LAYOUTS, required=False, help_text="Content pages only."
+        choices=CONTENT_LAYOUTS,
+        required=False,
+        help_text="Content pages only.",
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not a layout: one of {", ".join(CONTENT_LAYOUTS)}'
+        },
     )
     text_scale = serializers.FloatField(
         required=False,
