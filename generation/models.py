@@ -295,8 +295,9 @@ class Page(models.Model):
     regeneration = models.JSONField(
         default=dict,
         blank=True,
-        help_text="What the last regeneration asked of the next render round (mode, instruction, "
-        "edits, the image to refine, who asked); cleared once that round is done.",
+        help_text="What the last regeneration asked of the next render round (mode, "
+        "instruction, edits, the image to refine, who asked); cleared once that round "
+        "is done.",
     )
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
