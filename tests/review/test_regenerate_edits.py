@@ -4,6 +4,7 @@ again with them; for a slide drawn by an image model it offers the free-text box
 
 import pytest
 from PIL import ImageChops
+from rest_framework.test import APIClient
 
 from generation.images import open_rgb
 from generation.models import Batch, Page, PageStatus, StepRun
@@ -115,3 +116,47 @@ def test_a_slide_drawn_by_an_image_model_offers_the_free_text_box(client, flagge
 
     assert 'name="instruction"' in html
     assert 'name="edit_title"' not in html
+
+
+@pytest.fixture
+def api():
+    client = APIClient()
+    client.force_authenticate(make_evaluator())
+    return client
+
+
+def evaluate(api, **body):
+    item = api.get("/api/v1/review/next/").json()
+    scores = {criterion["key"]: 6 for criterion in item["criteria"]}
+    return api.post(
+        f"/api/v1/review/items/{item['id']}/evaluations/",
+        {"scores": scores, "verdict": "regenerate", **body},
+        format="json",
+    )
+
+
+def test_the_api_takes_edits_for_a_local_slide(api, flagged_page):
+    response = evaluate(api, edits={"title": "Two habits", "emphasis": 0})
+
+    assert response.status_code == 201
+    evaluation = Evaluation.objects.get(pk=response.json()["id"])
+    page = Page.objects.get(pk=flagged_page.pk)
+    assert page.plan["title"] == "Two habits"
+    assert page.regeneration["requested_by"] == evaluation.source
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"instruction": "make the middle habit stand out"}, "instruction"),
+        ({"edits": {"text_scale": 5}}, "edits"),
+        ({}, "edits"),
+    ],
+)
+def test_the_api_refuses_what_the_local_renderer_cannot_draw(api, flagged_page, body, field):
+    response = evaluate(api, **body)
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == [field]
+    assert not Evaluation.objects.exists()
+    assert Page.objects.get(pk=flagged_page.pk).regeneration == {}
