@@ -39,7 +39,12 @@ def page_regenerate(
         )
     page = page_lock_for_change(page, "regenerated")
     request = regeneration_request(
-        page=page, mode=mode, instruction=instruction, edits=edits, source=source
+        page=page,
+        from_step=from_step,
+        mode=mode,
+        instruction=instruction,
+        edits=edits,
+        source=source,
     )
     if request.get("edits"):
         page.plan = plan_with_edits(page.plan, request["edits"])

@@ -47,10 +47,22 @@ def edits_allowed(page: Page) -> tuple[str, ...]:
 
 
 def regeneration_request(
-    *, page: Page, mode: str | None, instruction: str, edits: dict | None, source: str
+    *,
+    page: Page,
+    from_step: str,
+    mode: str | None,
+    instruction: str,
+    edits: dict | None,
+    source: str,
 ) -> dict:
     """What the page's next render round starts from (stored as `Page.regeneration`); raises
     InvalidInput naming the field when the request does not fit how the page is drawn."""
+    if from_step == "finish" and (instruction or edits or mode):
+        raise InvalidInput(
+            "a run from finish draws nothing: instruction, mode and edits need from_step "
+            "describe or render",
+            details={"from_step": "draws nothing"},
+        )
     if renders_locally(page):
         _check_local(page, mode, instruction, edits)
         return {"edits": edits, "requested_by": source} if edits else {}

@@ -166,6 +166,7 @@ def test_an_instruction_for_a_local_page_is_refused_naming_the_edits(api, conten
         ({"edits": {"items": [{"title": "", "text": ""}]}}, "items"),
         ({"edits": {"title": "   "}}, "edits"),
         ({"edits": {"subtitle": "no subtitle on a content page"}}, "subtitle"),
+        ({"from_step": "finish", "edits": {"title": "New"}}, "from_step"),
         ({"mode": "redraw"}, "mode"),
         ({"mode": "sketch"}, "mode"),
     ],
