@@ -143,7 +143,7 @@ class EvaluationForm(forms.Form):
             if value is not None and value != (plan.get(name) or ""):
                 edits[name] = value
         items = data.get("edit_items")
-        if items is not None and items != _items_text(plan):
+        if items is not None and _items(items) != _items(_items_text(plan)):
             edits["items"] = _items(items)
         for name in ("layout", "text_scale", "emphasis"):
             if data.get(f"edit_{name}") not in (None, ""):

@@ -53,13 +53,18 @@ def test_a_local_slide_offers_the_renderers_edits_instead_of_free_text(client, f
 def test_regenerate_with_edits_redraws_the_slide(client, flagged_page):
     before = StepRun.objects.selected().get(page=flagged_page, step="render")
     fields = {"verdict": "regenerate", "edit_emphasis": "1", "edit_layout": "two_column"}
+    unchanged = {  # as a browser sends them back (CRLF between lines)
+        "edit_title": "Three habits",
+        "edit_items": "Write it down: decisions live in documents\r\n"
+        "Ship small: one change at a time\r\nAsk early: questions save days",
+    }
 
-    response = client.post(lease(client), form_data(**fields, edit_title="Three habits"))
+    response = client.post(lease(client), form_data(**fields, **unchanged))
 
     assert response.status_code == 302
     evaluation = Evaluation.objects.get()
     page = Page.objects.get(pk=flagged_page.pk)
-    edits = {"layout": "two_column", "emphasis": 1}  # the unchanged title is not sent
+    edits = {"layout": "two_column", "emphasis": 1}  # the unchanged text is not sent
     assert page.regeneration == {"edits": edits, "requested_by": evaluation.source}
     page = page_run(page=page)
     assert page.status == PageStatus.COMPLETED
