@@ -7,8 +7,9 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from config.fields import StrictCharField
+from generation.api.regenerate_serializers import PageEditsSerializer
 from generation.exports import FORMATS
-from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, Step, StepRun
+from generation.models import Batch, BatchStatus, Page, Step, StepRun
 from generation.options import DELIVERIES, LANGUAGES, MAX_BUDGET_USD, PAUSES, QUALITIES, SIZES
 from generation.services.page_actions import FLAGGABLE_STEPS
 from templates_app.models import SlideTemplate
@@ -306,6 +307,9 @@ class PageVersionSerializer(serializers.ModelSerializer):
     instruction = serializers.SerializerMethodField(
         help_text="The instruction this attempt followed, if someone asked for one."
     )
+    edits = serializers.SerializerMethodField(
+        help_text="The edits this attempt drew (local renderer), if someone asked for them."
+    )
     created_at = serializers.DateTimeField(source="started_at", read_only=True)
     select_url = serializers.SerializerMethodField()
 
@@ -323,6 +327,7 @@ class PageVersionSerializer(serializers.ModelSerializer):
             "model",
             "requested_by",
             "instruction",
+            "edits",
             "created_at",
             "select_url",
         ]
@@ -339,23 +344,16 @@ class PageVersionSerializer(serializers.ModelSerializer):
     def get_instruction(self, run: StepRun) -> str:
         return run.params.get("instruction", "")
 
+    @extend_schema_field(PageEditsSerializer(allow_null=True))
+    def get_edits(self, run: StepRun) -> dict | None:
+        return run.params.get("edits")
+
     def get_select_url(self, run: StepRun) -> str:
         return reverse(
             "api:page-version-select",
             args=[run.page_id, run.pk],
             request=self.context.get("request"),
         )
-
-
-class PageRegenerateSerializer(serializers.Serializer):
-    instruction = StrictCharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="What to change, for the step the run starts from.",
-    )
-    from_step = serializers.ChoiceField(choices=PAGE_STEPS, default="describe")
 
 
 class PageFlagSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from config.api import (
     RegenerateThrottle,
     error_responses,
 )
+from generation.api.regenerate_serializers import PageRegenerateSerializer
 from generation.api.serializers import (
     BatchCreateSerializer,
     BatchDetailSerializer,
@@ -31,7 +32,6 @@ from generation.api.serializers import (
     OutlineDraftSerializer,
     PageDetailSerializer,
     PageFlagSerializer,
-    PageRegenerateSerializer,
     PageVersionSerializer,
     ProvidersSerializer,
     RetryFailedSerializer,
@@ -206,7 +206,7 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         page = self.get_object()
         incoming = PageRegenerateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        page_regenerate(page=page, **incoming.validated_data)
+        page_regenerate(page=page, source=f"user:{request.user.pk}", **incoming.validated_data)
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )

@@ -53,6 +53,7 @@ class Options:
     scrim: float | None = None
     max_items: int | None = None
     text_contrast: str = "auto"
+    emphasis: int | None = None  # index of the plan item drawn in the accent colours
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,12 @@ class Item:
     title: str = ""
     text: str = ""
     children: tuple[str, ...] = ()
+    emphasis: bool = False
 
 
-def plan_items(plan: dict, max_items: int | None) -> list[Item]:
+def plan_items(plan: dict, max_items: int | None, emphasis: int | None = None) -> list[Item]:
     items = []
-    for raw in plan.get("items") or ():
+    for index, raw in enumerate(plan.get("items") or ()):
         if not isinstance(raw, dict):
             continue
         children = tuple(str(child).strip() for child in raw.get("children") or ())
@@ -72,6 +74,7 @@ def plan_items(plan: dict, max_items: int | None) -> list[Item]:
             title=str(raw.get("title") or "").strip(),
             text=str(raw.get("text") or "").strip(),
             children=tuple(child for child in children if child),
+            emphasis=index == emphasis,
         )
         if item.title or item.text or item.children:
             items.append(item)

@@ -10,10 +10,16 @@ from generation.images import open_rgb
 from generation.models import StepRun
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.pipeline.steps.common import provider_call, severity
+from generation.pipeline.steps.render_request import (
+    refined_reference_urls,
+    refined_references,
+    requested_prompt,
+)
 from generation.providers.base import ImageRequest, default_image_size, next_image_size
 from generation.providers.registry import image_provider
 from generation.quality.image_checks import assess_slide
 from generation.services.async_attempts import batch_request_register
+from generation.services.regeneration import requested_params
 from generation.signing import signed_media_url
 from generation.slides import TextBox, page_texts
 
@@ -33,7 +39,8 @@ class RenderStep:
         params["image_size"] = default_image_size(ctx.batch.opts.quality)
         if ctx.batch.opts.fresh:
             params["fresh"] = True
-        return params
+        # A regeneration's round starts from what was asked: edits, or an instruction and mode.
+        return {**params, **requested_params(ctx.page.regeneration)}
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
         """Everything the image depends on: identical digests may share one stored image."""
@@ -96,21 +103,21 @@ class RenderStep:
         if cached is not None:
             return cached
         provider = image_provider(ctx.batch.opts.provider, ctx.batch.opts.model or None)
-        prompt = ctx.page.image_prompt
-        if params.get("exact_text"):
-            language = ctx.page.plan.get("language", "en")
-            prompt += (
-                "\n"
-                + EXACT_TEXT.get(language, EXACT_TEXT["en"])
-                + "\n"
-                + "\n".join(page_texts(ctx.page.plan))
-            )
+        language = ctx.page.plan.get("language", "en")
+        exact = (
+            EXACT_TEXT.get(language, EXACT_TEXT["en"]) + "\n" + "\n".join(page_texts(ctx.page.plan))
+        )
+        remote, urls = provider.name != "local", provider.wants_reference_urls
         request = ImageRequest(
-            prompt=prompt,
+            prompt=requested_prompt(ctx.page, params, exact_text=exact),
             size=ctx.batch.size,
             quality=ctx.batch.opts.quality,
-            references=[] if provider.name == "local" else self._references(ctx),
-            reference_urls=(self._reference_urls(ctx) if provider.wants_reference_urls else []),
+            references=(
+                refined_references(ctx.page, params) + self._references(ctx) if remote else []
+            ),
+            reference_urls=(
+                refined_reference_urls(ctx.page, params) + self._reference_urls(ctx) if urls else []
+            ),
             page_plan=ctx.page.plan,
             theme=ctx.theme,
             params=params,
