@@ -84,7 +84,7 @@ def compose_pages(
 
     * cover: the outline title and subtitle;
     * contents: only with at least two titled sections, items = the section titles;
-    * a titled section opens with a transition page (subtitle "01" / "第一部分"), or, when it
+    * a titled section opens with a transition page (subtitle "Part 1" / "第一部分"), or, when it
       has direct items, with a content page titled as the section instead;
     * untitled sections give only their content pages (direct items: a page "概述"/"Overview");
     * content pages with more than max_items_per_page items (None: no limit) are split evenly
@@ -189,8 +189,9 @@ def check_plan(
 
 
 def number_label(number: int, language: str) -> str:
-    """The transition label for section `number`: "01" or "第一部分"."""
-    return f"第{_chinese_number(number)}部分" if language == "zh" else f"{number:02d}"
+    """The transition label for section `number`: "Part 1" or "第一部分" (the page shows the
+    number "01" itself above it)."""
+    return f"第{_chinese_number(number)}部分" if language == "zh" else f"Part {number}"
 
 
 def _chinese_number(number: int) -> str:

@@ -1,9 +1,10 @@
 """The batch's logo in the bottom-right corner of every page, in the margin outside the safe
-area where no text goes, on a small plate of the theme's background so it reads on any page."""
+area where no text goes, on a small plate that sets it off: white under a dark logo, near
+black under a light one, so it reads on any page."""
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageStat
 
 from generation.render.canvas import Slide
 from generation.render.shapes import fill
@@ -26,5 +27,12 @@ def place_logo(slide: Slide) -> None:
     right, bottom = slide.w - inset, slide.h - inset
     left, top = right - scaled.width, bottom - scaled.height
     plate = (left - pad, top - pad, right + pad, bottom + pad)
-    fill(slide, plate, slide.theme.background, radius=pad, alpha=0.85)
+    fill(slide, plate, _plate_colour(scaled), radius=pad, alpha=0.9)
     slide.image.paste(scaled, (left, top), scaled)
+
+
+def _plate_colour(logo: Image.Image) -> str:
+    """White under a logo whose visible pixels are mostly dark, else near black."""
+    lightness, alpha = logo.convert("LA").split()
+    mean = ImageStat.Stat(lightness, mask=alpha.point(lambda a: 255 if a > 127 else 0)).mean
+    return "#ffffff" if not mean or mean[0] < 160 else "#1b1b1b"

@@ -96,8 +96,8 @@ def test_language_en_puts_english_words_on_a_chinese_outline(api, template):
     ]
     assert [pages[2]["kind"], pages[2]["subtitle"], pages[3]["subtitle"]] == [
         "transition",
-        "01",
-        "02",
+        "Part 1",
+        "Part 2",
     ]
     assert {page["language"] for page in pages} == {"en"}
 
