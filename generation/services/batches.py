@@ -40,7 +40,7 @@ def outline_check_size(
     *,
     outline: str,
     size: tuple[int, int] | None = None,
-    ending: bool = False,
+    ending: bool = True,
     fonts: tuple[str, str] = ("", ""),
 ) -> None:
     """Refuse an outline that makes more slides than MAX_PAGES_PER_BATCH, before anything is
@@ -48,8 +48,9 @@ def outline_check_size(
     limit per page, but with the continuation pages text needs on slides of `size` (the plan
     step's second attempt plans exactly these, so an accepted outline is never refused later
     for its continuation pages). A brief it cannot read is left to the text model, whose plan
-    is held to the same limit by the plan step. `ending` counts the closing page; `fonts` are
-    the template's (title, body) fonts the text is measured in."""
+    is held to the same limit by the plan step. `ending` counts the closing page (on by
+    default, as the option is); `fonts` are the template's (title, body) fonts the text is
+    measured in."""
     try:
         structured = parse_outline(outline)
     except OutlineError:

@@ -121,6 +121,26 @@ def test_the_admin_add_form_refuses_an_outline_over_the_page_limit(admin_client,
     assert not Batch.objects.exists()
 
 
+def test_the_admin_add_form_counts_the_ending_page(admin_client, template, settings):
+    """The ending page is on by default: one slide over the limit with it is refused on the
+    form, not by the save (a 500)."""
+    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 5}
+    response = admin_client.post(
+        "/admin/generation/batch/add/",
+        {
+            "outline": outline_of(6),
+            "template": template.pk,
+            "size": "1536x864",
+            "quality": "standard",
+            "provider": "local",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "the outline makes 6 slides; the limit is 5" in response.content.decode()
+    assert not Batch.objects.exists()
+
+
 def test_generate_deck_refuses_an_outline_over_the_page_limit(template, tmp_path):
     outline = tmp_path / "huge.md"
     outline.write_text(THOUSAND_PAGES, encoding="utf-8")
