@@ -91,6 +91,7 @@ def test_the_local_renderer_puts_the_logo_on_every_page_and_the_photo_on_the_cov
     response = post(api, form(logo=png(BLUE), reference_images=[png(RED)]))
     batch = batch_run(batch=Batch.objects.get(pk=response.json()["id"]))
 
+    assert batch.status == "completed"  # the quality checks pass with the logo and photo
     pages = list(batch.pages.order_by("index"))
     assert len(pages) == 7  # cover, contents, two sections of two pages, the ending
     for page in pages:
