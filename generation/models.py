@@ -132,6 +132,12 @@ class Batch(models.Model):
         related_name="batches",
     )
     template_snapshot = models.JSONField(default=dict)
+    reference_images = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The batch's own images (logo, photos) as uploaded with it: "
+        '[{"role": "logo" | "photo", "path", "sha256"}], sent after the template\'s.',
+    )
     options = models.JSONField(default=dict)
     status = models.CharField(
         max_length=20, choices=BatchStatus.choices, default=BatchStatus.PENDING

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from PIL import Image
 
+from generation.render.fonts import installed_family
 from generation.render.geometry import Box
 from generation.render.text import Block, Part
 from generation.slides import Theme, px_per_pt
@@ -22,6 +23,7 @@ T = TypeVar("T")
 
 _FACTORS = (1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62, 0.56, 0.5, 0.0)
 _DEFAULT_SCRIM = {"cover": 0.82, "transition": 0.88}
+_TITLE_ROLES = frozenset({"title", "subtitle", "number"})  # in the template's title font
 
 
 @dataclass(frozen=True)
@@ -139,8 +141,18 @@ class Slide:
         """A text part in `style` at size `factor`, with `space` em above it when stacked."""
         spec = _STYLES[style]
         px = self.px(style, factor)
+        font = self.theme.title_font if spec.role in _TITLE_ROLES else self.theme.body_font
         return Part(
-            text, spec.role, px, spec.bold, align, color, spec.leading, round(space * px), indent
+            text,
+            spec.role,
+            px,
+            spec.bold,
+            align,
+            color,
+            spec.leading,
+            round(space * px),
+            indent,
+            installed_family(font),
         )
 
     def fit(self, attempt: Callable[[float], tuple[T, bool]]) -> T:

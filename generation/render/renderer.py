@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from generation.render.canvas import Options, Slide, plan_items
 from generation.render.colour import backgrounds_under, readable, required_contrast, to_rgb
 from generation.render.layouts import CONTENT_LAYOUTS, draw_content
+from generation.render.logo import place_logo
 from generation.render.pages import PAGE_KINDS
 from generation.render.text import Block, draw
 from generation.slides import RenderResult, TextBox, Theme
@@ -117,4 +118,5 @@ def lay_out(
         image, theme, plan, plan_items(plan, options.max_items, options.emphasis), options
     )
     layout_name = PAGE_KINDS.get(plan.get("kind", ""), draw_content)(slide)
+    place_logo(slide)
     return slide, layout_name

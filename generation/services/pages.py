@@ -128,7 +128,7 @@ def _context(page: Page, worker: str) -> StepContext:
     return StepContext(
         batch=page.batch,
         page=page,
-        theme=load_theme(page.batch.template_snapshot),
+        theme=load_theme(page.batch.template_snapshot, page.batch.reference_images),
         instruction=page.instruction,
         requested_by=page.instruction_source,
         worker=worker,

@@ -28,6 +28,42 @@ EXACT_TEXT = {
     "en": "The slide must show exactly this text, nothing added, missing or reworded:",
 }
 
+OWN_IMAGES = {
+    "zh": {
+        "logo": "最后一张参考图是演讲者的标志：原样小尺寸放在页面一角。",
+        "photos": "模板参考图之后的{n}张照片是演讲者自己的：",
+        "cover": "请在这张封面上展示第一张照片。",
+        "other": "合适时可以使用。",
+    },
+    "en": {
+        "logo": "The last reference image is the presenter's logo: place it small and unchanged "
+        "in a corner of the slide.",
+        "photos": "The {n} photo(s) after the template's reference images are the presenter's "
+        "own: ",
+        "cover": "show the first on this cover slide.",
+        "other": "use them where they fit.",
+    },
+}
+
+
+def _reference_images(ctx: StepContext) -> list[dict]:
+    """The template's reference images, then the batch's own: its photos, its logo last."""
+    own = sorted(ctx.batch.reference_images, key=lambda ref: ref["role"] == "logo")
+    return [*ctx.batch.template_snapshot.get("reference_images", []), *own]
+
+
+def _own_images_note(ctx: StepContext) -> str:
+    """What an image model is told about the batch's own images (nothing when there are none)."""
+    words = OWN_IMAGES["zh" if ctx.page.plan.get("language") == "zh" else "en"]
+    roles = [ref["role"] for ref in ctx.batch.reference_images]
+    lines = []
+    if roles.count("photo"):
+        where = words["cover"] if ctx.page.plan.get("kind") == "cover" else words["other"]
+        lines.append(words["photos"].format(n=roles.count("photo")) + where)
+    if "logo" in roles:
+        lines.append(words["logo"])
+    return "".join(f"\n{line}" for line in lines)
+
 
 class RenderStep:
     name = "render"
@@ -45,7 +81,7 @@ class RenderStep:
     def input_digest(self, ctx: StepContext, params: dict) -> str:
         """Everything the image depends on: identical digests may share one stored image."""
         snapshot = ctx.batch.template_snapshot
-        refs = [ref["sha256"] for ref in snapshot.get("reference_images", [])]
+        refs = [ref["sha256"] for ref in _reference_images(ctx)]
         options = ctx.batch.opts
         provider = image_provider(options.provider, options.model or None)
         return digest(
@@ -88,15 +124,14 @@ class RenderStep:
 
     def _references(self, ctx: StepContext) -> list[bytes]:
         refs = []
-        for ref in ctx.batch.template_snapshot.get("reference_images", []):
+        for ref in _reference_images(ctx):
             with default_storage.open(ref["path"], "rb") as handle:
                 refs.append(handle.read())
         return refs
 
     def _reference_urls(self, ctx: StepContext) -> list[str]:
         """Expiring signed links to the reference images, for providers that fetch them."""
-        refs = ctx.batch.template_snapshot.get("reference_images", [])
-        return [signed_media_url(ref["path"]) for ref in refs]
+        return [signed_media_url(ref["path"]) for ref in _reference_images(ctx)]
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
         cached = self._cached(ctx, params)
@@ -109,7 +144,7 @@ class RenderStep:
         )
         remote, urls = provider.name != "local", provider.wants_reference_urls
         request = ImageRequest(
-            prompt=requested_prompt(ctx.page, params, exact_text=exact),
+            prompt=requested_prompt(ctx.page, params, exact_text=exact) + _own_images_note(ctx),
             size=ctx.batch.size,
             quality=ctx.batch.opts.quality,
             references=(
