@@ -54,7 +54,9 @@ def test_sigterm_stops_the_cluster_within_10_s_and_hands_back_held_pages(
     manage(env, "load_starter_templates")
     outline = tmp_path / "outline.md"
     outline.write_text(OUTLINE, encoding="utf-8")
-    batch_id = manage(env, "generate_deck", str(outline), "--async", "--provider", "latency")
+    batch_id = manage(
+        env, "generate_deck", str(outline), "--async", "--provider", "latency", "--no-ending"
+    )
     key = batch_id.replace("-", "") if db.kind == "sqlite" else batch_id
 
     def pages(**where: str) -> int:
