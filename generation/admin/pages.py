@@ -1,9 +1,43 @@
-"""Pages and their step runs in the admin."""
+"""Pages and their step runs in the admin. A page changes through services only: its fields
+are read-only here; its versions strip brings back an earlier image, and the list's actions
+regenerate pages or flag them for review."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 
 from generation.admin.common import STEP_RUN_COLUMNS, NanodeckAdmin, StepRunInline, _img
+from generation.errors import NanodeckError
 from generation.models import Page, StepRun
+from generation.selectors import page_versions
+from generation.services.page_actions import page_flag, page_regenerate, page_version_select
+
+PAGE_FIELDS = (
+    "batch",
+    "index",
+    "kind",
+    "title",
+    "status",
+    "current_step",
+    "resume_step",
+    "flagged",
+    "flag_reason",
+    "error",
+    "instruction",
+    "instruction_source",
+    "description",
+    "image_prompt",
+    "plan",
+    "lease_owner",
+    "lease_until",
+    "queued_at",
+    "started_at",
+    "finished_at",
+)
 
 
 @admin.register(Page)
@@ -13,17 +47,78 @@ class PageAdmin(NanodeckAdmin):
     list_filter = ("status", "kind", "flagged")
     search_fields = ("title", "description", "batch__title", "batch__id")
     list_select_related = ("batch",)
-    raw_id_fields = ("batch",)
-    readonly_fields = (
-        "large",
-        "plan",
-        "image_prompt",
-        "lease_owner",
-        "lease_until",
-        "started_at",
-        "finished_at",
-    )
+    fields = ("large", "versions", *PAGE_FIELDS)
+    readonly_fields = fields
     inlines = [StepRunInline]
+    actions = ["regenerate", "flag_for_review"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # pages come from planning, or from POST /api/v1/batches/{id}/pages/
+
+    def get_urls(self) -> list:
+        select = self.admin_site.admin_view(self.select_version_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_select_version"
+        urls = [path("<int:page_id>/versions/<int:run_id>/select/", select, name=name)]
+        return urls + super().get_urls()
+
+    def select_version_view(self, request: HttpRequest, page_id: int, run_id: int):
+        """'Use this version' in the strip: the form posts here (with its CSRF token)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        page = get_object_or_404(Page, pk=page_id)
+        if not self.has_change_permission(request, page):
+            raise PermissionDenied
+        run = get_object_or_404(StepRun, pk=run_id, page=page)
+        try:
+            page_version_select(page=page, run=run)
+        except NanodeckError as exc:
+            self.message_user(request, exc.message, messages.WARNING)
+        else:
+            self.message_user(request, f"attempt {run.attempt} is being made the page's image")
+        change = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+        return HttpResponseRedirect(reverse(change, args=[page.pk]))
+
+    @admin.display(description="versions")
+    def versions(self, obj: Page) -> str:
+        """Every image the render step made, oldest first, each with "use this version"."""
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_select_version"
+        shown = [
+            {
+                "run": run,
+                "src": default_storage.url(run.thumbnail_name or run.output_image.name),
+                "select_url": reverse(name, args=[obj.pk, run.pk]),
+            }
+            for run in page_versions(page=obj)
+        ]
+        return render_to_string("admin/generation/page_versions.html", {"versions": shown})
+
+    def _each(self, request, queryset, action, done: str) -> None:
+        for page in queryset.select_related("batch"):
+            try:
+                action(page)
+            except NanodeckError as exc:
+                self.message_user(request, f"{page}: {exc.message}", messages.WARNING)
+            else:
+                self.message_user(request, done.format(page=page))
+
+    @admin.action(description="Regenerate (from describe)", permissions=["change"])
+    def regenerate(self, request, queryset) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda page: page_regenerate(page=page, from_step="describe"),
+            "{page}: queued to run again from describe",
+        )
+
+    @admin.action(description="Flag for review", permissions=["change"])
+    def flag_for_review(self, request, queryset) -> None:
+        reason = f"flagged in the admin by {request.user.get_username()}"
+        self._each(
+            request,
+            queryset,
+            lambda page: page_flag(page=page, reason=reason),
+            "{page}: its image is in the review queue",
+        )
 
     @admin.display(description="thumbnail")
     def thumb(self, obj: Page) -> str:
