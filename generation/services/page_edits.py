@@ -255,7 +255,7 @@ def _edited_plan(page: Page, changes: dict, pages: list[Page]) -> dict:
     if plan.get("layout") == "auto":  # the renderer's own choice: no layout stored
         del plan["layout"]
     if _opens_section(page.plan):
-        plan["section"] = plan["title"]
+        plan["section"] = plan.get("title", "")
     if page.kind == "content" and plan != page.plan:
         position = sum(1 for p in pages if p.kind == "content" and p.index < page.index)
         plan["semanticFeatures"] = _semantics(plan, position)
@@ -283,9 +283,8 @@ def _content_plan(fields: dict, before: list[Page], first: dict) -> dict:
 
 
 def _semantics(plan: dict, position: int) -> dict:
-    return infer_semantics(
-        plan["title"], plan["items"], language=plan.get("language", "en"), position=position
-    )
+    title, items = plan.get("title", ""), plan.get("items", [])
+    return infer_semantics(title, items, language=plan.get("language", "en"), position=position)
 
 
 def _check_fits(plan: dict, batch: Batch) -> None:
@@ -323,7 +322,7 @@ def _sections_refresh(order: list[Page]) -> list[_Rerun]:
             plan["subtitle"] = number_label(number, plan.get("language", "en"))
         if plan != page.plan:
             reruns.append(_Rerun(page, plan, "describe"))
-    sections = [{"title": p.plan["title"], "text": "", "children": []} for p in openers]
+    sections = [{"title": p.plan.get("title", ""), "text": "", "children": []} for p in openers]
     contents = [page for page in order if page.kind == "contents"]
     for n, page in enumerate(contents):
         # Continued contents pages keep their share; the last one takes the rest.
@@ -363,7 +362,7 @@ def _apply(batch: Batch, reruns: list[_Rerun]) -> None:
         page = rerun.page
         resume = page.resume_step if page.status != PageStatus.COMPLETED else ""
         page.resume_step = min(filter(None, [resume, rerun.from_step]), key=PAGE_STEPS.index)
-        page.plan, page.title = rerun.plan, rerun.plan["title"][:300]
+        page.plan, page.title = rerun.plan, rerun.plan.get("title", page.title)[:300]
         page.status, page.error, page.finished_at = PageStatus.PENDING, "", None
         fields = ["plan", "title", "status", "resume_step", "error", "finished_at"]
         page.save(update_fields=fields)

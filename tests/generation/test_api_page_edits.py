@@ -406,3 +406,64 @@ def test_other_users_cannot_edit_add_move_or_delete(batch):
         stranger.delete(f"/api/v1/pages/{page.pk}/"),
     ):
         assert error_of(response, 404)["code"] == "not_found"
+
+
+ZH_OUTLINE = """# 远程办公
+
+## 基础
+### 为什么可行
+- 专注时间：更少打扰
+- 招聘：人才不限地域
+
+## 实践
+### 入职步骤
+- 第一步：电脑和账号
+- 第二步：导师和第一个任务
+"""
+
+
+def test_a_chinese_decks_sections_are_renumbered_in_chinese(api, user):
+    batch = batch_run(batch=make_batch(owner=user, outline=ZH_OUTLINE))
+    ids = [page_at(batch, n).pk for n in (1, 2, 5, 6, 3, 4)]
+
+    assert reorder(api, batch, ids).status_code == 200
+
+    practice, basics = page_at(batch, 3), page_at(batch, 5)
+    assert (practice.title, practice.plan["subtitle"]) == ("实践", "第一部分")
+    assert (basics.title, basics.plan["subtitle"]) == ("基础", "第二部分")
+    assert [item["title"] for item in page_at(batch, 2).plan["items"]] == ["实践", "基础"]
+    added = add(api, batch, 5, {"title": "远程的仪式感", "items": [{"text": "每周一次同步"}]})
+    assert added.json()["plan"]["language"] == "zh"
+
+
+def test_a_running_page_may_be_moved_its_content_unchanged(api, batch):
+    running = page_at(batch, 7)
+    Page.objects.filter(pk=running.pk).update(status=PageStatus.RUNNING)
+    ids = [page_at(batch, n).pk for n in (1, 2, 3, 4, 7, 5, 6)]
+
+    assert reorder(api, batch, ids).status_code == 200
+
+    running.refresh_from_db()
+    assert (running.index, running.status, running.title) == (5, "running", "Onboarding steps")
+
+
+def test_a_contents_page_being_generated_holds_a_reorder_of_the_sections(api, batch):
+    Page.objects.filter(pk=page_at(batch, 2).pk).update(status=PageStatus.RUNNING)
+    ids = [page_at(batch, n).pk for n in (1, 2, 6, 7, 3, 4, 5)]
+    before = snapshot(batch)
+
+    error = error_of(reorder(api, batch, ids), 409)
+
+    assert error["message"].startswith("page 2 (Contents) is being generated right now")
+    assert snapshot(batch) == before
+
+
+def test_choosing_auto_again_leaves_the_layout_to_the_renderer(api, batch):
+    page = page_at(batch, 4)
+    edit(api, page, {"layout": "bullets"})
+    run_page(page.pk)
+
+    response = edit(api, page, {"layout": "auto"})
+
+    assert "layout" not in response.json()["plan"]
+    assert response.json()["resume_step"] == "render"
