@@ -1,6 +1,7 @@
-"""Pages and their step runs in the admin. A page changes through services only: its fields
-are read-only here; its versions strip brings back an earlier image, and the list's actions
-regenerate pages or flag them for review."""
+"""Pages and their step runs in the admin. A page changes through services only: what it
+shows (its plan's title, subtitle, items, layout) through the edit service, as over the API;
+its other fields are read-only. Its versions strip brings back an earlier image, and the
+list's actions regenerate pages or flag them for review."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,10 +12,12 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 
 from generation.admin.common import STEP_RUN_COLUMNS, NanodeckAdmin, StepRunInline, _img
+from generation.admin.page_content import PageContentForm, content_fields
 from generation.errors import NanodeckError
 from generation.models import Page, StepRun
 from generation.selectors import page_versions
 from generation.services.page_actions import page_flag, page_regenerate, page_version_select
+from generation.services.page_edits import page_edit
 
 PAGE_FIELDS = (
     "batch",
@@ -47,13 +50,31 @@ class PageAdmin(NanodeckAdmin):
     list_filter = ("status", "kind", "flagged")
     search_fields = ("title", "description", "batch__title", "batch__id")
     list_select_related = ("batch",)
-    fields = ("large", "versions", *PAGE_FIELDS)
-    readonly_fields = fields
+    form = PageContentForm
+    readonly_fields = ("large", "versions", *PAGE_FIELDS)
     inlines = [StepRunInline]
     actions = ["regenerate", "flag_for_review"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # pages come from planning, or from POST /api/v1/batches/{id}/pages/
+
+    def get_fieldsets(self, request: HttpRequest, obj: Page | None = None) -> list:
+        content = content_fields(obj) if obj is not None else []
+        shown = [(None, {"fields": ("large", "versions")})]
+        if content:
+            shown.append(("What the page shows", {"fields": content}))
+        return [*shown, ("Page", {"fields": PAGE_FIELDS})]
+
+    def save_model(self, request: HttpRequest, obj: Page, form, change: bool) -> None:
+        """Only the plan changes, through the service (the form has checked it)."""
+        changes = form.changes()
+        if not changes:
+            return
+        try:
+            page_edit(page=obj, changes=changes)
+        except NanodeckError as exc:  # the page started running since the form was checked
+            self.message_user(request, exc.message, messages.ERROR)
+        obj.refresh_from_db()
 
     def get_urls(self) -> list:
         select = self.admin_site.admin_view(self.select_version_view)

@@ -44,7 +44,7 @@ LAYOUT_CHOICES = ("auto", *CONTENT_LAYOUTS)
 PLAN_FIELDS = ("title", "subtitle", "items", "layout")
 # What people may change on each kind of page; the rest follows from the deck (a transition
 # page's number, the contents page's list).
-_EDITABLE = {
+EDITABLE_FIELDS = {
     "content": PLAN_FIELDS,
     "cover": ("title", "subtitle"),
     "ending": ("title", "subtitle"),
@@ -73,10 +73,9 @@ def page_edit(*, page: Page, changes: dict) -> Page:
     batch, pages = _lock(page.batch, "edited")
     page = next(p for p in pages if p.pk == page.pk)
     _refuse_running([page])
-    plan = _edited_plan(page, changes, pages)
+    plan = page_plan_edited(page=page, changes=changes, pages=pages)
     if plan == page.plan:
         return page
-    _check_fits(plan, batch)
     only_layout = all(plan.get(key) == page.plan.get(key) for key in PLAN_FIELDS[:3])
     page.plan = plan
     reruns = [_Rerun(page, plan, "render" if only_layout else "describe")]
@@ -166,12 +165,16 @@ def pages_reorder(*, batch: Batch, page_ids: list[int]) -> list[Page]:
 def _lock(batch: Batch, what: str) -> tuple[Batch, list[Page]]:
     """The batch and its pages in order, locked, once its pages may change."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    _check_editable(batch, what)
+    return batch, list(batch.pages.select_for_update().order_by("index"))
+
+
+def _check_editable(batch: Batch, what: str) -> None:
     if batch.status not in EDITABLE_BATCHES:
         raise Conflict(
             f"the batch is {batch.status}; pages can be {what} once it is planned "
             "(awaiting approval, running or done), never after a cancel"
         )
-    return batch, list(batch.pages.select_for_update().order_by("index"))
 
 
 def _refuse_running(pages: list[Page]) -> None:
@@ -188,7 +191,7 @@ def _refuse_running(pages: list[Page]) -> None:
 def _fields(changes: dict, *, kind: str) -> dict:
     """The changes, checked: only what a page of `kind` lets people change, text within its
     limits, items as the planner writes them, a layout the renderer has."""
-    allowed = _EDITABLE.get(kind, ())
+    allowed = EDITABLE_FIELDS.get(kind, ())
     for key in changes:
         if key not in allowed:
             raise InvalidInput(
@@ -244,9 +247,22 @@ def _items(items: object) -> list[dict]:
     return clean
 
 
+def page_plan_edited(*, page: Page, changes: dict, pages: list[Page] | None = None) -> dict:
+    """The page's plan with `changes`, checked (InvalidInput naming what is wrong) and
+    nothing stored (Conflict while it runs or its batch is not planned): a content page's semantics follow its text, a section's opening page
+    renamed renames the section, and the text must fit its slide. `pages`: the batch's pages
+    in order (read when not given)."""
+    _check_editable(page.batch, "edited")
+    _refuse_running([page])
+    if pages is None:
+        pages = list(page.batch.pages.order_by("index"))
+    plan = _edited_plan(page, changes, pages)
+    if plan != page.plan:
+        _check_fits(plan, page.batch)
+    return plan
+
+
 def _edited_plan(page: Page, changes: dict, pages: list[Page]) -> dict:
-    """The page's plan with `changes`; a content page's semantics follow its text, and a
-    section's opening page renamed renames the section."""
     if not changes:
         raise InvalidInput(
             f"say what to change: {', '.join(PLAN_FIELDS)}", details={"plan": "empty"}

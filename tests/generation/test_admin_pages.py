@@ -1,6 +1,7 @@
 """The page admin: the versions strip ("use this version"), the regenerate and flag actions,
 and fields that change only through services."""
 
+import json
 import re
 
 import pytest
@@ -124,9 +125,61 @@ def test_the_flag_action_sends_the_image_to_review_naming_the_admin(admin_client
     assert page.flag_reason == "flagged in the admin by admin"
 
 
-def test_a_pages_fields_are_read_only_in_the_admin(admin_client, page):
+def test_a_pages_fields_are_read_only_in_the_admin_but_what_it_shows(admin_client, page):
     html = admin_client.get(change_url(page)).content.decode()
 
     assert 'name="description"' not in html
-    assert 'name="title"' not in html
+    assert 'name="status"' not in html
+    assert {"plan_title", "plan_subtitle", "plan_items", "plan_layout"} <= set(
+        re.findall(r'name="(plan_\w+)"', html)
+    )
+    transition = page.batch.pages.get(kind="transition", index=3)
+    html = admin_client.get(change_url(transition)).content.decode()
+    assert set(re.findall(r'name="(plan_\w+)"', html)) == {"plan_title"}
     assert admin_client.get("/admin/generation/page/add/").status_code == 403
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def form_of(client, page: Page, **changes) -> dict:
+    """The change form as a browser sends it: its hidden inputs (the step runs inline's
+    management form and ids) and the page's content fields, with `changes`."""
+    html = client.get(change_url(page)).content.decode()
+    form = dict(HIDDEN.findall(html))
+    form |= {
+        "plan_title": page.plan["title"],
+        "plan_subtitle": page.plan.get("subtitle", ""),
+        "plan_items": json.dumps(page.plan["items"]),
+        "plan_layout": page.plan.get("layout", "auto"),
+    }
+    return {**form, **changes}
+
+
+def test_editing_what_a_page_shows_in_the_admin_runs_it_again(admin_client, page):
+    items = [{"title": "Async first", "text": "write it down", "children": []}]
+
+    response = admin_client.post(
+        change_url(page),
+        form_of(admin_client, page, plan_title="Edited", plan_items=json.dumps(items)),
+    )
+
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert (page.title, page.plan["items"]) == ("Edited", items)
+    assert (page.status, page.resume_step) == (PageStatus.PENDING, "describe")
+
+
+def test_a_wrong_edit_in_the_admin_is_shown_on_the_form_and_nothing_changes(admin_client, page):
+    plan = dict(page.plan)
+    bad = json.dumps([{"title": "", "text": ""}])
+
+    response = admin_client.post(change_url(page), form_of(admin_client, page, plan_items=bad))
+
+    assert response.status_code == 200
+    assert "item 1 has neither title nor text" in response.content.decode()
+    Page.objects.filter(pk=page.pk).update(status=PageStatus.RUNNING)
+    response = admin_client.post(change_url(page), form_of(admin_client, page, plan_title="Now"))
+    assert "is being generated right now" in response.content.decode()
+    page.refresh_from_db()
+    assert page.plan == plan
