@@ -7,7 +7,8 @@ from django import forms
 
 from generation.errors import NanodeckError
 from generation.models import Page
-from generation.services.page_edits import EDITABLE_FIELDS, LAYOUT_CHOICES, page_plan_edited
+from generation.planning.plan_changes import EDITABLE_FIELDS
+from generation.services.page_edits import LAYOUT_CHOICES, page_plan_edited
 
 FORM_FIELDS = {"title": "plan_title", "subtitle": "plan_subtitle", "items": "plan_items"}
 FORM_FIELDS["layout"] = "plan_layout"

@@ -4,7 +4,8 @@ The services check the values (what a page's kind lets change, that the text fit
 from rest_framework import serializers
 
 from config.fields import StrictCharField, StrictIntegerField
-from generation.services.page_edits import LAYOUT_CHOICES, MAX_ITEM_TEXT, MAX_ITEMS, MAX_TITLE
+from generation.planning.plan_changes import MAX_ITEM_TEXT, MAX_ITEMS, MAX_TITLE
+from generation.services.page_edits import LAYOUT_CHOICES
 
 
 class PlanItemSerializer(serializers.Serializer):

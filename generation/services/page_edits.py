@@ -25,7 +25,13 @@ from django.db.models import F
 
 from generation.errors import Conflict, InvalidInput
 from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, PageStatus
-from generation.planning.planner import infer_semantics, number_label
+from generation.planning.plan_changes import (
+    PLAN_FIELDS,
+    changes_checked,
+    opens_section,
+    sections_numbered,
+)
+from generation.planning.planner import infer_semantics
 from generation.render.fit import page_fits
 from generation.render.layouts import CONTENT_LAYOUTS
 from generation.services.batches import batch_refresh
@@ -41,20 +47,6 @@ EDITABLE_BATCHES = (
     BatchStatus.FAILED,
 )
 LAYOUT_CHOICES = ("auto", *CONTENT_LAYOUTS)
-PLAN_FIELDS = ("title", "subtitle", "items", "layout")
-# What people may change on each kind of page; the rest follows from the deck (a transition
-# page's number, the contents page's list).
-EDITABLE_FIELDS = {
-    "content": PLAN_FIELDS,
-    "cover": ("title", "subtitle"),
-    "ending": ("title", "subtitle"),
-    "image": ("title", "subtitle"),
-    "transition": ("title",),
-    "contents": ("title",),
-}
-MAX_ITEMS = 20  # far more than a slide holds: the fit check says so with its own message
-MAX_TITLE = 300  # a page's title and subtitle
-MAX_ITEM_TEXT = 2000  # an item's title, text or child (the fit check bounds them together)
 _SHIFT = 1_000_000  # indexes are moved out of the way before they are set (unique per batch)
 
 
@@ -104,7 +96,9 @@ def page_insert(*, batch: Batch, index: int, plan: dict) -> Page:
     if not str(plan.get("title", "")).strip():
         raise InvalidInput("a page needs a title", details={"title": "required"})
     before = pages[: index - 1]
-    new_plan = _content_plan(_fields(plan, kind="content"), before, pages[0].plan)
+    new_plan = _content_plan(
+        changes_checked(plan, kind="content", layouts=LAYOUT_CHOICES), before, pages[0].plan
+    )
     _check_fits(new_plan, batch)
     _shift(pages[index - 1 :])  # out of the way first: the new page takes its index at once
     page = Page.objects.create(
@@ -188,65 +182,6 @@ def _refuse_running(pages: list[Page]) -> None:
         )
 
 
-def _fields(changes: dict, *, kind: str) -> dict:
-    """The changes, checked: only what a page of `kind` lets people change, text within its
-    limits, items as the planner writes them, a layout the renderer has."""
-    allowed = EDITABLE_FIELDS.get(kind, ())
-    for key in changes:
-        if key not in allowed:
-            raise InvalidInput(
-                f"{key} cannot be changed on a {kind} page (it can change: "
-                f"{', '.join(allowed) or 'nothing'})",
-                details={key: f"not editable on a {kind} page"},
-            )
-    clean = {key: _text(key, changes[key]) for key in ("title", "subtitle") if key in changes}
-    if "title" in clean and not clean["title"]:
-        raise InvalidInput("a page needs a title", details={"title": "empty"})
-    if "items" in changes:
-        clean["items"] = _items(changes["items"])
-    if "layout" in changes:
-        if changes["layout"] not in LAYOUT_CHOICES:
-            raise InvalidInput(
-                f"layout must be one of {', '.join(LAYOUT_CHOICES)}",
-                details={"layout": str(changes["layout"])[:80]},
-            )
-        clean["layout"] = changes["layout"]
-    return clean
-
-
-def _text(field: str, value: object, limit: int = MAX_TITLE) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be text", details={field: "not text"})
-    value = " ".join(value.split())
-    if len(value) > limit:
-        raise InvalidInput(
-            f"{field} has {len(value)} characters; at most {limit}",
-            details={field: "too long"},
-        )
-    return value
-
-
-def _items(items: object) -> list[dict]:
-    if not isinstance(items, list) or len(items) > MAX_ITEMS:
-        raise InvalidInput(
-            f"items must be a list of at most {MAX_ITEMS} items", details={"items": "not a list"}
-        )
-    clean = []
-    for n, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or set(item) - {"title", "text", "children"}:
-            raise InvalidInput(f"item {n} must be {{title, text, children}}", details={"items": n})
-        children = item.get("children") or []
-        if not isinstance(children, list):
-            raise InvalidInput(f"item {n}: children must be a list", details={"items": n})
-        title = _text("title", item.get("title", ""), MAX_ITEM_TEXT)
-        text = _text("text", item.get("text", ""), MAX_ITEM_TEXT)
-        kept = [_text("children", child, MAX_ITEM_TEXT) for child in children]
-        if not (title or text):
-            raise InvalidInput(f"item {n} has neither title nor text", details={"items": n})
-        clean.append({"title": title, "text": text, "children": [c for c in kept if c]})
-    return clean
-
-
 def page_plan_edited(*, page: Page, changes: dict, pages: list[Page] | None = None) -> dict:
     """The page's plan with `changes`, checked (InvalidInput naming what is wrong) and
     nothing stored (Conflict while it runs or its batch is not planned): a content page's semantics follow its text, a section's opening page
@@ -267,10 +202,10 @@ def _edited_plan(page: Page, changes: dict, pages: list[Page]) -> dict:
         raise InvalidInput(
             f"say what to change: {', '.join(PLAN_FIELDS)}", details={"plan": "empty"}
         )
-    plan = {**page.plan, **_fields(changes, kind=page.kind)}
+    plan = {**page.plan, **changes_checked(changes, kind=page.kind, layouts=LAYOUT_CHOICES)}
     if plan.get("layout") == "auto":  # the renderer's own choice: no layout stored
         del plan["layout"]
-    if _opens_section(page.plan):
+    if opens_section(page.plan):
         plan["section"] = plan.get("title", "")
     if page.kind == "content" and plan != page.plan:
         position = sum(1 for p in pages if p.kind == "content" and p.index < page.index)
@@ -313,40 +248,15 @@ def _check_fits(plan: dict, batch: Batch) -> None:
         )
 
 
-def _opens_section(plan: dict) -> bool:
-    """A page that opens a section: a transition page, or the content page the planner makes
-    of a section's own items (titled as the section)."""
-    if plan.get("kind") == "transition":
-        return True
-    return (
-        plan.get("kind") == "content"
-        and bool(plan.get("section_index"))
-        and plan.get("section") == plan.get("title")
-        and not plan.get("continues")
-    )
-
-
 def _sections_refresh(order: list[Page]) -> list[_Rerun]:
-    """New plans for the pages that show the deck's sections, in `order`: transition pages
-    numbered by their place, the contents page listing the sections' titles. Only the pages
-    whose plan changes, with the step they run again from."""
-    openers = [page for page in order if _opens_section(page.plan)]
-    reruns = []
-    for number, page in enumerate(openers, start=1):
-        plan = {**page.plan, "section_index": number}
-        if page.kind == "transition":
-            plan["subtitle"] = number_label(number, plan.get("language", "en"))
-        if plan != page.plan:
-            reruns.append(_Rerun(page, plan, "describe"))
-    sections = [{"title": p.plan.get("title", ""), "text": "", "children": []} for p in openers]
-    contents = [page for page in order if page.kind == "contents"]
-    for n, page in enumerate(contents):
-        # Continued contents pages keep their share; the last one takes the rest.
-        share = len(page.plan.get("items", [])) if n < len(contents) - 1 else len(sections)
-        items, sections = sections[:share], sections[share:]
-        if items != page.plan.get("items"):
-            reruns.append(_Rerun(page, {**page.plan, "items": items}, "describe"))
-    return reruns
+    """The pages that show the deck's sections (transition pages, the contents page) whose
+    plan changes with `order`, to run again from describe."""
+    plans = sections_numbered([page.plan for page in order])
+    return [
+        _Rerun(page, plan, "describe")
+        for page, plan in zip(order, plans, strict=True)
+        if plan != page.plan
+    ]
 
 
 def _renumber(order: list[Page]) -> None:
