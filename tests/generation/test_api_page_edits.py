@@ -3,15 +3,18 @@ contents page and section numbers follow, exports use the new order, and a wrong
 changes nothing."""
 
 import io
+import threading
 import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
 from generation.services.batches import batch_run
+from generation.services.page_edits import page_insert
 from generation.tasks import plan_batch, run_page
 from tests.factories import UserFactory, make_batch
 
@@ -467,3 +470,35 @@ def test_choosing_auto_again_leaves_the_layout_to_the_renderer(api, batch):
 
     assert "layout" not in response.json()["plan"]
     assert response.json()["resume_step"] == "render"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_added_and_moved_at_once_keep_one_page_per_index(user, settings):
+    """Concurrent edits of one deck wait for each other (the batch's row lock): every page is
+    added, none is lost or shares an index. PostgreSQL only: SQLite runs one writer at a time."""
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("needs PostgreSQL's concurrent transactions")
+    batch = make_batch(owner=user, options={"pause_after": "plan"})
+    plan_batch(str(batch.pk))
+    start = threading.Barrier(4)
+
+    def add_one(n: int) -> None:
+        start.wait()
+        try:
+            page_insert(batch=batch, index=2, plan={"title": f"Added {n}"})
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=add_one, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    pages = list(batch.pages.order_by("index"))
+    assert [page.index for page in pages] == list(range(1, 12))
+    assert sorted(p.title for p in pages if p.title.startswith("Added")) == [
+        f"Added {n}" for n in range(4)
+    ]
+    batch.refresh_from_db()
+    assert (batch.total_pages, batch.counters.pending) == (11, 11)
