@@ -183,10 +183,10 @@ def _refuse_running(pages: list[Page]) -> None:
 
 
 def page_plan_edited(*, page: Page, changes: dict, pages: list[Page] | None = None) -> dict:
-    """The page's plan with `changes`, checked (InvalidInput naming what is wrong) and
-    nothing stored (Conflict while it runs or its batch is not planned): a content page's semantics follow its text, a section's opening page
-    renamed renames the section, and the text must fit its slide. `pages`: the batch's pages
-    in order (read when not given)."""
+    """The page's plan with `changes`, checked, nothing stored: InvalidInput naming what is
+    wrong (the text must fit its slide), Conflict while the page runs or its batch is not
+    planned. A content page's semantics follow its text; a section's opening page renamed
+    renames the section. `pages`: the batch's pages in order (read when not given)."""
     _check_editable(page.batch, "edited")
     _refuse_running([page])
     if pages is None:
