@@ -51,7 +51,7 @@ class PageAdmin(NanodeckAdmin):
     search_fields = ("title", "description", "batch__title", "batch__id")
     list_select_related = ("batch",)
     form = PageContentForm
-    readonly_fields = ("large", "versions", *PAGE_FIELDS)
+    readonly_fields = ("large", "versions", "versions_seen", *PAGE_FIELDS)
     inlines = [StepRunInline]
     actions = ["regenerate", "flag_for_review"]
 
@@ -59,8 +59,9 @@ class PageAdmin(NanodeckAdmin):
         return False  # pages come from planning, or from POST /api/v1/batches/{id}/pages/
 
     def get_fieldsets(self, request: HttpRequest, obj: Page | None = None) -> list:
-        content = content_fields(obj) if obj is not None else []
-        shown = [(None, {"fields": ("large", "versions")})]
+        editable = obj is not None and self.has_change_permission(request, obj)
+        content = content_fields(obj) if editable else []  # else the plan, read-only, says it
+        shown = [(None, {"fields": ("large", "versions" if editable else "versions_seen")})]
         if content:
             shown.append(("What the page shows", {"fields": content}))
         return [*shown, ("Page", {"fields": PAGE_FIELDS})]
@@ -102,12 +103,20 @@ class PageAdmin(NanodeckAdmin):
     @admin.display(description="versions")
     def versions(self, obj: Page) -> str:
         """Every image the render step made, oldest first, each with "use this version"."""
+        return self._strip(obj, selectable=True)
+
+    @admin.display(description="versions")
+    def versions_seen(self, obj: Page) -> str:
+        """The strip for who may only view the page: no buttons."""
+        return self._strip(obj, selectable=False)
+
+    def _strip(self, obj: Page, *, selectable: bool) -> str:
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}_select_version"
         shown = [
             {
                 "run": run,
                 "src": default_storage.url(run.thumbnail_name or run.output_image.name),
-                "select_url": reverse(name, args=[obj.pk, run.pk]),
+                "select_url": reverse(name, args=[obj.pk, run.pk]) if selectable else "",
             }
             for run in page_versions(page=obj)
         ]

@@ -6,13 +6,14 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from generation.models import Page, PageStatus, StepRun
 from generation.services.batches import batch_run
 from generation.services.page_actions import page_regenerate
 from generation.tasks import run_page
-from tests.factories import make_batch
+from tests.factories import UserFactory, make_batch
 from tests.media import linked_names
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,16 @@ def test_a_wrong_edit_in_the_admin_is_shown_on_the_form_and_nothing_changes(admi
     assert "is being generated right now" in response.content.decode()
     page.refresh_from_db()
     assert page.plan == plan
+
+
+def test_who_may_only_view_pages_sees_the_plan_and_no_form(page):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_page"))
+    browser = Client()
+    browser.force_login(viewer)
+
+    html = browser.get(change_url(page)).content.decode()
+
+    assert "What the page shows" not in html
+    assert "Retitled" in html  # the plan, read-only
+    assert not STRIP_BUTTON.findall(html)
