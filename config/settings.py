@@ -313,6 +313,8 @@ PROVIDER_SETTINGS["kie"] = {
     "api_key": env_str("KIE_API_KEY"),
     "base_url": env_str("KIE_BASE_URL") or "https://api.kie.ai",
     "image_model": env_str("KIE_IMAGE_MODEL") or "nano-banana-pro",
+    # refines a page's image (docs.kie.ai/market/google/nano-banana-edit)
+    "edit_model": env_str("KIE_EDIT_MODEL") or "google/nano-banana-edit",
     # kie's webhookHmacKey (docs.kie.ai/common-api/webhook-verification)
     "webhook_secret": env_str("KIE_WEBHOOK_SECRET"),
 }

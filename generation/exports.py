@@ -99,7 +99,7 @@ def export_pptx_editable(batch: Batch, pages: list[Page], out: BinaryIO) -> None
     image model have no layout, so they fall back to the full image.
     """
     deck, scale = _presentation(batch)
-    theme = load_theme(batch.template_snapshot)
+    theme = load_theme(batch.template_snapshot, batch.reference_images)
     pictures = _StoredPictures()
     for page in pages:
         slide = _blank_slide(deck, page)

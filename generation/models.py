@@ -132,6 +132,12 @@ class Batch(models.Model):
         related_name="batches",
     )
     template_snapshot = models.JSONField(default=dict)
+    reference_images = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The batch's own images (logo, photos) as uploaded with it: "
+        '[{"role": "logo" | "photo", "path", "sha256"}], sent after the template\'s.',
+    )
     options = models.JSONField(default=dict)
     status = models.CharField(
         max_length=20, choices=BatchStatus.choices, default=BatchStatus.PENDING
@@ -292,6 +298,13 @@ class Page(models.Model):
         blank=True,
         help_text="Who asked for the instruction (e.g. evaluation:42); copied to the StepRuns it produces.",
     )
+    regeneration = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the last regeneration asked of the next render round (mode, "
+        "instruction, edits, the image to refine, who asked); cleared once that round "
+        "is done.",
+    )
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
@@ -346,6 +359,9 @@ class Page(models.Model):
         self.current_step = self.resume_step or step
         self.instruction = self.instruction_source = ""
         fields = ["resume_step", "current_step", "instruction", "instruction_source"]
+        if step == Step.RENDER and self.regeneration:
+            self.regeneration = {}
+            fields.append("regeneration")
         self.write(fields, lease=lease)
 
     def release_lease(self) -> list[str]:
@@ -422,7 +438,7 @@ class StepRun(models.Model):
         max_length=60,
         blank=True,
         db_index=True,
-        help_text="Who asked for this re-run with an instruction (e.g. evaluation:42).",
+        help_text="Who asked for this re-run with an instruction or edits (e.g. evaluation:42).",
     )
     error_kind = models.CharField(max_length=30, blank=True)
     error_message = models.TextField(blank=True)

@@ -37,7 +37,8 @@ TEXT_OPTIONS = (
     "delivery",
     "pause_after",
 )
-KNOWN_OPTIONS = {*TEXT_OPTIONS, "fresh", "budget_usd"}
+BOOLEAN_OPTIONS = ("fresh", "ending")
+KNOWN_OPTIONS = {*TEXT_OPTIONS, *BOOLEAN_OPTIONS, "budget_usd"}
 SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
 
 
@@ -55,6 +56,7 @@ class BatchOptions:
     budget_usd: float | None  # stop new provider calls once the estimated spend reaches it
     delivery: str = "interactive"  # "batch": render calls go to Gemini's Batch API
     pause_after: str = ""  # "plan": wait for approval once the pages are planned
+    ending: bool = True  # a closing page (thanks, the sections in brief) ends the deck
 
     @classmethod
     def parse(cls, options: dict | None) -> BatchOptions:
@@ -88,11 +90,13 @@ class BatchOptions:
             budget_usd=None if budget is None else float(budget),
             delivery=data.get("delivery") or "interactive",
             pause_after=data.get("pause_after") or "",
+            ending=data.get("ending") is not False,
         )
 
     def as_json(self) -> dict:
         """The stored (and API) shape: every text option, then `fresh`, `budget_usd`, `model`,
-        `delivery` and `pause_after` only when set (delivery: when it is not the default)."""
+        `delivery`, `pause_after` and `ending` only when set (delivery and ending: when they are
+        not the default)."""
         result = {
             "size": self.size,
             "quality": self.quality,
@@ -110,6 +114,8 @@ class BatchOptions:
             result["delivery"] = self.delivery
         if self.pause_after:
             result["pause_after"] = self.pause_after
+        if not self.ending:
+            result["ending"] = False
         return result
 
     @property
@@ -160,8 +166,9 @@ def _check_types(options: dict) -> None:
     for key in TEXT_OPTIONS:
         if options.get(key) is not None and not isinstance(options[key], str):
             raise InvalidInput(f"{key} must be a string", details={key: "not a string"})
-    if options.get("fresh") is not None and not isinstance(options["fresh"], bool):
-        raise InvalidInput("fresh must be true or false", details={"fresh": "not a boolean"})
+    for key in BOOLEAN_OPTIONS:
+        if options.get(key) is not None and not isinstance(options[key], bool):
+            raise InvalidInput(f"{key} must be true or false", details={key: "not a boolean"})
     budget = options.get("budget_usd")
     if budget is not None and (
         isinstance(budget, bool)

@@ -91,15 +91,34 @@ class Theme:
     muted: str = "#6b7280"  # secondary text, rules
     reference_image: Image.Image | None = None
     style: str = ""
+    # The template's font names (its `fonts` "title" and "body"; "": the default face).
+    title_font: str = ""
+    body_font: str = ""
+    # The batch's own images: a logo drawn in a corner of every page (RGBA), a cover photo.
+    logo: Image.Image | None = None
+    photo: Image.Image | None = None
 
     @classmethod
     def from_palette(
-        cls, palette: list[str], *, reference_image: Image.Image | None = None, style: str = ""
+        cls,
+        palette: list[str],
+        *,
+        reference_image: Image.Image | None = None,
+        style: str = "",
+        fonts: dict | None = None,
     ) -> Theme:
-        """palette: [background, primary, accent, text, muted]; missing entries keep defaults."""
+        """palette: [background, primary, accent, text, muted]; missing entries keep defaults.
+        fonts: the template's {"title": ..., "body": ...}."""
         names = ("background", "primary", "accent", "text", "muted")
         values = {name: colour.lower() for name, colour in zip(names, palette, strict=False)}
-        return cls(**values, reference_image=reference_image, style=style)
+        fonts = fonts or {}
+        return cls(
+            **values,
+            reference_image=reference_image,
+            style=style,
+            title_font=str(fonts.get("title") or ""),
+            body_font=str(fonts.get("body") or ""),
+        )
 
 
 @dataclass

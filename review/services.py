@@ -14,6 +14,7 @@ from django.utils import timezone
 from generation.errors import Conflict, InvalidInput
 from generation.models import PageStatus, StepRun
 from generation.services.page_actions import page_regenerate, page_reject, page_release
+from generation.services.regeneration import LOCAL_EDITS, renders_locally
 from review.models import (
     MAX_COMMENT_CHARS,
     MAX_INSTRUCTION_CHARS,
@@ -133,12 +134,14 @@ def evaluation_submit(
     scores: dict[str, int],
     verdict: str,
     instruction: str = "",
+    edits: dict | None = None,
     comment: str = "",
     seconds_spent: int = 0,
 ) -> Evaluation:
     """Record one evaluator's scores (one 1-10 per active criterion of the step) and verdict;
     the overall is the criteria's weighted mean. "regenerate" re-runs the page from this step
-    with the instruction."""
+    with the instruction (an image model) or the edits (the local renderer, which follows no
+    free text; see generation/services/regeneration.py)."""
     assignment = (
         Assignment.objects.select_for_update()
         .filter(item=item, evaluator=evaluator, state="leased", leased_until__gt=timezone.now())
@@ -155,9 +158,12 @@ def evaluation_submit(
         raise InvalidInput(
             f"verdict must be one of {', '.join(Verdict.values)}", details={"verdict": verdict}
         )
-    if verdict == Verdict.REGENERATE and not instruction.strip():
+    if verdict == Verdict.REGENERATE and not (instruction.strip() or edits):
+        local = item.step_run.page_id is not None and renders_locally(item.step_run.page)
         raise InvalidInput(
-            "say what to change: regenerate needs an instruction", details={"instruction": ""}
+            "say what to change: regenerate needs an instruction"
+            + (f" or, for the local renderer, edits ({', '.join(LOCAL_EDITS)})" if local else ""),
+            details={"edits" if local else "instruction": ""},
         )
     if verdict == Verdict.REGENERATE and item.step_run.page_id is None:
         raise InvalidInput(
@@ -182,7 +188,7 @@ def evaluation_submit(
     assignment.save(update_fields=["state"])
     if item.assignments.filter(state="submitted").count() >= item.evaluations_wanted:
         ReviewItem.objects.filter(pk=item.pk).update(status="done")
-    _act_on_page(item, evaluation)
+    _act_on_page(item, evaluation, edits if verdict == Verdict.REGENERATE else None)
     return evaluation
 
 
@@ -204,9 +210,9 @@ def _check_bounds(*, instruction: str, comment: str, seconds_spent: int) -> None
         )
 
 
-def _act_on_page(item: ReviewItem, evaluation: Evaluation) -> None:
+def _act_on_page(item: ReviewItem, evaluation: Evaluation, edits: dict | None) -> None:
     """What a verdict does to the page: regenerate re-runs it from this step with the
-    instruction (the new attempts link back to this evaluation); on a page held at this step,
+    instruction or edits (the new attempts link back to this evaluation); on a page held at this step,
     accept lets it go on with this output, and once every attempt of the held round has been
     judged without an accept, the page fails with the evaluators' reasons."""
     run = item.step_run
@@ -215,6 +221,7 @@ def _act_on_page(item: ReviewItem, evaluation: Evaluation) -> None:
             page=run.page,
             from_step=run.step,
             instruction=evaluation.instruction,
+            edits=edits,
             source=evaluation.source,
         )
         _demote_held(run)

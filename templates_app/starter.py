@@ -1,4 +1,5 @@
-"""The four starter templates, with reference images drawn here (nothing is downloaded)."""
+"""The eight starter templates, with reference images drawn here (nothing is downloaded).
+Two use Noto Serif CJK; the others Noto Sans CJK (both come with fonts-noto-cjk)."""
 
 import io
 from collections.abc import Callable
@@ -70,6 +71,52 @@ def _minimal(palette: list[str]) -> Image.Image:
     return image
 
 
+def _nature(palette: list[str]) -> Image.Image:
+    image = _gradient(palette[0], "#e3ecdc")
+    draw = ImageDraw.Draw(image)
+    for cx, cy, rx, ry, colour in (
+        (1460, 80, 330, 210, palette[1]),
+        (1330, 150, 200, 120, "#5d8a5f"),
+        (80, 820, 300, 190, "#5d8a5f"),
+        (1480, 820, 160, 100, palette[2]),
+    ):
+        draw.ellipse([cx - rx, cy - ry, cx + rx, cy + ry], fill=colour)
+    return image.filter(ImageFilter.GaussianBlur(2))
+
+
+def _elegant(palette: list[str]) -> Image.Image:
+    image = _gradient(palette[0], "#111016")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([40, 40, SIZE[0] - 40, SIZE[1] - 40], outline=palette[1], width=2)
+    draw.rectangle([56, 56, SIZE[0] - 56, SIZE[1] - 56], outline="#6d5b3a", width=1)
+    for x, y in ((40, 40), (SIZE[0] - 40, 40), (40, SIZE[1] - 40), (SIZE[0] - 40, SIZE[1] - 40)):
+        draw.regular_polygon((x, y, 14), 4, rotation=45, fill=palette[1])
+    return image
+
+
+def _academic(palette: list[str]) -> Image.Image:
+    image = Image.new("RGB", SIZE, palette[0])
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, SIZE[0], 28], fill=palette[1])
+    draw.rectangle([0, 28, SIZE[0], 34], fill=palette[2])
+    for y in range(120, SIZE[1] - 40, 48):
+        draw.line([(1300, y), (1480, y)], fill="#e4ddd0", width=2)
+    draw.ellipse([1310, 640, 1470, 800], outline=palette[1], width=4)
+    return image
+
+
+def _creative(palette: list[str]) -> Image.Image:
+    image = _gradient("#ffe3d3", palette[0])
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([1100, -200, 1700, 400], fill=palette[2])
+    draw.ellipse([1250, 420, 1650, 820], fill=palette[1])
+    draw.ellipse([-120, 600, 260, 980], fill="#ffb347")
+    return image.filter(ImageFilter.GaussianBlur(3))
+
+
+SANS = {"title": "Noto Sans CJK SC Bold", "body": "Noto Sans CJK SC"}
+SERIF = {"title": "Noto Serif CJK SC Bold", "body": "Noto Serif CJK SC"}
+
 STARTERS: list[dict] = [
     {
         "slug": "business",
@@ -111,6 +158,48 @@ STARTERS: list[dict] = [
         "prompt_hints": "Minimal editorial layout, black type on white, a single red accent.",
         "draw": _minimal,
     },
+    {
+        "slug": "nature",
+        "name": "Forest",
+        "description": "Sage and moss with soft leaf shapes: sustainability, health, outdoors.",
+        "style": "organic, calm, natural",
+        "palette": ["#f3f7f0", "#2e5e3a", "#b7791f", "#1f2a1f", "#5f6f5a"],
+        "recommended_for": ["sustainability", "health", "environment"],
+        "prompt_hints": "Calm natural look, soft green leaf shapes in the corners, earthy accents.",
+        "draw": _nature,
+    },
+    {
+        "slug": "elegant",
+        "name": "Ink & Gold",
+        "description": "Charcoal with a fine gold frame and serif type: galas, luxury, culture.",
+        "style": "dark, elegant, serif, gold lines",
+        "palette": ["#1c1b22", "#e8c37a", "#d98a6a", "#f3efe6", "#b3ada2"],
+        "recommended_for": ["luxury", "culture", "ceremony"],
+        "prompt_hints": "Dark elegant layout, thin gold frame lines, serif headings, restrained.",
+        "draw": _elegant,
+        "fonts": SERIF,
+    },
+    {
+        "slug": "academic",
+        "name": "Scholar",
+        "description": "Ivory paper, navy and crimson rules, serif type: lectures and research.",
+        "style": "academic, printed, serif",
+        "palette": ["#fbf8f1", "#23395d", "#9e2a2b", "#222222", "#6f6a60"],
+        "recommended_for": ["research", "lecture", "thesis"],
+        "prompt_hints": "Printed academic look on ivory paper, serif headings, navy and crimson.",
+        "draw": _academic,
+        "fonts": SERIF,
+    },
+    {
+        "slug": "creative",
+        "name": "Sunset Pop",
+        "description": "Peach gradient with bold coral and plum circles: launches and workshops.",
+        "style": "vivid, playful, bold circles",
+        "palette": ["#fff4ec", "#7a2e8e", "#e8553a", "#2b1d33", "#7d6b84"],
+        "recommended_for": ["marketing", "workshop", "launch"],
+        "prompt_hints": "Vivid playful style, large soft circles in coral and plum, bold titles.",
+        "draw": _creative,
+    },
 ]
 
 
@@ -127,12 +216,8 @@ def load_starter_templates() -> list[str]:
     for order, spec in enumerate(STARTERS):
         if SlideTemplate.objects.filter(slug=spec["slug"]).exists():
             continue
-        fields = {k: v for k, v in spec.items() if k != "draw"}
-        template = SlideTemplate(
-            **fields,
-            order=order,
-            fonts={"title": "Noto Sans CJK SC Bold", "body": "Noto Sans CJK SC"},
-        )
+        fields = {k: v for k, v in spec.items() if k not in ("draw", "fonts")}
+        template = SlideTemplate(**fields, order=order, fonts=dict(spec.get("fonts", SANS)))
         template.reference_image.save(
             f"{spec['slug']}.png", ContentFile(_png(spec["draw"], spec["palette"])), save=False
         )

@@ -1,16 +1,23 @@
 """Input and output shapes of the batch and page API; validation of values is the services' job."""
 
+import json
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.reverse import reverse
+from rest_framework.utils import html
 
 from config.fields import StrictCharField
+from generation.api.regenerate_serializers import PageEditsSerializer
 from generation.exports import FORMATS
-from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, Step, StepRun
+from generation.models import Batch, BatchStatus, Page, Step, StepRun
 from generation.options import DELIVERIES, LANGUAGES, MAX_BUDGET_USD, PAUSES, QUALITIES, SIZES
+from generation.services.batch_images import MAX_PHOTOS, ROLES
 from generation.services.page_actions import FLAGGABLE_STEPS
+from templates_app.api import ReferenceImageField
 from templates_app.models import SlideTemplate
 
 
@@ -21,7 +28,14 @@ class BatchOptionsSerializer(serializers.Serializer):
     size = serializers.ChoiceField(
         choices=SIZES, required=False, allow_blank=True, help_text="The slide size."
     )
-    language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=LANGUAGES,
+        required=False,
+        allow_blank=True,
+        help_text="auto (default: the outline's language), zh or en: the words the deck adds "
+        "itself (contents title, section labels, ending page) and the language text models "
+        "are asked to write in.",
+    )
     provider = serializers.CharField(
         required=False, allow_blank=True, help_text="Image provider, e.g. local."
     )
@@ -44,6 +58,11 @@ class BatchOptionsSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Never reuse a stored image of an identical request.",
     )
+    ending = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="A closing page (thanks, the sections in brief) ends the deck (default true).",
+    )
     delivery = serializers.ChoiceField(
         choices=DELIVERIES,
         required=False,
@@ -62,7 +81,23 @@ class BatchOptionsSerializer(serializers.Serializer):
 
 @extend_schema_field(BatchOptionsSerializer)
 class OptionsField(serializers.DictField):
-    """Passed to batch_create as given, so an unknown option is refused by name there."""
+    """Passed to batch_create as given, so an unknown option is refused by name there. A
+    multipart form sends the object as JSON text."""
+
+    default_error_messages = {"not_json": "Options must be a JSON object (as text in a form)."}
+
+    def get_value(self, dictionary: object) -> object:
+        if html.is_html_input(dictionary):
+            return dictionary.get(self.field_name, empty)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: object) -> dict:
+        if isinstance(data, str) and html.is_html_input(self.root.initial_data):
+            try:
+                data = json.loads(data)
+            except (ValueError, RecursionError):
+                self.fail("not_json")
+        return super().to_internal_value(data)
 
 
 class TemplateSlugField(serializers.SlugRelatedField):
@@ -83,6 +118,19 @@ class BatchCreateSerializer(serializers.Serializer):
     )
     title = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
     options = OptionsField(required=False, default=dict)
+    logo = ReferenceImageField(
+        required=False,
+        help_text="Multipart only: the batch's logo, drawn in a corner of every page by the "
+        "local renderer and sent to image models after the template's images.",
+    )
+    reference_images = serializers.ListField(
+        child=ReferenceImageField(),
+        required=False,
+        max_length=MAX_PHOTOS,
+        help_text=f"Multipart only: up to {MAX_PHOTOS} photos (e.g. a product); the local "
+        "renderer puts the first on the cover, image models get them all after the template's "
+        "images. Held to the template image caps (TEMPLATE_IMAGE_MAX_*).",
+    )
 
 
 class BatchFilterSerializer(serializers.Serializer):
@@ -150,9 +198,15 @@ class RetryFailedSerializer(serializers.Serializer):
     retried = serializers.IntegerField(help_text="Failed pages queued again.")
 
 
+class BatchImageSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=ROLES, help_text="logo or photo.")
+    url = serializers.URLField(help_text="Signed link to the stored (checked, downscaled) copy.")
+
+
 class BatchSerializer(serializers.ModelSerializer):
     template = serializers.CharField(source="template_snapshot.slug", read_only=True)
     options = OptionsField(read_only=True)
+    reference_images = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -164,6 +218,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "status",
             "template",
             "options",
+            "reference_images",
             "total_pages",
             "completed_pages",
             "failed_pages",
@@ -174,6 +229,17 @@ class BatchSerializer(serializers.ModelSerializer):
             "links",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(BatchImageSerializer(many=True))
+    def get_reference_images(self, batch: Batch) -> list[dict]:
+        """The batch's own images, uploaded with it (see BatchCreateSerializer)."""
+        request = self.context.get("request")
+        images = []
+        for image in batch.reference_images:
+            url = default_storage.url(image["path"])
+            url = request.build_absolute_uri(url) if request else url
+            images.append({"role": image["role"], "url": url})
+        return images
 
     @extend_schema_field(BatchLinksSerializer)
     def get_links(self, batch: Batch) -> dict:
@@ -306,6 +372,9 @@ class PageVersionSerializer(serializers.ModelSerializer):
     instruction = serializers.SerializerMethodField(
         help_text="The instruction this attempt followed, if someone asked for one."
     )
+    edits = serializers.SerializerMethodField(
+        help_text="The edits this attempt drew (local renderer), if someone asked for them."
+    )
     created_at = serializers.DateTimeField(source="started_at", read_only=True)
     select_url = serializers.SerializerMethodField()
 
@@ -323,6 +392,7 @@ class PageVersionSerializer(serializers.ModelSerializer):
             "model",
             "requested_by",
             "instruction",
+            "edits",
             "created_at",
             "select_url",
         ]
@@ -339,23 +409,16 @@ class PageVersionSerializer(serializers.ModelSerializer):
     def get_instruction(self, run: StepRun) -> str:
         return run.params.get("instruction", "")
 
+    @extend_schema_field(PageEditsSerializer(allow_null=True))
+    def get_edits(self, run: StepRun) -> dict | None:
+        return run.params.get("edits")
+
     def get_select_url(self, run: StepRun) -> str:
         return reverse(
             "api:page-version-select",
             args=[run.page_id, run.pk],
             request=self.context.get("request"),
         )
-
-
-class PageRegenerateSerializer(serializers.Serializer):
-    instruction = StrictCharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="What to change, for the step the run starts from.",
-    )
-    from_step = serializers.ChoiceField(choices=PAGE_STEPS, default="describe")
 
 
 class PageFlagSerializer(serializers.Serializer):

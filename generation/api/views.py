@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -20,11 +21,13 @@ from config.api import (
     RegenerateThrottle,
     error_responses,
 )
+from config.parsers import JSONParser, MultiPartParser
 from generation.api.edit_serializers import (
     PageEditSerializer,
     PageInsertSerializer,
     PagesReorderSerializer,
 )
+from generation.api.regenerate_serializers import PageRegenerateSerializer
 from generation.api.serializers import (
     BatchCreateSerializer,
     BatchDetailSerializer,
@@ -36,7 +39,6 @@ from generation.api.serializers import (
     OutlineDraftSerializer,
     PageDetailSerializer,
     PageFlagSerializer,
-    PageRegenerateSerializer,
     PageSummarySerializer,
     PageVersionSerializer,
     ProvidersSerializer,
@@ -106,11 +108,23 @@ class BatchViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(batches)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    def get_parsers(self) -> "list[BaseParser]":  # the class defines `list`
+        """JSON everywhere; creating a batch also takes a multipart form (with its images)."""
+        if getattr(self, "action_map", {}).get("post") == "create":
+            return [JSONParser(), MultiPartParser()]
+        return super().get_parsers()
+
     @extend_schema(
-        request=BatchCreateSerializer,
+        request={
+            "application/json": BatchCreateSerializer,
+            "multipart/form-data": BatchCreateSerializer,
+        },
         responses={201: BatchSerializer, **error_responses(400, 429, 503)},
     )
     def create(self, request: Request) -> Response:
+        """Create a batch from JSON, or from a multipart form: `outline`, `template`,
+        `options` (JSON text), `title`, and the batch's own images `logo` and
+        `reference_images` (files)."""
         incoming = BatchCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         batch = batch_create(owner=request.user, enqueue=True, **incoming.validated_data)
@@ -249,7 +263,7 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         page = self.get_object()
         incoming = PageRegenerateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        page_regenerate(page=page, **incoming.validated_data)
+        page_regenerate(page=page, source=f"user:{request.user.pk}", **incoming.validated_data)
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )

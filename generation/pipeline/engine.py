@@ -172,7 +172,7 @@ def _attempt(
         adjustments=adjustments,
         input_digest=step.input_digest(ctx, params),
         threshold=threshold,
-        requested_by=ctx.requested_by if params.get("instruction") else "",
+        requested_by=ctx.requested_by if params.get("instruction") or params.get("edits") else "",
         started_at=timezone.now(),
     )
     started = time.monotonic()

@@ -118,7 +118,7 @@ _EN = {
     "joiner": " ",
     "items_share": 0.4,
     "text_limits": (None, 40, 28, 18),
-    "label": "part {}",
+    "label": "{}",
     "no_label": "a new part",
     "list_sep": "; ",
     "more": " and more",

@@ -13,13 +13,16 @@ _LABELS = {
         "contents": "目录",
         "overview": "概述",
         "dup": "（{n}）",
+        "ending": "谢谢",
     },
     "en": {
         "contents": "Contents",
         "overview": "Overview",
         "dup": " ({n})",
+        "ending": "Thank you",
     },
 }
+LANGUAGE_CODES = tuple(_LABELS)
 _SEPARATOR = " · "
 _CN_DIGITS = "零一二三四五六七八九"
 
@@ -70,23 +73,32 @@ def compose_pages(
     max_items_per_page: int | None = 6,
     disambiguate_titles: bool = False,
     fits: Fits | None = None,
+    language: str | None = None,
+    ending: bool = False,
 ) -> list[dict]:
-    """Page plans for the outline: cover, contents, then each section's pages.
+    """Page plans for the outline: cover, contents, each section's pages, then the ending.
+
+    `language` ("zh" or "en"; None: the outline's own) is the deck's: the words the planner adds
+    (contents title, "Overview", section labels, continuation and ending titles) are in it,
+    and every page carries it for the steps after planning.
 
     * cover: the outline title and subtitle;
     * contents: only with at least two titled sections, items = the section titles;
-    * a titled section opens with a transition page (subtitle "01" / "第一部分"), or, when it
+    * a titled section opens with a transition page (subtitle "Part 1" / "第一部分"), or, when it
       has direct items, with a content page titled as the section instead;
     * untitled sections give only their content pages (direct items: a page "概述"/"Overview");
     * content pages with more than max_items_per_page items (None: no limit) are split evenly
       into continuation pages "标题（续）" / "Title (cont.)";
     * with `fits` (the renderer's measure, generation/render/fit.py), a page holding more than
       its slide is split further, item by item, and a page that cannot be split to fit carries
-      "unfit" (see continuation.py).
+      "unfit" (see continuation.py);
+    * with `ending`, a closing page "谢谢" / "Thank you" whose subtitle lists the titled
+      sections ("A · B · C"), or gives the deck's title when they do not fit or there are none.
     With disambiguate_titles, repeated titles get " · section name", then a number, so that
     every title is unique.
     """
-    language = "zh" if outline.get("language") == "zh" else "en"
+    language = language if language in LANGUAGE_CODES else outline.get("language")
+    language = "zh" if language == "zh" else "en"
     pages = _front_pages(outline, language)
     position = 0
     for page in _section_pages(outline, language):
@@ -96,6 +108,8 @@ def compose_pages(
             )
             position += 1
         pages.append(page)
+    if ending:
+        pages.append(_ending_page(outline, language, fits))
     if disambiguate_titles:
         _disambiguate(pages, language)
     limit = None if max_items_per_page is None else max(1, max_items_per_page)
@@ -175,8 +189,9 @@ def check_plan(
 
 
 def number_label(number: int, language: str) -> str:
-    """The transition label for section `number`: "01" or "第一部分"."""
-    return f"第{_chinese_number(number)}部分" if language == "zh" else f"{number:02d}"
+    """The transition label for section `number`: "Part 1" or "第一部分" (the page shows the
+    number "01" itself above it)."""
+    return f"第{_chinese_number(number)}部分" if language == "zh" else f"Part {number}"
 
 
 def _chinese_number(number: int) -> str:
@@ -208,6 +223,19 @@ def _front_pages(outline: dict, language: str) -> list[dict]:
         items = [{"title": title, "text": "", "children": []} for title in titled]
         pages.append(_page("contents", _LABELS[language]["contents"], language, items=items))
     return pages
+
+
+def _ending_page(outline: dict, language: str, fits: Fits | None) -> dict:
+    """The closing page: its subtitle the first of (the sections in brief, the deck's title,
+    nothing) that fits on the slide."""
+    titled = [s["title"] for s in outline.get("sections", []) if s.get("title")]
+    summaries = [_SEPARATOR.join(titled)] if titled else []
+    summaries += [outline.get("title", ""), ""]
+    for subtitle in summaries:
+        page = _page("ending", _LABELS[language]["ending"], language, subtitle=subtitle)
+        if fits is None or fits(page):
+            return page
+    return page
 
 
 def _section_pages(outline: dict, language: str) -> Iterator[dict]:

@@ -56,7 +56,7 @@ class KieOutcome:
         if self.image is None:
             return {"error": self.error, "usage": self.usage}
         batch = run.batch
-        model = batch.opts.model or settings.PROVIDER_SETTINGS["kie"]["image_model"]
+        model = run.model or batch.opts.model or settings.PROVIDER_SETTINGS["kie"]["image_model"]
         return {
             "image": fit_image(self.image, batch.size),
             "usage": self.usage,
@@ -79,6 +79,7 @@ class KieProvider:
         self.base_url = config["base_url"].rstrip("/")
         self.api_key = config["api_key"]
         self.image_model = config["image_model"]
+        self.edit_model = config.get("edit_model") or "google/nano-banana-edit"
         self.client = HttpClient(
             provider=self.name, api_key=self.api_key, timeout=settings.PROVIDER_TIMEOUT_SECONDS
         )
@@ -91,21 +92,12 @@ class KieProvider:
                 f"kie accepts at most {MAX_REFERENCES} reference images; "
                 f"this request has {len(request.reference_urls)}",
             )
-        body = {
-            "model": self.image_model,
-            "callBackUrl": callback_url(),
-            "input": {
-                "prompt": request.prompt,
-                "image_input": request.reference_urls,
-                "aspect_ratio": aspect_ratio(request.size),
-                "resolution": requested_image_size(quality=request.quality, params=request.params),
-                "output_format": "png",
-            },
-        }
+        model, task_input = self._task_input(request)
+        body = {"model": model, "callBackUrl": callback_url(), "input": task_input}
         data = self.client.call(
             "POST",
             f"{self.base_url}/api/v1/jobs/createTask",
-            model=self.image_model,
+            model=model,
             handle=answer_data,
             json=body,
             headers=self._headers(),
@@ -113,7 +105,25 @@ class KieProvider:
         task_id = data.get("taskId")
         if not isinstance(task_id, str) or not task_id:
             raise ProviderError(ErrorKind.TRANSIENT, "kie accepted the task without a task id")
-        raise ProviderPending(self.name, task_id, model=self.image_model)
+        raise ProviderPending(self.name, task_id, model=model)
+
+    def _task_input(self, request: ImageRequest) -> tuple[str, dict]:
+        """The model and its input: a refine goes to kie's edit model, the image to edit as the
+        first of its `image_urls` (https://docs.kie.ai/market/google/nano-banana-edit)."""
+        if request.params.get("mode") == "refine":
+            return self.edit_model, {
+                "prompt": request.prompt,
+                "image_urls": request.reference_urls,
+                "image_size": aspect_ratio(request.size),
+                "output_format": "png",
+            }
+        return self.image_model, {
+            "prompt": request.prompt,
+            "image_input": request.reference_urls,
+            "aspect_ratio": aspect_ratio(request.size),
+            "resolution": requested_image_size(quality=request.quality, params=request.params),
+            "output_format": "png",
+        }
 
     def record_info(self, task_id: str) -> KieOutcome | None:
         """The task's outcome, or None while kie is still waiting, queuing or generating."""

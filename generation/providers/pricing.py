@@ -17,6 +17,10 @@ DEFAULT_PRICES: dict[str, dict[str, float]] = {
     # kie resells Nano Banana Pro; its own price list is not built in, so estimate with Google's
     # (an overestimate, safe for budgets); PRICE_TABLE_JSON replaces it.
     "nano-banana-pro": image_prices()["gemini-3-pro-image"],
+    # Its edit model (refine) draws one size whatever is asked; estimated at Nano Banana's price.
+    "google/nano-banana-edit": dict.fromkeys(
+        ("image_1K", "image_2K", "image_4K"), image_prices()["gemini-2.5-flash-image"]["image_1K"]
+    ),
 }
 
 

@@ -43,7 +43,7 @@ Input:
 
 If the input is already an outline, keep its title, order, headings and wording and only give it
 the structure below. If it is a brief, write a focused outline for it: 3-6 sections, each with
-1-3 pages of 3-5 items. Write in the language of the input.
+1-3 pages of 3-5 items. {language}
 {fixes}
 Answer with one JSON object and nothing else, shaped like this:
 {{"title": "deck title", "subtitle": "", "language": "en",
@@ -86,12 +86,19 @@ class InvalidAnswer(ValueError):
     """The model's answer is not the JSON the prompt asked for; the message says why."""
 
 
-def outline_prompt(text: str, *, fix: list[str]) -> str:
+def outline_prompt(text: str, *, fix: list[str], language: str = "auto") -> str:
+    """The outline prompt; `language` ("zh" or "en", else the input's) is the deck's."""
     hints = [FIX_HINTS[hint] for hint in fix if hint in FIX_HINTS]
     fixes = ""
     if hints:
         fixes = "\nA previous attempt was weak. Fix this:\n" + "".join(f"* {h}\n" for h in hints)
-    return OUTLINE_PROMPT.format(text=text.strip(), fixes=fixes)
+    wanted = "Write in the language of the input."
+    if language in LANGUAGES:
+        wanted = (
+            f"Write in {LANGUAGES[language]}, translating what the input says in another "
+            f'language, and set "language" to "{language}".'
+        )
+    return OUTLINE_PROMPT.format(text=text.strip(), fixes=fixes, language=wanted)
 
 
 def draft_prompt(brief: str, *, language: str, pages: int | None) -> str:
@@ -271,13 +278,18 @@ def plan_pages(outline: dict, *, params: dict) -> list[dict]:
     """The deck's structure is deterministic: every provider plans pages the same way.
 
     With params["slide_size"] ([width, height]) a page holding more text than the local
-    renderer fits on such a slide at its minimum font sizes is split into continuation pages."""
+    renderer fits on such a slide at its minimum font sizes (in params["fonts"], the template's
+    [title, body] fonts) is split into continuation pages;
+    params["language"] (zh, en; else the outline's) is the deck's language and
+    params["ending"] adds the closing page (see compose_pages)."""
     size = params.get("slide_size")
     return compose_pages(
         outline,
         max_items_per_page=params.get("max_items_per_page", 6),
         disambiguate_titles=params.get("disambiguate_titles", False),
-        fits=fit_measure(tuple(size)) if size else None,
+        fits=fit_measure(tuple(size), tuple(params.get("fonts") or ("", ""))) if size else None,
+        language=params.get("language"),
+        ending=params.get("ending", False),
     )
 
 
@@ -293,7 +305,9 @@ class ModelPlanning:
     def structure_outline(self, text: str, *, params: dict) -> dict:
         return ask_json(
             self._ask,
-            outline_prompt(text, fix=params.get("fix") or []),
+            outline_prompt(
+                text, fix=params.get("fix") or [], language=params.get("language", "auto")
+            ),
             lambda answer: parse_outline_answer(answer, source=text),
             provider=self.name,
             what="outline",

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from PIL import Image
 
+from generation.render.fonts import installed_family
 from generation.render.geometry import Box
 from generation.render.text import Block, Part
 from generation.slides import Theme, px_per_pt
@@ -22,6 +23,7 @@ T = TypeVar("T")
 
 _FACTORS = (1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62, 0.56, 0.5, 0.0)
 _DEFAULT_SCRIM = {"cover": 0.82, "transition": 0.88}
+_TITLE_ROLES = frozenset({"title", "subtitle", "number"})  # in the template's title font
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Options:
     scrim: float | None = None
     max_items: int | None = None
     text_contrast: str = "auto"
+    emphasis: int | None = None  # index of the plan item drawn in the accent colours
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,12 @@ class Item:
     title: str = ""
     text: str = ""
     children: tuple[str, ...] = ()
+    emphasis: bool = False
 
 
-def plan_items(plan: dict, max_items: int | None) -> list[Item]:
+def plan_items(plan: dict, max_items: int | None, emphasis: int | None = None) -> list[Item]:
     items = []
-    for raw in plan.get("items") or ():
+    for index, raw in enumerate(plan.get("items") or ()):
         if not isinstance(raw, dict):
             continue
         children = tuple(str(child).strip() for child in raw.get("children") or ())
@@ -72,6 +76,7 @@ def plan_items(plan: dict, max_items: int | None) -> list[Item]:
             title=str(raw.get("title") or "").strip(),
             text=str(raw.get("text") or "").strip(),
             children=tuple(child for child in children if child),
+            emphasis=index == emphasis,
         )
         if item.title or item.text or item.children:
             items.append(item)
@@ -136,8 +141,18 @@ class Slide:
         """A text part in `style` at size `factor`, with `space` em above it when stacked."""
         spec = _STYLES[style]
         px = self.px(style, factor)
+        font = self.theme.title_font if spec.role in _TITLE_ROLES else self.theme.body_font
         return Part(
-            text, spec.role, px, spec.bold, align, color, spec.leading, round(space * px), indent
+            text,
+            spec.role,
+            px,
+            spec.bold,
+            align,
+            color,
+            spec.leading,
+            round(space * px),
+            indent,
+            installed_family(font),
         )
 
     def fit(self, attempt: Callable[[float], tuple[T, bool]]) -> T:

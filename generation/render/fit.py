@@ -7,8 +7,8 @@ metrics, same layout choice) without drawing any text, and says whether every te
 inside the safe box. The plan step asks it before anything is drawn and splits a page that
 does not fit into continuation pages.
 
-Geometry depends on the plan and the slide size only: fonts are the installed faces, and a
-theme's colours or reference image change no position.
+Geometry depends on the plan, the slide size and the template's fonts only: a theme's colours
+or images change no position.
 """
 
 from __future__ import annotations
@@ -28,19 +28,27 @@ def boxes_outside(boxes: list[Box], safe: Box) -> list[Box]:
     return [box for box in boxes if box[0] < x0 or box[1] < y0 or box[2] > x1 or box[3] > y1]
 
 
-def page_fits(plan: dict, size: tuple[int, int]) -> bool:
-    """Whether the local renderer lays out all of the page's text inside the safe box."""
+def page_fits(plan: dict, size: tuple[int, int], fonts: tuple[str, str] = ("", "")) -> bool:
+    """Whether the local renderer lays out all of the page's text inside the safe box, in the
+    template's (title, body) fonts ("": the default face)."""
     key = json.dumps(plan, ensure_ascii=False, sort_keys=True)
-    return _fits(key, int(size[0]), int(size[1]))
+    return _fits(key, int(size[0]), int(size[1]), tuple(fonts))
 
 
-def fit_measure(size: tuple[int, int]) -> Callable[[dict], bool]:
-    """`page_fits` for slides of `size`: the measure the planner is given."""
-    return functools.partial(page_fits, size=size)
+def fit_measure(size: tuple[int, int], fonts: tuple[str, str] = ("", "")) -> Callable[[dict], bool]:
+    """`page_fits` for slides of `size` in `fonts`: the measure the planner is given."""
+    return functools.partial(page_fits, size=size, fonts=tuple(fonts))
+
+
+def template_fonts(fonts: dict | None) -> tuple[str, str]:
+    """(title, body) of a template's `fonts`, as `fit_measure` takes them."""
+    fonts = fonts or {}
+    return str(fonts.get("title") or ""), str(fonts.get("body") or "")
 
 
 @functools.lru_cache(maxsize=2048)
-def _fits(plan_json: str, width: int, height: int) -> bool:
-    slide, _layout = lay_out(json.loads(plan_json), Theme(), (width, height))
+def _fits(plan_json: str, width: int, height: int, fonts: tuple[str, str]) -> bool:
+    theme = Theme(title_font=fonts[0], body_font=fonts[1])
+    slide, _layout = lay_out(json.loads(plan_json), theme, (width, height))
     boxes = [block.box for block in slide.blocks if block.lines]
     return not boxes_outside(boxes, slide.safe)

@@ -1,13 +1,16 @@
 """Font lookup for the slide renderer: Noto Sans CJK SC via fc-list, cached per size.
 
 Falls back to DejaVu Sans and then to Pillow's built-in font (logging a warning once)
-when the CJK face is not installed.
+when the CJK face is not installed. A template may name other fonts (its `fonts`, e.g.
+{"title": "Noto Serif CJK SC Bold", "body": "Noto Serif CJK SC"}): `installed_family` finds
+the installed family a name means, and every lookup takes that family ("" for the default).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -22,6 +25,9 @@ _FC_FORMAT = "%{file}|%{index}|%{family}|%{style}\n"
 _BOLD_STYLES = frozenset({"bold"})
 _REGULAR_STYLES = frozenset({"regular", "book"})
 _EXTENT_SAMPLE = "中国（dgy"
+_WEIGHT_SUFFIX = re.compile(
+    r"\s+(?:bold|regular|medium|light|thin|black|heavy|semibold|extralight|book)$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,27 @@ def _pick(pattern: str, family: str, bold: bool) -> FontFace | None:
     return FontFace(matches[0][0], matches[0][1], family) if matches else None
 
 
-@functools.lru_cache(maxsize=2)
-def font_face(bold: bool) -> FontFace | None:
-    """The installed face to use (CJK first, then DejaVu), or None for Pillow's default."""
+@functools.lru_cache(maxsize=64)
+def installed_family(name: str) -> str:
+    """The installed family a template's font name means ("Noto Serif CJK SC Bold" → "Noto
+    Serif CJK SC"), or "" (the default face) when no such family is installed."""
+    family = _WEIGHT_SUFFIX.sub("", " ".join(str(name).split()))
+    if not family or family == CJK_FAMILY:
+        return ""
+    if _pick(f":family={family}", family, False) is None:
+        logger.warning("font %r is not installed; the default face is used instead", name)
+        return ""
+    return family
+
+
+@functools.lru_cache(maxsize=16)
+def font_face(bold: bool, family: str = "") -> FontFace | None:
+    """The installed face to use (`family` if given and installed, else CJK, then DejaVu), or
+    None for Pillow's default."""
+    if family:
+        face = _pick(f":family={family}", family, bold)
+        if face is not None:
+            return face
     face = _pick(":lang=zh", CJK_FAMILY, bold)
     if face is not None:
         return face
@@ -86,22 +110,22 @@ def _warn_missing_cjk() -> None:
 
 
 @functools.lru_cache(maxsize=512)
-def get_font(px: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+def get_font(px: int, bold: bool = False, family: str = "") -> ImageFont.FreeTypeFont:
     """The font at `px` pixels (cached: loading a face costs milliseconds)."""
-    face = font_face(bold)
+    face = font_face(bold, family)
     if face is None:
         return ImageFont.load_default(size=px)
     return ImageFont.truetype(face.path, px, index=face.index)
 
 
 @functools.lru_cache(maxsize=65536)
-def advance(px: int, bold: bool, char: str) -> float:
+def advance(px: int, bold: bool, char: str, family: str = "") -> float:
     """Horizontal advance of one character, in pixels."""
-    return get_font(px, bold).getlength(char)
+    return get_font(px, bold, family).getlength(char)
 
 
 @functools.lru_cache(maxsize=512)
-def line_extents(px: int, bold: bool) -> tuple[int, int]:
+def line_extents(px: int, bold: bool, family: str = "") -> tuple[int, int]:
     """(ascent, descent) of the ink above and below the baseline for CJK and Latin text."""
-    _left, top, _right, bottom = get_font(px, bold).getbbox(_EXTENT_SAMPLE, anchor="ls")
+    _left, top, _right, bottom = get_font(px, bold, family).getbbox(_EXTENT_SAMPLE, anchor="ls")
     return -top, bottom

@@ -1,6 +1,6 @@
 """Page kinds other than content pages: cover, contents and section transition.
 
-Ending and image pages are drawn as covers. Each function draws its page and returns the name
+Ending and image pages are drawn as covers (the batch's photo, if any, on the cover only). Each function draws its page and returns the name
 of the layout it used; `PAGE_KINDS` maps a page plan's kind to it.
 """
 
@@ -13,7 +13,7 @@ from generation.render.canvas import Slide
 from generation.render.frame import content_area, image_background
 from generation.render.geometry import box_height, box_width, centred, group_height, moved, offset
 from generation.render.parts import marker_size
-from generation.render.shapes import fill, tint
+from generation.render.shapes import cover_crop, fill, tint
 from generation.render.text import Block, bounds, layout, stack
 
 PAGE_LAYOUTS = ("cover", "contents", "transition")
@@ -21,9 +21,8 @@ PAGE_LAYOUTS = ("cover", "contents", "transition")
 
 def cover(slide: Slide) -> str:
     image_background(slide)
-    x0, y0, x1, y1 = slide.safe
-    width = round((x1 - x0) * 0.84)
-    left = x0 + ((x1 - x0) - width) // 2
+    _x0, y0, _x1, y1 = slide.safe
+    left, width, centre = _cover_column(slide)
     subtitle = str(slide.plan.get("subtitle") or "").strip()
 
     def attempt(factor: float) -> tuple[list[Block], bool]:
@@ -40,12 +39,29 @@ def cover(slide: Slide) -> str:
         return "cover"
     top = slide.vunit(0.47) - group_height(blocks) // 2
     blocks = moved(blocks, 0, top)
-    _cover_panel(slide, blocks)
+    _cover_panel(slide, blocks, centre)
     slide.blocks.extend(blocks)
     return "cover"
 
 
-def _cover_panel(slide: Slide, blocks: list[Block]) -> None:
+def _cover_column(slide: Slide) -> tuple[int, int, int]:
+    """(left, width, centre) of the cover's text: centred on the slide, or beside the batch's photo on the left half
+    of the slide when there is one (the photo fills the right, inside the safe area)."""
+    x0, y0, x1, y1 = slide.safe
+    photo = slide.theme.photo if slide.plan.get("kind") == "cover" else None
+    if photo is None:
+        width = round((x1 - x0) * 0.84)
+        return x0 + ((x1 - x0) - width) // 2, width, slide.w // 2
+    split = x0 + (x1 - x0) // 2
+    box = (split + slide.unit(0.055), y0, x1, y1)
+    size = (box[2] - box[0], box[3] - box[1])
+    slide.image.paste(cover_crop(photo, size), box[:2])
+    bar = max(4, slide.vunit(0.008))
+    fill(slide, (box[0], box[3] - bar, box[2], box[3]), slide.theme.accent)
+    return x0, split - x0, (x0 + split) // 2
+
+
+def _cover_panel(slide: Slide, blocks: list[Block], centre: int) -> None:
     x0, y0, x1, y1 = bounds(blocks)
     pad_x, pad_y = slide.unit(0.05), slide.vunit(0.07)
     panel = (
@@ -58,7 +74,7 @@ def _cover_panel(slide: Slide, blocks: list[Block]) -> None:
     if alpha > 0:
         fill(slide, panel, slide.theme.background, radius=slide.unit(0.012), alpha=alpha)
     if len(blocks) > 1:
-        centre, bar_h = slide.w // 2, max(3, slide.vunit(0.007))
+        bar_h = max(3, slide.vunit(0.007))
         middle = (blocks[0].bottom + blocks[1].box[1]) // 2
         bar = (
             centre - slide.unit(0.03),

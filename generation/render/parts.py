@@ -15,11 +15,13 @@ def item_parts(
 ) -> list[Part]:
     """Heading, text and children of one item; `space` (em) goes above the first part."""
     theme = slide.theme
+    # An emphasised item: its heading in the accent colour, its text in the title colour.
+    heading, body = (theme.accent, theme.primary) if item.emphasis else (theme.primary, theme.text)
     parts = []
     if item.title:
-        parts.append(slide.part("heading", item.title, factor, theme.primary, align=align))
+        parts.append(slide.part("heading", item.title, factor, heading, align=align))
     if item.text:
-        parts.append(slide.part("body", item.text, factor, theme.text, align=align, space=0.3))
+        parts.append(slide.part("body", item.text, factor, body, align=align, space=0.3))
     indent = 0 if align == "center" else round(slide.px("child", factor) * 1.1)
     for child in item.children:
         parts.append(

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from generation.render.canvas import Options, Slide, plan_items
 from generation.render.colour import backgrounds_under, readable, required_contrast, to_rgb
 from generation.render.layouts import CONTENT_LAYOUTS, draw_content
+from generation.render.logo import place_logo
 from generation.render.pages import PAGE_KINDS
 from generation.render.text import Block, draw
 from generation.slides import RenderResult, TextBox, Theme
@@ -31,6 +32,7 @@ def _parse_options(params: dict | None) -> Options:
     scrim = params.get("scrim")
     max_items = params.get("max_items")
     contrast = params.get("text_contrast") or "auto"
+    emphasis = params.get("emphasis")
     if font_scale <= 0:
         raise ValueError("font_scale must be positive")
     if layout_name not in ("auto", *CONTENT_LAYOUTS):
@@ -43,6 +45,7 @@ def _parse_options(params: dict | None) -> Options:
         scrim=None if scrim is None else min(1.0, max(0.0, float(scrim))),
         max_items=None if max_items is None else max(0, int(max_items)),
         text_contrast=contrast,
+        emphasis=None if emphasis is None else int(emphasis),
     )
 
 
@@ -83,7 +86,8 @@ def render_slide(
 
     params: font_scale (float, 1.0), layout ("auto" or one of CONTENT_LAYOUTS, content
     pages only), scrim (0-1, panel behind text over images), max_items (int or None),
-    text_contrast ("auto" or "max": pure black or white). With draw_text=False everything
+    text_contrast ("auto" or "max": pure black or white), emphasis (index of the plan item
+    drawn in the accent colours, or None). With draw_text=False everything
     but the text is drawn; the boxes are the same either way.
     """
     slide, layout_name = lay_out(plan, theme, size, params)
@@ -110,6 +114,9 @@ def lay_out(
     measures them."""
     options = _parse_options(params)
     image = Image.new("RGB", (int(size[0]), int(size[1])), to_rgb(theme.background))
-    slide = Slide(image, theme, plan, plan_items(plan, options.max_items), options)
+    slide = Slide(
+        image, theme, plan, plan_items(plan, options.max_items, options.emphasis), options
+    )
     layout_name = PAGE_KINDS.get(plan.get("kind", ""), draw_content)(slide)
+    place_logo(slide)
     return slide, layout_name

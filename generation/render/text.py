@@ -65,15 +65,15 @@ def _joins(previous: str, char: str) -> bool:
     return not is_cjk(char) and not is_cjk(previous)
 
 
-def text_width(text: str, px: int, bold: bool) -> float:
-    return sum(advance(px, bold, char) for char in text)
+def text_width(text: str, px: int, bold: bool, family: str = "") -> float:
+    return sum(advance(px, bold, char, family) for char in text)
 
 
-def _split_long(atom: str, px: int, bold: bool, max_width: float) -> list[str]:
+def _split_long(atom: str, px: int, bold: bool, max_width: float, family: str) -> list[str]:
     """Break an atom wider than the line between characters (never before NO_LINE_START)."""
     pieces = [""]
     for char in atom:
-        fits = text_width(pieces[-1] + char, px, bold) <= max_width
+        fits = text_width(pieces[-1] + char, px, bold, family) <= max_width
         if fits or not pieces[-1] or char in NO_LINE_START:
             pieces[-1] += char
         else:
@@ -81,19 +81,21 @@ def _split_long(atom: str, px: int, bold: bool, max_width: float) -> list[str]:
     return pieces
 
 
-def _wrap_paragraph(paragraph: str, px: int, bold: bool, max_width: float) -> list[str]:
+def _wrap_paragraph(
+    paragraph: str, px: int, bold: bool, max_width: float, family: str
+) -> list[str]:
     lines: list[str] = []
     current = ""
     for atom in _atoms(paragraph.strip()):
         if atom == " ":
             current += " " if current else ""
             continue
-        if text_width(current + atom, px, bold) <= max_width:
+        if text_width(current + atom, px, bold, family) <= max_width:
             current += atom
             continue
         if current.strip():
             lines.append(current.rstrip())
-        pieces = _split_long(atom, px, bold, max_width)
+        pieces = _split_long(atom, px, bold, max_width, family)
         lines.extend(pieces[:-1])
         current = pieces[-1]
     if current.strip():
@@ -102,15 +104,16 @@ def _wrap_paragraph(paragraph: str, px: int, bold: bool, max_width: float) -> li
 
 
 @functools.lru_cache(maxsize=4096)
-def wrap(text: str, px: int, bold: bool, max_width: float) -> tuple[str, ...]:
-    """The lines `text` breaks into at `px` pixels within `max_width` pixels.
+def wrap(text: str, px: int, bold: bool, max_width: float, family: str = "") -> tuple[str, ...]:
+    """The lines `text` breaks into at `px` pixels within `max_width` pixels, in the font
+    `family` (generation/render/fonts.py; "" for the default face).
 
     Cached: the installed fonts do not change while the process runs.
     """
     return tuple(
         line
         for paragraph in text.splitlines()
-        for line in _wrap_paragraph(paragraph, px, bold, max_width)
+        for line in _wrap_paragraph(paragraph, px, bold, max_width, family)
     )
 
 
@@ -127,6 +130,7 @@ class Part:
     leading: float = 1.35  # line pitch as a multiple of px
     space_before: int = 0  # pixels above this block when stacked
     indent: int = 0  # pixels from the stack's left edge when stacked
+    family: str = ""  # the template's font family for this text ("": the default face)
 
 
 @dataclass(frozen=True)
@@ -171,10 +175,10 @@ def _line_x(x: int, width: int, line_width: float, align: str) -> int:
 def layout(part: Part, x: int, y: int, width: int) -> Block:
     """Wrap `part` to `width` and place its ink top at `y`, aligned within [x, x + width]."""
     safety = max(1, round(part.px * 0.04))
-    lines = wrap(part.text, part.px, part.bold, width - safety)
-    ascent, descent = line_extents(part.px, part.bold)
+    lines = wrap(part.text, part.px, part.bold, width - safety, part.family)
+    ascent, descent = line_extents(part.px, part.bold, part.family)
     pitch = round(part.px * part.leading)
-    widths = [text_width(line, part.px, part.bold) for line in lines]
+    widths = [text_width(line, part.px, part.bold, part.family) for line in lines]
     xs = tuple(_line_x(x, width, line_width, part.align) for line_width in widths)
     baselines = tuple(y + ascent + index * pitch for index in range(len(lines)))
     if not lines:
@@ -205,6 +209,6 @@ def bounds(blocks: list[Block]) -> tuple[int, int, int, int]:
 
 
 def draw(canvas: ImageDraw.ImageDraw, block: Block) -> None:
-    font = get_font(block.part.px, block.part.bold)
+    font = get_font(block.part.px, block.part.bold, block.part.family)
     for line, x, baseline in zip(block.lines, block.xs, block.baselines, strict=True):
         canvas.text((x, baseline), line, font=font, fill=block.part.color, anchor="ls")

@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
@@ -22,8 +23,9 @@ from generation.pipeline.engine import Step, StepContext, run_step
 from generation.pipeline.steps import BATCH_STEPS
 from generation.planning.outline import OutlineError, parse_outline
 from generation.planning.planner import compose_pages
-from generation.render.fit import fit_measure
+from generation.render.fit import fit_measure, template_fonts
 from generation.services.async_attempts import batch_jobs_cancel
+from generation.services.batch_images import batch_images_prepare, batch_images_store
 from generation.services.pages import page_claim, page_run, worker_id
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
 from templates_app.models import SlideTemplate
@@ -34,21 +36,30 @@ logger = logging.getLogger("nanodeck.pipeline")
 SYNC_WAIT_SECONDS = 0.5  # a synchronous run polls this often for pages other workers hold
 
 
-def outline_check_size(*, outline: str, size: tuple[int, int] | None = None) -> None:
+def outline_check_size(
+    *,
+    outline: str,
+    size: tuple[int, int] | None = None,
+    ending: bool = True,
+    fonts: tuple[str, str] = ("", ""),
+) -> None:
     """Refuse an outline that makes more slides than MAX_PAGES_PER_BATCH, before anything is
     stored. The local planner counts them as the plan step makes them at the fewest: no item
     limit per page, but with the continuation pages text needs on slides of `size` (the plan
     step's second attempt plans exactly these, so an accepted outline is never refused later
     for its continuation pages). A brief it cannot read is left to the text model, whose plan
-    is held to the same limit by the plan step."""
+    is held to the same limit by the plan step. `ending` counts the closing page (on by
+    default, as the option is); `fonts` are the template's (title, body) fonts the text is
+    measured in."""
     try:
         structured = parse_outline(outline)
     except OutlineError:
         return
     limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
-    slides = len(compose_pages(structured, max_items_per_page=None))
+    slides = len(compose_pages(structured, max_items_per_page=None, ending=ending))
     if size and slides <= limit:  # measured only when worth it: at most `limit` pages
-        slides = len(compose_pages(structured, max_items_per_page=None, fits=fit_measure(size)))
+        fits = fit_measure(size, fonts)
+        slides = len(compose_pages(structured, max_items_per_page=None, fits=fits, ending=ending))
     if slides > limit:
         raise InvalidInput(
             f"the outline makes {slides} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "
@@ -66,8 +77,13 @@ def batch_create(
     title: str = "",
     options: dict | None = None,
     enqueue: bool = False,
+    logo: File | None = None,
+    reference_images: list[File] | None = None,
 ) -> Batch:
-    """Create a batch; with `enqueue`, a worker plans and runs it once this commits."""
+    """Create a batch; with `enqueue`, a worker plans and runs it once this commits.
+
+    `logo` and `reference_images` (photos) are the batch's own images, held to the template
+    image caps (generation/services/batch_images.py)."""
     outline = (outline or "").strip()
     if not outline:
         raise InvalidInput("the outline is empty", details={"outline": "empty"})
@@ -78,7 +94,12 @@ def batch_create(
             details={"outline": "too long"},
         )
     parsed = BatchOptions.parse(options)
-    outline_check_size(outline=outline, size=parsed.dimensions)
+    outline_check_size(
+        outline=outline,
+        size=parsed.dimensions,
+        ending=parsed.ending,
+        fonts=template_fonts(template.fonts),
+    )
     if not template.is_active:
         raise InvalidInput(
             f"template '{template.slug}' is not active", details={"template": template.slug}
@@ -90,14 +111,17 @@ def batch_create(
         title=title[:300],
         options=parsed.as_json(),
     )
-    # Everything is checked before the template's images are copied into the batch's folder,
-    # so a refused request leaves no file behind.
-    batch.full_clean(exclude=["template_snapshot"])
-    batch.template_snapshot = template_snapshot(template=template, copy_to=f"batches/{batch.pk}")
+    # Everything is checked before the template's images and the batch's own are copied into
+    # the batch's folder, so a refused request leaves no file behind.
+    batch.full_clean(exclude=["template_snapshot", "reference_images"])
+    uploads = batch_images_prepare(logo=logo, photos=list(reference_images or []))
+    folder = f"batches/{batch.pk}"
+    batch.template_snapshot = template_snapshot(template=template, copy_to=folder)
     try:
+        batch.reference_images = batch_images_store(images=uploads, copy_to=folder)
         batch.save()
     except Exception:
-        for image in batch.template_snapshot["reference_images"]:
+        for image in [*batch.template_snapshot["reference_images"], *batch.reference_images]:
             default_storage.delete(image["path"])
         raise
     logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)

@@ -12,6 +12,7 @@ from generation.pipeline.engine import StepContext, output_select
 from generation.pipeline.steps import PAGE_STEPS
 from generation.services.batches import batch_refresh
 from generation.services.queue import pages_enqueue
+from generation.services.regeneration import plan_with_edits, regeneration_request
 from generation.signals import attempts_for_review
 
 FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
@@ -19,19 +20,38 @@ FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
 
 @transaction.atomic
 def page_regenerate(
-    *, page: Page, from_step: str = "describe", instruction: str = "", source: str = ""
+    *,
+    page: Page,
+    from_step: str = "describe",
+    instruction: str = "",
+    source: str = "",
+    mode: str | None = None,
+    edits: dict | None = None,
 ) -> Page:
-    """Run the page again from `from_step`, with an optional instruction for that step.
-    `source` names who asked (e.g. "evaluation:42"); the new attempts carry it."""
+    """Run the page again from `from_step`. An image model takes an instruction (for that step
+    and for the image: `mode` refine edits the page's image, redraw draws a new one); the local
+    renderer takes `edits` (see services/regeneration.py). `source` names who asked (e.g.
+    "user:7", "evaluation:42"); the new attempts carry it. Nothing changes on a 4xx."""
     if from_step not in PAGE_STEPS:
         raise InvalidInput(
             f"from_step must be one of {', '.join(PAGE_STEPS)}",
             details={"from_step": from_step},
         )
     page = page_lock_for_change(page, "regenerated")
+    request = regeneration_request(
+        page=page,
+        from_step=from_step,
+        mode=mode,
+        instruction=instruction,
+        edits=edits,
+        source=source,
+    )
+    if request.get("edits"):
+        page.plan = plan_with_edits(page.plan, request["edits"])
     page.instruction = instruction
     page.instruction_source = source if instruction else ""
-    page.save(update_fields=["instruction", "instruction_source"])
+    page.regeneration = request
+    page.save(update_fields=["instruction", "instruction_source", "regeneration", "plan"])
     return page_requeue(page, from_step=from_step)
 
 

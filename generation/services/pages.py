@@ -26,7 +26,7 @@ from generation.errors import (
     StepFailed,
     StepHeld,
 )
-from generation.models import Batch, BatchStatus, Page, PageStatus
+from generation.models import Batch, BatchStatus, Page, PageStatus, Step
 from generation.pipeline.engine import StepContext, run_step
 from generation.pipeline.steps import PAGE_STEPS
 from generation.pipeline.steps.common import load_theme
@@ -128,7 +128,7 @@ def _context(page: Page, worker: str) -> StepContext:
     return StepContext(
         batch=page.batch,
         page=page,
-        theme=load_theme(page.batch.template_snapshot),
+        theme=load_theme(page.batch.template_snapshot, page.batch.reference_images),
         instruction=page.instruction,
         requested_by=page.instruction_source,
         worker=worker,
@@ -138,6 +138,9 @@ def _context(page: Page, worker: str) -> StepContext:
 
 def _run_steps(page: Page, ctx: StepContext) -> None:
     while page.resume_step:
+        if page.resume_step == Step.RENDER and page.regeneration:
+            # The render round someone asked for, whichever step the page was re-run from.
+            ctx.requested_by = page.regeneration.get("requested_by", "")
         run_step(PAGE_STEPS[page.resume_step], ctx)
         ctx.instruction = ctx.requested_by = ""  # an instruction is for the step it was given to
         page.advance(lease=page.lease_owner)

@@ -4,6 +4,7 @@ calibration. Validation of values beyond their shape is the services' job."""
 from rest_framework import serializers
 
 from config.fields import StrictCharField, StrictIntegerField
+from generation.api.regenerate_serializers import PageEditsSerializer
 from generation.models import Step
 from review.models import (
     MAX_COMMENT_CHARS,
@@ -64,7 +65,11 @@ class EvaluationSubmitSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=MAX_INSTRUCTION_CHARS,
-        help_text="Required for regenerate.",
+        help_text="What to change, for regenerate on a page drawn by an image model.",
+    )
+    edits = PageEditsSerializer(
+        required=False,
+        help_text="What to change, for regenerate on a page drawn by the local renderer.",
     )
     comment = StrictCharField(
         required=False, allow_blank=True, default="", max_length=MAX_COMMENT_CHARS

@@ -157,6 +157,7 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
     )
     step = _step_param(request) or ""
     criteria = list(Criterion.objects.filter(step=review_item.step, active=True))
+    page = review_item.step_run.page
     if request.method == "GET":
         body = _body(request, review_item)
         if not _lease_live(body):
@@ -165,8 +166,10 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
                 f"Item {pk} is not leased to you (the lease may have expired): here is the next one.",
             )
             return redirect(_next_url(step))
-        return _item_page(request, review_item, body, EvaluationForm(criteria=criteria), step)
-    form = EvaluationForm(request.POST, criteria=criteria)
+        return _item_page(
+            request, review_item, body, EvaluationForm(criteria=criteria, page=page), step
+        )
+    form = EvaluationForm(request.POST, criteria=criteria, page=page)
     if not form.is_valid():
         return _item_page(request, review_item, _body(request, review_item), form, step, 400)
     try:

@@ -10,7 +10,8 @@
   const secondsBefore = Number(seconds.value) || 0; // kept when the form comes back with errors
   const criteria = [...form.querySelectorAll("fieldset.criterion")];
   const verdicts = [...form.querySelectorAll('input[name="verdict"]')];
-  const instruction = form.elements.namedItem("instruction");
+  // What to change for regenerate: the instruction, or the first edit (local renderer).
+  const instruction = form.querySelector("#instruction-box :is(input, textarea, select)");
   const skipForm = document.getElementById("skip");
   const metrics = document.getElementById("metrics");
   const zoom = document.getElementById("zoom");

@@ -76,7 +76,8 @@ def test_malformed_json_gets_400_parse_error(api):
 
 
 def test_a_form_post_gets_415(api):
-    response = api.post(BATCHES, {"outline": "x"}, format="multipart")
+    """Only operations that take a file take a form (creating a batch does: its images)."""
+    response = api.post("/api/v1/outlines/", {"brief": "x"}, format="multipart")
 
     error = error_of(response, 415)
     assert error["code"] == "unsupported_media_type"

@@ -261,13 +261,13 @@ def test_the_detail_of_a_finished_batch_has_progress_and_pages(api, user):
 
     assert body["status"] == "completed"
     progress = body["progress"]
-    assert progress["total"] == progress["completed"] == 3
+    assert progress["total"] == progress["completed"] == 4  # cover, two pages, the ending
     assert progress["percentage"] == 100.0
     assert progress["eta_seconds"] == 0
-    assert progress["steps"]["render"] == {"done": 3, "running": 0}
+    assert progress["steps"]["render"] == {"done": 4, "running": 0}
     polled = api.get(f"{BATCHES}{batch.pk}/progress/").json()
     assert progress == {key: value for key, value in polled.items() if key != "batch_id"}
-    assert [page["index"] for page in body["pages"]] == [1, 2, 3]
+    assert [page["index"] for page in body["pages"]] == [1, 2, 3, 4]
     first = body["pages"][0]
     page = batch.pages.get(index=1)
     render_runs = page.step_runs.filter(step="render")
@@ -419,7 +419,7 @@ def test_the_export_streams_the_deck_as_an_attachment(
     assert content_type in response["Content-Type"]
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     if fmt == "zip":
-        assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) == 3
+        assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) == 4
 
 
 def test_the_export_filename_keeps_a_chinese_title(api, user):

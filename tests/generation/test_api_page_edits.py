@@ -30,6 +30,7 @@ TITLES = [
     "Practice",
     "Onboarding steps",
 ]
+NO_ENDING = {"ending": False}  # the ending page follows the sections too: see its own test
 NEW_ITEMS = [
     {"title": "Async first", "text": "write it down"},
     {"title": "Meet less", "text": "", "children": ["one weekly sync"]},
@@ -50,12 +51,12 @@ def api(user):
 
 @pytest.fixture
 def batch(user) -> Batch:
-    return batch_run(batch=make_batch(owner=user))
+    return batch_run(batch=make_batch(owner=user, options=NO_ENDING))
 
 
 @pytest.fixture
 def paused(user) -> Batch:
-    batch = make_batch(owner=user, options={"pause_after": "plan"})
+    batch = make_batch(owner=user, options={**NO_ENDING, "pause_after": "plan"})
     plan_batch(str(batch.pk))
     return Batch.objects.get(pk=batch.pk)
 
@@ -220,8 +221,8 @@ def test_reordering_renumbers_the_sections_and_exports_follow(api, batch):
     assert [page["id"] for page in response.json()] == ids
     assert titles(batch) == [TITLES[n - 1] for n in (1, 2, 6, 7, 3, 4, 5)]
     practice, foundations = page_at(batch, 3), page_at(batch, 5)
-    assert (practice.plan["section_index"], practice.plan["subtitle"]) == (1, "01")
-    assert (foundations.plan["section_index"], foundations.plan["subtitle"]) == (2, "02")
+    assert (practice.plan["section_index"], practice.plan["subtitle"]) == (1, "Part 1")
+    assert (foundations.plan["section_index"], foundations.plan["subtitle"]) == (2, "Part 2")
     contents = page_at(batch, 2)
     assert [item["title"] for item in contents.plan["items"]] == ["Practice", "Foundations"]
     moved_only = page_at(batch, 4)  # Onboarding steps: moved, not changed
@@ -322,7 +323,7 @@ def test_deleting_a_section_page_renumbers_the_sections_and_the_contents(api, ba
     assert api.delete(f"/api/v1/pages/{page_at(batch, 3).pk}/").status_code == 204
 
     practice = page_at(batch, 5)
-    assert (practice.title, practice.plan["subtitle"]) == ("Practice", "01")
+    assert (practice.title, practice.plan["subtitle"]) == ("Practice", "Part 1")
     assert [item["title"] for item in page_at(batch, 2).plan["items"]] == ["Practice"]
 
 
@@ -426,7 +427,7 @@ ZH_OUTLINE = """# 远程办公
 
 
 def test_a_chinese_decks_sections_are_renumbered_in_chinese(api, user):
-    batch = batch_run(batch=make_batch(owner=user, outline=ZH_OUTLINE))
+    batch = batch_run(batch=make_batch(owner=user, outline=ZH_OUTLINE, options=NO_ENDING))
     ids = [page_at(batch, n).pk for n in (1, 2, 5, 6, 3, 4)]
 
     assert reorder(api, batch, ids).status_code == 200
@@ -478,7 +479,7 @@ def test_pages_added_and_moved_at_once_keep_one_page_per_index(user, settings):
     added, none is lost or shares an index. PostgreSQL only: SQLite runs one writer at a time."""
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         pytest.skip("needs PostgreSQL's concurrent transactions")
-    batch = make_batch(owner=user, options={"pause_after": "plan"})
+    batch = make_batch(owner=user, options={**NO_ENDING, "pause_after": "plan"})
     plan_batch(str(batch.pk))
     start = threading.Barrier(4)
 

@@ -1,4 +1,4 @@
-"""The page API: detail with every step attempt, and regeneration with an instruction."""
+"""The page API: detail with every step attempt, and regeneration (see also\ntest_api_page_regenerate.py)."""
 
 import pytest
 from django.db import connection
@@ -118,7 +118,7 @@ def test_staff_see_any_page(batch):
     assert staff.get(page_url(batch.pages.first())).status_code == 200
 
 
-def test_regenerating_a_page_queues_it_with_the_instruction(
+def test_regenerating_a_page_queues_it_with_the_edits(
     api, batch, django_capture_on_commit_callbacks
 ):
     page = batch.pages.get(index=2)
@@ -126,14 +126,15 @@ def test_regenerating_a_page_queues_it_with_the_instruction(
     with django_capture_on_commit_callbacks() as callbacks:
         response = api.post(
             page_url(page, "regenerate/"),
-            {"instruction": "标题更短，用深色背景", "from_step": "render"},
+            {"edits": {"title": "更短的标题", "text_scale": 1.1}, "from_step": "render"},
+            format="json",
         )
 
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "pending"
     assert body["resume_step"] == "render"
-    assert body["instruction"] == "标题更短，用深色背景"
+    assert body["plan"]["title"] == "更短的标题"
     assert len(callbacks) == 1
     batch.refresh_from_db()
     assert batch.status == "running"

@@ -160,3 +160,24 @@ def test_an_unwritable_output_is_refused_before_anything_is_generated(
     assert not Batch.objects.exists()
     assert not (tmp_path / "deck.pptx").exists()
     assert (tmp_path / "a-file").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_language_and_no_ending_shape_the_deck(template, tmp_path):
+    outline = tmp_path / "outline.md"
+    outline.write_text("# 季度回顾\n\n## 业绩\n### 收入\n- 增长\n\n## 下一步\n### 计划\n- 扩大\n")
+
+    generate(str(outline), "--template=plain", "--language=en", "--no-ending", "--async")
+
+    batch = Batch.objects.get()
+    assert batch.options["language"] == "en"
+    assert batch.options["ending"] is False
+
+
+def test_an_unknown_language_is_refused_by_name(template, tmp_path):
+    outline = tmp_path / "outline.md"
+    outline.write_text("# Deck\n\n### Page\n- point\n")
+
+    with pytest.raises(CommandError, match="language must be one of auto, zh, en"):
+        generate(str(outline), "--template=plain", "--language=fr", "--async")
+
+    assert not Batch.objects.exists()

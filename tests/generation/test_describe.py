@@ -118,7 +118,7 @@ def test_cover_transition_and_contents_pages_are_described_by_their_role():
     by_kind = {page["kind"]: describe_page(page, deck_title=deck_title) for page in pages[::-1]}
 
     assert "subtitle “A practical playbook for distributed teams”" in by_kind["cover"]
-    assert "transition page opens part 01" in by_kind["transition"]
+    assert "transition page opens Part 1 of" in by_kind["transition"]
     assert "“Why remote work”; “Making it work”; “Challenges and fixes”" in by_kind["contents"]
 
 

@@ -24,8 +24,8 @@ LIMIT_MESSAGE = "the limit is 60 (MAX_PAGES_PER_BATCH)"
 
 
 def outline_of(pages: int) -> str:
-    """An outline of exactly `pages` slides: a cover and pages - 1 content pages."""
-    return "# Deck\n\n" + "".join(f"## Page {n}\n- a point\n" for n in range(1, pages))
+    """An outline of exactly `pages` slides: a cover, pages - 2 content pages, the ending."""
+    return "# Deck\n\n" + "".join(f"## Page {n}\n- a point\n" for n in range(1, pages - 1))
 
 
 def stored_files(settings) -> list[Path]:
@@ -53,7 +53,7 @@ def test_the_api_refuses_an_outline_over_the_page_limit_naming_the_limit(api, te
 
     assert response.status_code == 400
     error = response.json()["error"]
-    assert "the outline makes 1001 slides" in error["message"]
+    assert "the outline makes 1002 slides" in error["message"]
     assert LIMIT_MESSAGE in error["message"]
     assert error["details"] == {"outline": [error["message"]]}
     assert not Batch.objects.exists()
@@ -75,33 +75,33 @@ LONG_BULLET = (
     "Treat restores, not backups, as the product: a backup that has never been restored is a "
     "hope, and you find out on an ordinary Wednesday rather than during an outage. "
 ) * 18
-# A bullet three slides long and a page of seven short points: five slides at the fewest
-# (cover, "Long" and two continuation pages, "Many"), six with six items a page.
+# A bullet three slides long and a page of seven short points: six slides at the fewest
+# (cover, "Long" and two continuation pages, "Many", the ending), seven with six items a page.
 CONTINUED = f"# Deck\n\n## Long\n- {LONG_BULLET}\n## Many\n" + "".join(
     f"- point {n}\n" for n in range(7)
 )
 
 
 def test_continuation_pages_count_toward_the_limit_up_front(template, settings):
-    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 4}
+    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 5}
 
-    with pytest.raises(Exception, match=r"makes 5 slides; the limit is 4"):
+    with pytest.raises(Exception, match=r"makes 6 slides; the limit is 5"):
         make_batch(outline=CONTINUED, template=template)
 
 
 def test_an_outline_accepted_with_its_continuation_pages_is_planned_within_the_limit(
     template, settings
 ):
-    """The first plan (six items a page) has six slides, one over; the retry plans the fewest,
-    the count the outline was accepted with."""
-    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 5}
+    """The first plan (six items a page) has seven slides, one over; the retry plans the
+    fewest, the count the outline was accepted with."""
+    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 6}
 
     batch = batch_plan(batch=make_batch(outline=CONTINUED, template=template))
 
     assert batch.status == BatchStatus.RUNNING
     titles = list(batch.pages.order_by("index").values_list("title", flat=True))
-    assert titles == ["Deck", "Long", "Long (cont.)", "Long (cont. 2)", "Many"]
-    assert batch.total_pages == 5
+    assert titles == ["Deck", "Long", "Long (cont.)", "Long (cont. 2)", "Many", "Thank you"]
+    assert batch.total_pages == 6
 
 
 def test_the_admin_add_form_refuses_an_outline_over_the_page_limit(admin_client, template):
@@ -121,11 +121,31 @@ def test_the_admin_add_form_refuses_an_outline_over_the_page_limit(admin_client,
     assert not Batch.objects.exists()
 
 
+def test_the_admin_add_form_counts_the_ending_page(admin_client, template, settings):
+    """The ending page is on by default: one slide over the limit with it is refused on the
+    form, not by the save (a 500)."""
+    settings.NANODECK = {**settings.NANODECK, "MAX_PAGES_PER_BATCH": 5}
+    response = admin_client.post(
+        "/admin/generation/batch/add/",
+        {
+            "outline": outline_of(6),
+            "template": template.pk,
+            "size": "1536x864",
+            "quality": "standard",
+            "provider": "local",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "the outline makes 6 slides; the limit is 5" in response.content.decode()
+    assert not Batch.objects.exists()
+
+
 def test_generate_deck_refuses_an_outline_over_the_page_limit(template, tmp_path):
     outline = tmp_path / "huge.md"
     outline.write_text(THOUSAND_PAGES, encoding="utf-8")
 
-    with pytest.raises(CommandError, match=r"makes 1001 slides; the limit is 60"):
+    with pytest.raises(CommandError, match=r"makes 1002 slides; the limit is 60"):
         call_command(
             "generate_deck",
             str(outline),
@@ -161,6 +181,6 @@ def test_planning_never_creates_more_pages_than_the_limit(monkeypatch, template)
     batch = batch_plan(batch=batch)
 
     assert batch.status == BatchStatus.FAILED
-    assert "the plan has 201 slides" in batch.error
+    assert "the plan has 202 slides" in batch.error
     assert LIMIT_MESSAGE in batch.error
     assert not Page.objects.exists()

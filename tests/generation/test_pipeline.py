@@ -117,20 +117,20 @@ def test_an_inactive_template_is_refused():
         make_batch(template=SlideTemplateFactory(is_active=False))
 
 
-def test_regenerating_a_page_from_render_keeps_earlier_attempts_and_stores_the_instruction():
+def test_regenerating_a_page_from_render_keeps_earlier_attempts_and_stores_the_edits():
     batch = batch_run(batch=make_batch())
     page = batch.pages.get(index=4)
     first_image = page.image.name
 
-    page = page_regenerate(page=page, from_step="render", instruction="bigger title")
+    page = page_regenerate(page=page, from_step="render", edits={"text_scale": 1.2})
     page_run(page=page)
 
     renders = StepRun.objects.filter(page=page, step="render").order_by("attempt")
     assert renders.count() >= 2
     latest = renders.last()
     assert latest.selected
-    assert latest.params["instruction"] == "bigger title"
-    assert "instruction" not in StepRun.objects.get(page=page, step="finish", selected=True).params
+    assert latest.params["edits"] == {"text_scale": 1.2}
+    assert "edits" not in StepRun.objects.get(page=page, step="finish", selected=True).params
     assert StepRun.objects.filter(page=page, step="describe").count() == 1
     page.refresh_from_db()
     assert (page.status, page.resume_step, page.instruction) == ("completed", "", "")

@@ -19,7 +19,7 @@ def test_a_section_opened_by_its_own_content_page_counts_in_the_numbering():
     moved = sections_numbered([plans[0], plans[1], plans[3], plans[2], plans[4]])
 
     assert [p.get("section_index") for p in moved[2:4]] == [1, 2]
-    assert moved[2]["subtitle"] == "01"
+    assert moved[2]["subtitle"] == "Part 1"
     assert moved[4] == plans[4]  # a continuation page opens nothing
     assert [item["title"] for item in moved[1]["items"]] == ["Practice", "Basics"]
 

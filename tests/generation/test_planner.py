@@ -62,9 +62,9 @@ def test_transition_pages_carry_a_number_label_and_section_index_per_language():
     chinese = [p for p in compose_pages(_sample("ai-classroom-zh.md")) if p["kind"] == "transition"]
 
     assert [(p["subtitle"], p["section_index"]) for p in english] == [
-        ("01", 1),
-        ("02", 2),
-        ("03", 3),
+        ("Part 1", 1),
+        ("Part 2", 2),
+        ("Part 3", 3),
     ]
     assert [p["subtitle"] for p in chinese] == ["第一部分", "第二部分", "第三部分"]
 

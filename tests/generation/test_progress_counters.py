@@ -152,3 +152,28 @@ def _owner(batch: Batch):
     owner = UserFactory()
     Batch.objects.filter(pk=batch.pk).update(owner=owner)
     return owner
+
+
+def test_every_counter_trigger_survives_the_migrations():
+    """SQLite changes a table by copying it, which drops its triggers silently: a migration
+    that alters batches, pages or step runs must make them again."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = {"generation_batch_counters"} | {
+                f"generation_{table}_counters_{event}"
+                for table in ("page", "steprun")
+                for event in ("insert", "delete", "update")
+            }
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            expected = {"generation_batch_counters"} | {
+                f"generation_{table}_counters_{event}"
+                for table in ("page", "steprun")
+                for event in ("insert_delete", "update")
+            }
+        names = {row[0] for row in cursor.fetchall()}
+
+    assert expected <= names

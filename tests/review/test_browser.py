@@ -94,6 +94,8 @@ def test_an_evaluator_reviews_with_the_keyboard_only(live_server, evaluator, bro
     items = make_review_items(3)
     items[0].step_run.output_image.save("slide.png", png())
     Batch.objects.update(status="running")  # so that "regenerate" may re-run the page
+    for batch in Batch.objects.all():  # drawn by an image model: regenerate takes free text
+        Batch.objects.filter(pk=batch.pk).update(options={**batch.options, "provider": "gemini"})
     page = browser_page
 
     page.goto(f"{live_server.url}/review/")

@@ -107,32 +107,47 @@ def test_rejecting_every_held_attempt_fails_the_page_with_the_evaluators_reasons
     assert "misses the numbers" in page.error
 
 
-def test_regenerate_reruns_the_page_with_the_instruction_and_links_the_new_attempt(
+def test_regenerate_reruns_the_page_with_the_edits_and_links_the_new_attempt(
     held_page, django_capture_on_commit_callbacks
 ):
     page = held_page
     StepPolicy.objects.filter(step="describe").update(on_no_pass="continue")
     item = held_items(page)[0]
+    edits = {"title": "三个数字 / three numbers", "text_scale": 1.1}
 
-    evaluation = judge(item, "regenerate", instruction="说清楚三个数字 / name the three numbers")
+    evaluation = judge(item, "regenerate", edits=edits)
     page.refresh_from_db()
     assert (page.status, page.resume_step) == (PageStatus.PENDING, "describe")
-    assert page.instruction_source == evaluation.source
+    assert page.plan["title"] == "三个数字 / three numbers"
+    assert page.regeneration == {"edits": edits, "requested_by": evaluation.source}
 
     with django_capture_on_commit_callbacks(execute=True):
         page_run(page=page)
 
+    # The edits are drawn by the render step: its attempts link back to the evaluation.
     follow_ups = list(evaluation.follow_up_runs())
-    assert follow_ups
-    assert follow_ups[0].params["instruction"] == "说清楚三个数字 / name the three numbers"
+    assert {run.step for run in follow_ups} == {"render"}
+    assert follow_ups[0].params["edits"] == edits
+    assert follow_ups[0].params["font_scale"] == 1.1
     page.refresh_from_db()
     assert page.status == PageStatus.COMPLETED
-    assert page.instruction == page.instruction_source == ""
+    assert page.regeneration == {}
     # The evaluator who asked sees what came of it: the re-run is queued for review.
     requested = ReviewItem.objects.get(step_run=follow_ups[-1])
     assert requested.reason == "requested"
-    # Later steps of the re-run are not attributed to the evaluation.
-    assert not StepRun.objects.filter(page=page, step="render", requested_by__gt="").exists()
+    assert not StepRun.objects.filter(page=page, step="finish", requested_by__gt="").exists()
+
+
+def test_an_instruction_for_a_local_page_is_refused_and_nothing_is_stored(held_page):
+    item = held_items(held_page)[0]
+
+    with pytest.raises(InvalidInput, match="cannot follow free text") as refused:
+        judge(item, "regenerate", instruction="name the three numbers")
+
+    assert list(refused.value.details) == ["instruction"]
+    assert not Evaluation.objects.exists()
+    held_page.refresh_from_db()
+    assert (held_page.status, held_page.regeneration) == (PageStatus.HELD, {})
 
 
 def test_a_batch_level_output_cannot_be_regenerated_from_review(settings):

@@ -377,6 +377,7 @@ def test_a_valid_submission_stores_the_evaluation_and_loads_the_next_item(client
 )
 def test_invalid_submissions_answer_400_keep_the_input_and_store_nothing(client, changes, field):
     make_review_items(1)
+    drawn_by_an_image_model()
     url = lease(client)
 
     response = client.post(url, {**form_data(comment="keep me please"), **changes})
@@ -418,9 +419,16 @@ def test_an_expired_lease_keeps_the_input_and_answers_409(client, evaluator):
     assert not Evaluation.objects.exists()
 
 
+def drawn_by_an_image_model() -> None:
+    """The pages are drawn by an image model (gemini): regenerate takes free text."""
+    for batch in Batch.objects.all():
+        Batch.objects.filter(pk=batch.pk).update(options={**batch.options, "provider": "gemini"})
+
+
 def test_regenerate_stores_the_instruction(client):
     (item,) = make_review_items(1)
     Batch.objects.filter(pk=item.step_run.batch_id).update(status="running")
+    drawn_by_an_image_model()
 
     response = client.post(lease(client), form_data(verdict="regenerate", instruction="更大的标题"))
 

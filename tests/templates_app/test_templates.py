@@ -29,7 +29,16 @@ def test_starter_templates_are_created_once_with_real_reference_images():
     created = load_starter_templates()
     again = load_starter_templates()
 
-    assert created == ["business", "tech", "education", "minimal"]
+    assert created == [
+        "business",
+        "tech",
+        "education",
+        "minimal",
+        "nature",
+        "elegant",
+        "academic",
+        "creative",
+    ]
     assert again == []
     for template in SlideTemplate.objects.all():
         image = Image.open(template.reference_image)

@@ -78,8 +78,8 @@ class Command(BaseCommand):
             figures = {fmt: measure_export(batch, fmt) for fmt in formats}
             self.stdout.write(json.dumps(figures))
             return
-        if options["pages"] < 2 or options["runs"] < 1:
-            raise CommandError("--pages must be ≥ 2 and --runs ≥ 1")
+        if options["pages"] < 3 or options["runs"] < 1:
+            raise CommandError("--pages must be ≥ 3 and --runs ≥ 1")
         batch = self._deck(options["pages"])
         result = {"pages": batch.completed_pages, "size": batch.opts.size, "formats": {}}
         for fmt in formats:

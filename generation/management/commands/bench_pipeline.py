@@ -33,11 +33,11 @@ QUERY_SAMPLE_PAGES = 5
 
 
 def bench_outline(pages: int, token: str) -> str:
-    """An outline of exactly `pages` slides (a cover and pages - 1 content pages) whose texts
-    carry `token`, so that no two runs ask a provider for the same slide."""
+    """An outline of exactly `pages` slides (a cover, pages - 2 content pages and the ending
+    page) whose texts carry `token`, so that no two runs ask a provider for the same slide."""
     body = "\n".join(
         f"## Page {n} {token}\n- first point {n} {token}\n- second point {n}\n"
-        for n in range(1, pages)
+        for n in range(1, pages - 1)
     )
     return f"# Benchmark deck {token}\n\n{body}"
 
@@ -59,8 +59,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         pages, concurrency, latency = options["pages"], options["concurrency"], options["latency"]
-        if pages < 2 or concurrency < 1 or latency < 0:
-            raise CommandError("--pages must be ≥ 2, --concurrency ≥ 1, --latency ≥ 0")
+        if pages < 3 or concurrency < 1 or latency < 0:
+            raise CommandError("--pages must be ≥ 3, --concurrency ≥ 1, --latency ≥ 0")
         # More workers than slots: while some wait on the provider, others do the CPU work.
         workers = options["workers"] or math.ceil(1.5 * concurrency)
         load_starter_templates()

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from generation.errors import BrokerUnavailable, InvalidInput
 from generation.exports import export_deck
 from generation.models import BatchStatus
-from generation.options import SIZES
+from generation.options import LANGUAGES, SIZES
 from generation.services.batches import batch_create, batch_run
 from templates_app.models import SlideTemplate
 
@@ -45,6 +45,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--text-provider", default=None, help="provider for outline/plan/describe"
         )
+        parser.add_argument(
+            "--language",
+            default=None,
+            help=f"the deck's language: {', '.join(LANGUAGES)} (default: auto, the outline's)",
+        )
+        parser.add_argument(
+            "--no-ending", action="store_true", help="no closing page (thanks, the sections)"
+        )
 
     def handle(self, *args, **options) -> None:
         if not options["out"] and not options["run_async"]:
@@ -57,13 +65,17 @@ class Command(BaseCommand):
             "size": options["size"],
             "provider": options["provider"],
             "text_provider": options["text_provider"],
+            "language": options["language"],
         }
+        chosen = {k: v for k, v in batch_options.items() if v}
+        if options["no_ending"]:
+            chosen["ending"] = False
         try:
             batch = batch_create(
                 template=template,
                 outline=outline,
                 title=options["title"],
-                options={k: v for k, v in batch_options.items() if v},
+                options=chosen,
                 enqueue=options["run_async"],
             )
         except (InvalidInput, BrokerUnavailable) as exc:

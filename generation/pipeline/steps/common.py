@@ -4,8 +4,12 @@ strongly a retry adjusts, and a provider call under the provider's limits."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from typing import TypeVar
+
+from django.core.files.storage import default_storage
+from PIL import Image
 
 from generation.images import open_rgb
 from generation.models import StepRun
@@ -23,23 +27,56 @@ def selected_run(ctx: StepContext, step: str, *, batch_level: bool = False) -> S
     return StepRun.objects.get(batch=ctx.batch, step=step, selected=True, **scope)
 
 
-def load_theme(snapshot: dict) -> Theme:
-    """The theme of a batch's template snapshot (palette, style, first reference image)."""
+def load_theme(snapshot: dict, own_images: list[dict] | None = None) -> Theme:
+    """The theme of a batch's template snapshot (palette, style, fonts, first reference
+    image), with the batch's own images (`Batch.reference_images`): its logo and first photo."""
     refs = snapshot.get("reference_images") or [{}]
-    return _theme(
+    fonts = snapshot.get("fonts") or {}
+    theme = _theme(
         tuple(snapshot.get("palette", [])),
         snapshot.get("style", ""),
         refs[0].get("path"),
         refs[0].get("sha256"),
+        (str(fonts.get("title") or ""), str(fonts.get("body") or "")),
+    )
+    own = {}
+    for image in own_images or []:
+        own.setdefault(image["role"], image)
+    if not own:
+        return theme
+    logo, photo = own.get("logo"), own.get("photo")
+    return replace(
+        theme,
+        logo=_own_image(logo["path"], logo["sha256"]) if logo else None,
+        photo=_own_image(photo["path"], photo["sha256"]) if photo else None,
     )
 
 
 @lru_cache(maxsize=32)
-def _theme(palette: tuple[str, ...], style: str, path: str | None, sha256: str | None) -> Theme:
+def _own_image(path: str, sha256: str) -> Image.Image:
+    """A batch's logo or photo, decoded once per process (RGBA: a logo keeps its
+    transparency)."""
+    with default_storage.open(path, "rb") as handle, Image.open(handle) as image:
+        return image.convert("RGBA")
+
+
+@lru_cache(maxsize=32)
+def _theme(
+    palette: tuple[str, ...],
+    style: str,
+    path: str | None,
+    sha256: str | None,
+    fonts: tuple[str, str],
+) -> Theme:
     """Snapshot images never change (the digest is part of the key), so each process decodes
     a batch's reference image once instead of once per page."""
     reference = open_rgb(path) if path else None
-    return Theme.from_palette(list(palette), reference_image=reference, style=style)
+    return Theme.from_palette(
+        list(palette),
+        reference_image=reference,
+        style=style,
+        fonts={"title": fonts[0], "body": fonts[1]},
+    )
 
 
 def severity(assessment: Assessment) -> float:

@@ -12,7 +12,9 @@ class OutlineStep:
     name = "outline"
 
     def default_params(self, ctx: StepContext) -> dict:
-        return {}
+        # A text model is asked to write in the deck's language when the batch names one.
+        language = ctx.batch.opts.language
+        return {} if language == "auto" else {"language": language}
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
         return digest([ctx.batch.outline, ctx.batch.opts.text_provider, params])

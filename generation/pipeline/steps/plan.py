@@ -13,17 +13,22 @@ from generation.pipeline.engine import Assessment, StepContext, StepOutput, dige
 from generation.pipeline.steps.common import provider_call, selected_run
 from generation.planning.planner import check_plan
 from generation.providers.registry import text_provider
+from generation.render.fit import template_fonts
 
 
 class PlanStep:
     name = "plan"
 
     def default_params(self, ctx: StepContext) -> dict:
-        # slide_size: pages are split to what the renderer fits on the batch's slides.
+        # slide_size, fonts: pages are split to what the renderer fits on the batch's slides in
+        # its template's fonts; language ("auto": the outline's) and ending are the options'.
         return {
             "max_items_per_page": 6,
             "disambiguate_titles": False,
             "slide_size": list(ctx.batch.size),
+            "fonts": list(template_fonts(ctx.batch.template_snapshot.get("fonts"))),
+            "language": ctx.batch.opts.language,
+            "ending": ctx.batch.opts.ending,
         }
 
     def _outline(self, ctx: StepContext) -> dict:

@@ -10,10 +10,16 @@ from generation.images import open_rgb
 from generation.models import StepRun
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.pipeline.steps.common import provider_call, severity
+from generation.pipeline.steps.render_request import (
+    refined_reference_urls,
+    refined_references,
+    requested_prompt,
+)
 from generation.providers.base import ImageRequest, default_image_size, next_image_size
 from generation.providers.registry import image_provider
 from generation.quality.image_checks import assess_slide
 from generation.services.async_attempts import batch_request_register
+from generation.services.regeneration import requested_params
 from generation.signing import signed_media_url
 from generation.slides import TextBox, page_texts
 
@@ -21,6 +27,42 @@ EXACT_TEXT = {
     "zh": "页面上的文字必须与下列内容完全一致，不得增删或改写：",
     "en": "The slide must show exactly this text, nothing added, missing or reworded:",
 }
+
+OWN_IMAGES = {
+    "zh": {
+        "logo": "最后一张参考图是演讲者的标志：原样小尺寸放在页面一角。",
+        "photos": "模板参考图之后的{n}张照片是演讲者自己的：",
+        "cover": "请在这张封面上展示第一张照片。",
+        "other": "合适时可以使用。",
+    },
+    "en": {
+        "logo": "The last reference image is the presenter's logo: place it small and unchanged "
+        "in a corner of the slide.",
+        "photos": "The {n} photo(s) after the template's reference images are the presenter's "
+        "own: ",
+        "cover": "show the first on this cover slide.",
+        "other": "use them where they fit.",
+    },
+}
+
+
+def _reference_images(ctx: StepContext) -> list[dict]:
+    """The template's reference images, then the batch's own: its photos, its logo last."""
+    own = sorted(ctx.batch.reference_images, key=lambda ref: ref["role"] == "logo")
+    return [*ctx.batch.template_snapshot.get("reference_images", []), *own]
+
+
+def _own_images_note(ctx: StepContext) -> str:
+    """What an image model is told about the batch's own images (nothing when there are none)."""
+    words = OWN_IMAGES["zh" if ctx.page.plan.get("language") == "zh" else "en"]
+    roles = [ref["role"] for ref in ctx.batch.reference_images]
+    lines = []
+    if roles.count("photo"):
+        where = words["cover"] if ctx.page.plan.get("kind") == "cover" else words["other"]
+        lines.append(words["photos"].format(n=roles.count("photo")) + where)
+    if "logo" in roles:
+        lines.append(words["logo"])
+    return "".join(f"\n{line}" for line in lines)
 
 
 class RenderStep:
@@ -33,12 +75,13 @@ class RenderStep:
         params["image_size"] = default_image_size(ctx.batch.opts.quality)
         if ctx.batch.opts.fresh:
             params["fresh"] = True
-        return params
+        # A regeneration's round starts from what was asked: edits, or an instruction and mode.
+        return {**params, **requested_params(ctx.page.regeneration)}
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
         """Everything the image depends on: identical digests may share one stored image."""
         snapshot = ctx.batch.template_snapshot
-        refs = [ref["sha256"] for ref in snapshot.get("reference_images", [])]
+        refs = [ref["sha256"] for ref in _reference_images(ctx)]
         options = ctx.batch.opts
         provider = image_provider(options.provider, options.model or None)
         return digest(
@@ -81,36 +124,35 @@ class RenderStep:
 
     def _references(self, ctx: StepContext) -> list[bytes]:
         refs = []
-        for ref in ctx.batch.template_snapshot.get("reference_images", []):
+        for ref in _reference_images(ctx):
             with default_storage.open(ref["path"], "rb") as handle:
                 refs.append(handle.read())
         return refs
 
     def _reference_urls(self, ctx: StepContext) -> list[str]:
         """Expiring signed links to the reference images, for providers that fetch them."""
-        refs = ctx.batch.template_snapshot.get("reference_images", [])
-        return [signed_media_url(ref["path"]) for ref in refs]
+        return [signed_media_url(ref["path"]) for ref in _reference_images(ctx)]
 
     def run(self, ctx: StepContext, params: dict) -> StepOutput:
         cached = self._cached(ctx, params)
         if cached is not None:
             return cached
         provider = image_provider(ctx.batch.opts.provider, ctx.batch.opts.model or None)
-        prompt = ctx.page.image_prompt
-        if params.get("exact_text"):
-            language = ctx.page.plan.get("language", "en")
-            prompt += (
-                "\n"
-                + EXACT_TEXT.get(language, EXACT_TEXT["en"])
-                + "\n"
-                + "\n".join(page_texts(ctx.page.plan))
-            )
+        language = ctx.page.plan.get("language", "en")
+        exact = (
+            EXACT_TEXT.get(language, EXACT_TEXT["en"]) + "\n" + "\n".join(page_texts(ctx.page.plan))
+        )
+        remote, urls = provider.name != "local", provider.wants_reference_urls
         request = ImageRequest(
-            prompt=prompt,
+            prompt=requested_prompt(ctx.page, params, exact_text=exact) + _own_images_note(ctx),
             size=ctx.batch.size,
             quality=ctx.batch.opts.quality,
-            references=[] if provider.name == "local" else self._references(ctx),
-            reference_urls=(self._reference_urls(ctx) if provider.wants_reference_urls else []),
+            references=(
+                refined_references(ctx.page, params) + self._references(ctx) if remote else []
+            ),
+            reference_urls=(
+                refined_reference_urls(ctx.page, params) + self._reference_urls(ctx) if urls else []
+            ),
             page_plan=ctx.page.plan,
             theme=ctx.theme,
             params=params,

@@ -21,7 +21,7 @@ def render(slide: Slide) -> None:
         kids = [Item(title=child) for child in root.children]
 
         def root_parts(factor: float) -> list[Part]:
-            bare = Item(title=root.title, text=root.text)
+            bare = Item(title=root.title, text=root.text, emphasis=root.emphasis)
             return _recoloured(item_parts(slide, bare, factor, align="center"), slide)
 
     else:

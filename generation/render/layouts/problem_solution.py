@@ -42,8 +42,10 @@ def _problem_and_solutions(items: list[Item]) -> tuple[Item, list[Item]]:
     if len(items) > 1:
         return first, items[1:]
     if first.title:
-        solution = Item(text=first.text, children=first.children)
-        return Item(title=first.title), [solution] if solution.text or solution.children else []
+        solution = Item(text=first.text, children=first.children, emphasis=first.emphasis)
+        return Item(title=first.title, emphasis=first.emphasis), [
+            solution
+        ] if solution.text or solution.children else []
     return first, []
 
 

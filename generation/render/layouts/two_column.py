@@ -60,7 +60,10 @@ def render(slide: Slide) -> None:
 
 def _comparison_columns(items: list[Item]) -> list[tuple[str, list[Item]]]:
     if len(items) == 2:
-        return [(item.title, [Item(text=item.text, children=item.children)]) for item in items]
+        return [
+            (item.title, [Item(text=item.text, children=item.children, emphasis=item.emphasis)])
+            for item in items
+        ]
     half = math.ceil(len(items) / 2)
     return [("", items[:half]), ("", items[half:])]
 
