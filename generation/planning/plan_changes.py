@@ -8,6 +8,7 @@ from generation.errors import InvalidInput
 from generation.planning.planner import number_label
 
 PLAN_FIELDS = ("title", "subtitle", "items", "layout")
+SEPARATOR = " · "  # between the sections the planner lists on the ending page
 # What people may change on each kind of page; the rest follows from the deck (a transition
 # page's number, the contents page's list).
 EDITABLE_FIELDS = {
@@ -95,10 +96,12 @@ def opens_section(plan: dict) -> bool:
     )
 
 
-def sections_numbered(plans: list[dict]) -> list[dict]:
+def sections_numbered(plans: list[dict], *, before: list[dict] | None = None) -> list[dict]:
     """The plans of a deck's pages in order, with its sections as that order makes them: the
     pages that open a section numbered by their place (a transition page shows its number),
-    the contents page listing the sections' titles. Other plans are returned as they are."""
+    the contents page listing the sections' titles, and an ending page whose subtitle listed
+    the sections as they were (`before`: the plans before the change) listing them as they
+    are. Other plans are returned as they are."""
     openers = [n for n, plan in enumerate(plans) if opens_section(plan)]
     result = list(plans)
     for number, n in enumerate(openers, start=1):
@@ -106,7 +109,8 @@ def sections_numbered(plans: list[dict]) -> list[dict]:
         if plan.get("kind") == "transition":
             plan["subtitle"] = number_label(number, plan.get("language", "en"))
         result[n] = plan
-    sections = [{"title": plans[n].get("title", ""), "text": "", "children": []} for n in openers]
+    titles = [plans[n].get("title", "") for n in openers]
+    sections = [{"title": title, "text": "", "children": []} for title in titles]
     contents = [n for n, plan in enumerate(plans) if plan.get("kind") == "contents"]
     for position, n in enumerate(contents):
         # Continued contents pages keep their share; the last one takes the rest.
@@ -114,4 +118,13 @@ def sections_numbered(plans: list[dict]) -> list[dict]:
         share = len(sections) if last else len(plans[n].get("items", []))
         items, sections = sections[:share], sections[share:]
         result[n] = {**plans[n], "items": items}
+    listed = _summary(before) if before is not None else None
+    for n, plan in enumerate(plans):
+        if plan.get("kind") == "ending" and listed and plan.get("subtitle") == listed:
+            result[n] = {**plan, "subtitle": SEPARATOR.join(titles)}
     return result
+
+
+def _summary(plans: list[dict]) -> str:
+    """The sections in brief, as the planner writes them on the ending page."""
+    return SEPARATOR.join(plan.get("title", "") for plan in plans if opens_section(plan))

@@ -63,6 +63,7 @@ def page_edit(*, page: Page, changes: dict) -> Page:
     render when only the layout changed). Changing a section's title renames it on the
     contents page."""
     batch, pages = _lock(page.batch, "edited")
+    before = [p.plan for p in pages]
     page = next(p for p in pages if p.pk == page.pk)
     _refuse_running([page])
     plan = page_plan_edited(page=page, changes=changes, pages=pages)
@@ -71,7 +72,7 @@ def page_edit(*, page: Page, changes: dict) -> Page:
     only_layout = all(plan.get(key) == page.plan.get(key) for key in PLAN_FIELDS[:3])
     page.plan = plan
     reruns = [_Rerun(page, plan, "render" if only_layout else "describe")]
-    reruns += _sections_refresh(pages)
+    reruns += _sections_refresh(pages, before, batch)
     _apply(batch, reruns)
     logger.info("page_edited batch=%s page=%s fields=%s", batch.pk, page.pk, sorted(changes))
     return page
@@ -106,7 +107,13 @@ def page_insert(*, batch: Batch, index: int, plan: dict) -> Page:
     )
     order = [*before, page, *pages[index - 1 :]]
     _renumber(order)
-    _apply(batch, [_Rerun(page, new_plan, "describe"), *_sections_refresh(order)])
+    _apply(
+        batch,
+        [
+            _Rerun(page, new_plan, "describe"),
+            *_sections_refresh(order, [p.plan for p in pages], batch),
+        ],
+    )
     logger.info("page_added batch=%s page=%s index=%s", batch.pk, page.pk, index)
     return page
 
@@ -119,7 +126,7 @@ def page_delete(*, page: Page) -> None:
     if len(pages) == 1:
         raise Conflict("a deck keeps at least one page; delete the batch instead")
     rest = [p for p in pages if p.pk != page.pk]
-    reruns = _sections_refresh(rest)
+    reruns = _sections_refresh(rest, [p.plan for p in pages], batch)
     _refuse_running([page, *(rerun.page for rerun in reruns)])
     files = _files_of(page)
     page.delete()
@@ -151,7 +158,7 @@ def pages_reorder(*, batch: Batch, page_ids: list[int]) -> list[Page]:
         )
     order = [by_id[pk] for pk in page_ids]
     _renumber(order)
-    _apply(batch, _sections_refresh(order))
+    _apply(batch, _sections_refresh(order, [p.plan for p in pages], batch))
     logger.info("pages_reordered batch=%s", batch.pk)
     return order
 
@@ -248,15 +255,27 @@ def _check_fits(plan: dict, batch: Batch) -> None:
         )
 
 
-def _sections_refresh(order: list[Page]) -> list[_Rerun]:
-    """The pages that show the deck's sections (transition pages, the contents page) whose
-    plan changes with `order`, to run again from describe."""
-    plans = sections_numbered([page.plan for page in order])
-    return [
-        _Rerun(page, plan, "describe")
-        for page, plan in zip(order, plans, strict=True)
-        if plan != page.plan
-    ]
+def _sections_refresh(order: list[Page], before: list[dict], batch: Batch) -> list[_Rerun]:
+    """The pages that show the deck's sections (transition pages, the contents page, an
+    ending page listing them) whose plan changes with `order` (the pages' plans were `before`),
+    to run again from describe. An ending page's list that no longer fits its slide gives way
+    to the deck's title, then to nothing, as the planner does."""
+    plans = sections_numbered([page.plan for page in order], before=before)
+    reruns = []
+    for page, plan in zip(order, plans, strict=True):
+        if plan.get("kind") == "ending" and plan != page.plan:
+            plan = _ending_that_fits(plan, order, batch)
+        if plan != page.plan:
+            reruns.append(_Rerun(page, plan, "describe"))
+    return reruns
+
+
+def _ending_that_fits(plan: dict, order: list[Page], batch: Batch) -> dict:
+    cover = next((p.plan.get("title", "") for p in order if p.kind == "cover"), "")
+    for subtitle in (plan.get("subtitle", ""), cover, ""):
+        if page_fits({**plan, "subtitle": subtitle}, batch.size):
+            break
+    return {**plan, "subtitle": subtitle}
 
 
 def _renumber(order: list[Page]) -> None:

@@ -503,3 +503,21 @@ def test_pages_added_and_moved_at_once_keep_one_page_per_index(user, settings):
     ]
     batch.refresh_from_db()
     assert (batch.total_pages, batch.counters.pending) == (11, 11)
+
+
+def test_the_ending_page_lists_the_sections_as_they_are_now(api, user):
+    batch = batch_run(batch=make_batch(owner=user))
+    ending = batch.pages.get(kind="ending")
+    assert ending.plan["subtitle"] == "Foundations · Practice"
+    ids = list(batch.pages.order_by("index").values_list("pk", flat=True))
+
+    assert edit(api, page_at(batch, 6), {"title": "In practice"}).status_code == 200
+    assert reorder(api, batch, [*ids[:2], *ids[5:7], *ids[2:5], ids[7]]).status_code == 200
+
+    ending.refresh_from_db()
+    assert (ending.index, ending.plan["subtitle"]) == (8, "In practice · Foundations")
+    assert (ending.status, ending.resume_step) == (PageStatus.PENDING, "describe")
+    edit(api, ending, {"subtitle": "See you soon"})
+    assert api.delete(f"/api/v1/pages/{page_at(batch, 3).pk}/").status_code == 204
+    ending.refresh_from_db()
+    assert ending.plan["subtitle"] == "See you soon"  # written by people: left alone
