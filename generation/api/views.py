@@ -22,6 +22,11 @@ from config.api import (
     error_responses,
 )
 from config.parsers import JSONParser, MultiPartParser
+from generation.api.edit_serializers import (
+    PageEditSerializer,
+    PageInsertSerializer,
+    PagesReorderSerializer,
+)
 from generation.api.regenerate_serializers import PageRegenerateSerializer
 from generation.api.serializers import (
     BatchCreateSerializer,
@@ -34,6 +39,7 @@ from generation.api.serializers import (
     OutlineDraftSerializer,
     PageDetailSerializer,
     PageFlagSerializer,
+    PageSummarySerializer,
     PageVersionSerializer,
     ProvidersSerializer,
     RetryFailedSerializer,
@@ -50,6 +56,7 @@ from generation.services.batches import (
 )
 from generation.services.outlines import outline_draft
 from generation.services.page_actions import page_flag, page_regenerate, page_version_select
+from generation.services.page_edits import page_delete, page_edit, page_insert, pages_reorder
 from generation.services.retention import batch_delete
 
 EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".pdf", "zip": ".zip"}
@@ -170,6 +177,37 @@ class BatchViewSet(viewsets.GenericViewSet):
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
+        request=PageInsertSerializer,
+        responses={201: PageDetailSerializer, **error_responses(400, 404, 409, 429, 503)},
+    )
+    @action(detail=True, methods=["post"], url_path="pages", throttle_classes=[RegenerateThrottle])
+    def add_page(self, request: Request, pk: str) -> Response:
+        """Add a content page at an index; it is generated like the others (in a batch awaiting
+        approval, once approved). 409 at the page limit or while the batch is not planned."""
+        incoming = PageInsertSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        page = page_insert(batch=self.get_object(), **incoming.validated_data)
+        body = PageDetailSerializer(
+            _with_render_stats(Page.objects.all()).get(pk=page.pk), context={"request": request}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+    @extend_schema(
+        request=PagesReorderSerializer,
+        responses={200: PageSummarySerializer(many=True), **error_responses(400, 404, 409, 503)},
+    )
+    @action(detail=True, methods=["post"])
+    def reorder(self, request: Request, pk: str) -> Response:
+        """Put the pages in a new order (every page id once); section numbers and the contents
+        page follow, and exports use the new order."""
+        incoming = PagesReorderSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        batch = self.get_object()
+        pages_reorder(batch=batch, page_ids=incoming.validated_data["pages"])
+        pages = _with_render_stats(batch.pages.order_by("index"))
+        return Response(PageSummarySerializer(pages, many=True, context={"request": request}).data)
+
+    @extend_schema(
         parameters=[ExportQuerySerializer],
         responses={
             **{
@@ -211,6 +249,11 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             pages = pages.filter(batch__owner=self.request.user)
         return pages
 
+    def get_throttles(self) -> list[BaseThrottle]:
+        if self.action == "partial_update":  # an edit runs the page again, as regenerate does
+            return [RegenerateThrottle()]
+        return super().get_throttles()
+
     @extend_schema(
         request=PageRegenerateSerializer,
         responses={202: PageDetailSerializer, **error_responses(400, 404, 409, 429)},
@@ -224,6 +267,25 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )
+
+    @extend_schema(
+        request=PageEditSerializer,
+        responses={200: PageDetailSerializer, **error_responses(400, 404, 409, 429, 503)},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Change what the page shows (plan: title, subtitle, items, layout); it runs again
+        from describe, from render when only the layout changed. 409 while it runs."""
+        page = self.get_object()
+        incoming = PageEditSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        page_edit(page=page, changes=incoming.validated_data["plan"])
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(responses={204: None, **error_responses(404, 409)})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Delete the page with its attempts and files; the pages after it move up."""
+        page_delete(page=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: PageVersionSerializer(many=True), **error_responses(404)})
     @action(detail=True, methods=["get"])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from generation.admin import BatchCreateForm
+from generation.admin.batches import BatchCreateForm
 from generation.api.serializers import BatchOptionsSerializer
 from generation.options import LANGUAGES, QUALITIES, SIZES, BatchOptions
 from tests.factories import make_batch

@@ -38,8 +38,12 @@ def draw_content(slide: Slide) -> str:
 
 
 def choose_layout(slide: Slide) -> str:
+    """The render's own layout (a retry's), else the one people chose for the page (its
+    plan's "layout"), else the one its semantics suggest."""
     if slide.options.layout != "auto":
         return slide.options.layout
+    if slide.plan.get("layout") in LAYOUTS:
+        return slide.plan["layout"]
     items = slide.items
     logic = (slide.plan.get("semanticFeatures") or {}).get("logicType", "")
     if logic == "sequential":

@@ -1,17 +1,17 @@
+"""Batches in the admin: the add form (the API's validated service), pages and actions."""
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.http import FileResponse
 from django.utils.html import format_html
 
+from generation.admin.common import NanodeckAdmin, StepRunInline, _img
 from generation.errors import BrokerUnavailable, InvalidInput, NanodeckError
 from generation.exports import CONTENT_TYPES, export_file
-from generation.models import Batch, BatchStatus, Page, ProviderGate, StepPolicy, StepRun
+from generation.models import Batch, BatchStatus, Page
 from generation.options import QUALITIES, SIZES, BatchOptions
-from generation.providers.health import circuit_reset, provider_health
 from generation.services.batches import (
     batch_approve,
     batch_cancel,
@@ -21,51 +21,6 @@ from generation.services.batches import (
     outline_check_size,
 )
 from generation.services.queue import broker_check
-
-
-def _img(field_file, size: str) -> str:
-    """A preview at one of admin.css's sizes (small, medium, large): classes, not inline
-    styles, which the Content-Security-Policy forbids. The URL is signed (generation.signing)."""
-    if not field_file:
-        return "-"
-    return format_html('<img class="nd-thumb nd-{}" src="{}" alt="">', size, field_file.url)
-
-
-STEP_RUN_COLUMNS = (
-    "step",
-    "attempt",
-    "score",
-    "threshold",
-    "passed",
-    "selected",
-    "provider",
-    "latency_ms",
-    "error_kind",
-)
-
-
-class NanodeckAdmin(admin.ModelAdmin):
-    class Media:
-        css = {"all": ["nanodeck/admin.css"]}
-
-
-class StepRunInline(admin.TabularInline):
-    model = StepRun
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = (*STEP_RUN_COLUMNS, "preview")
-    readonly_fields = fields
-    ordering = ("step", "attempt")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.display(description="output")
-    def preview(self, obj: StepRun) -> str:
-        return (
-            _img(obj.output_image, "small") if obj.output_image else (obj.output_text[:80] or "-")
-        )
 
 
 class BatchStepRunInline(StepRunInline):
@@ -280,121 +235,3 @@ class BatchAdmin(NanodeckAdmin):
             done,
             obj.total_pages,
         )
-
-
-@admin.register(Page)
-class PageAdmin(NanodeckAdmin):
-    list_display = ("thumb", "title", "index", "kind", "status", "flagged", "batch")
-    list_display_links = ("thumb", "title")
-    list_filter = ("status", "kind", "flagged")
-    search_fields = ("title", "description", "batch__title", "batch__id")
-    list_select_related = ("batch",)
-    raw_id_fields = ("batch",)
-    readonly_fields = (
-        "large",
-        "plan",
-        "image_prompt",
-        "lease_owner",
-        "lease_until",
-        "started_at",
-        "finished_at",
-    )
-    inlines = [StepRunInline]
-
-    @admin.display(description="thumbnail")
-    def thumb(self, obj: Page) -> str:
-        return _img(obj.thumbnail, "medium")
-
-    @admin.display(description="image")
-    def large(self, obj: Page) -> str:
-        return _img(obj.image, "large")
-
-
-@admin.register(StepRun)
-class StepRunAdmin(NanodeckAdmin):
-    list_display = ("__str__", "batch", *STEP_RUN_COLUMNS)
-    list_filter = ("step", "passed", "selected", "provider", "error_kind", "cache_hit")
-    search_fields = ("batch__id", "batch__title", "page__title", "error_message")
-    list_select_related = ("batch", "page")
-    raw_id_fields = ("batch", "page")
-    readonly_fields = [field.name for field in StepRun._meta.fields] + ["preview"]
-
-    @admin.display(description="output image")
-    def preview(self, obj: StepRun) -> str:
-        return _img(obj.output_image, "large")
-
-
-@admin.register(StepPolicy)
-class StepPolicyAdmin(admin.ModelAdmin):
-    """Thresholds are read-only here: they change through Review › Thresholds, which keeps
-    every change in the feedback history."""
-
-    list_display = (
-        "step",
-        "threshold",
-        "max_attempts",
-        "review_sample_rate",
-        "review_overlap",
-        "human_pass_mark",
-        "on_no_pass",
-        "auto_calibrate",
-        "updated_at",
-    )
-    list_editable = (
-        "max_attempts",
-        "review_sample_rate",
-        "review_overlap",
-        "human_pass_mark",
-        "on_no_pass",
-        "auto_calibrate",
-    )
-    readonly_fields = ("step", "threshold")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(ProviderGate)
-class ProviderGateAdmin(admin.ModelAdmin):
-    """The providers page: the figures of GET /api/v1/providers/ for every provider (a gate
-    row exists only once a provider has been called), and an action to close circuits."""
-
-    actions = ["reset_circuit"]
-    readonly_fields = [field.name for field in ProviderGate._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def changelist_view(self, request, extra_context=None) -> HttpResponse:
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            response = self.response_action(request, queryset=self.get_queryset(request))
-            return response or HttpResponseRedirect(request.get_full_path())
-        gate_ids = dict(ProviderGate.objects.values_list("provider", "pk"))
-        action_form = self.action_form(auto_id=None)
-        action_form.fields["action"].choices = self.get_action_choices(request)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Providers",
-            "subtitle": "Figures over the last hour",
-            "opts": self.model._meta,
-            "providers": [
-                {**row, "gate_id": gate_ids.get(row["name"])} for row in provider_health()
-            ],
-            "action_form": action_form,
-            "can_act": self.has_change_permission(request),
-            **(extra_context or {}),
-        }
-        return TemplateResponse(request, "admin/generation/providers.html", context)
-
-    @admin.action(description="Reset circuit (close it now)", permissions=["change"])
-    def reset_circuit(self, request, queryset) -> None:
-        closed = circuit_reset(gates=queryset)
-        self.message_user(request, f"closed {closed} circuit(s)")

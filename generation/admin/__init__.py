@@ -1,0 +1,3 @@
+"""The generation admin, one module per page; importing them registers them."""
+
+from generation.admin import batches, pages, policies, providers  # noqa: F401
