@@ -39,6 +39,7 @@ STEP_RUN_COLUMNS = (
     "selected",
     "provider",
     "latency_ms",
+    "hedged",
     "error_kind",
 )
 
@@ -96,13 +97,18 @@ class BatchCreateForm(forms.ModelForm):
     size = forms.ChoiceField(choices=[(size, size) for size in SIZES])
     quality = forms.ChoiceField(choices=[(q, q) for q in QUALITIES])
     provider = forms.CharField(initial=lambda: settings.NANODECK["DEFAULT_PROVIDER"])
+    hedge = forms.NullBooleanField(
+        required=False,
+        help_text="Hedged render calls (a slow call gets one duplicate, both billed); "
+        "Unknown: the provider's default.",
+    )
 
     class Meta:
         model = Batch
         fields = ["title", "outline", "template"]
 
     def options(self) -> dict:
-        return {key: self.cleaned_data[key] for key in ("size", "quality", "provider")}
+        return {key: self.cleaned_data[key] for key in ("size", "quality", "provider", "hedge")}
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -302,7 +308,7 @@ class PageAdmin(NanodeckAdmin):
 @admin.register(StepRun)
 class StepRunAdmin(NanodeckAdmin):
     list_display = ("__str__", "batch", *STEP_RUN_COLUMNS)
-    list_filter = ("step", "passed", "selected", "provider", "error_kind", "cache_hit")
+    list_filter = ("step", "passed", "selected", "provider", "error_kind", "cache_hit", "hedged")
     search_fields = ("batch__id", "batch__title", "page__title", "error_message")
     list_select_related = ("batch", "page")
     raw_id_fields = ("batch", "page")

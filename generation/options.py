@@ -8,7 +8,7 @@ their choices from the constants here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
@@ -23,9 +23,12 @@ LANGUAGES = ("auto", "zh", "en")
 # gathered into Gemini Batch API jobs at half the price, the pages waiting without a worker.
 DELIVERIES = ("interactive", "batch")
 BATCH_DELIVERY_PROVIDERS = ("gemini",)
+# Hedging duplicates a slow call that answers in the call; kie's calls return at once and
+# answer later by webhook, so there is nothing to hedge.
+UNHEDGEABLE_PROVIDERS = ("kie",)
 MAX_BUDGET_USD = 1_000_000
 TEXT_OPTIONS = ("size", "quality", "language", "provider", "model", "text_provider", "delivery")
-KNOWN_OPTIONS = {*TEXT_OPTIONS, "fresh", "budget_usd"}
+KNOWN_OPTIONS = {*TEXT_OPTIONS, "fresh", "budget_usd", "hedge"}
 SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
 
 
@@ -42,6 +45,7 @@ class BatchOptions:
     fresh: bool  # never reuse a stored image of an identical request
     budget_usd: float | None  # stop new provider calls once the estimated spend reaches it
     delivery: str = "interactive"  # "batch": render calls go to Gemini's Batch API
+    hedge: bool = False  # a slow render call gets one duplicate; the first good answer wins
 
     @classmethod
     def parse(cls, options: dict | None) -> BatchOptions:
@@ -54,6 +58,9 @@ class BatchOptions:
             )
         _check_types(options)
         parsed = cls.from_stored(options)
+        if options.get("hedge") is None:  # the provider's default (HEDGE_PROVIDERS)
+            default = parsed.provider in settings.NANODECK["HEDGE_PROVIDERS"]
+            parsed = replace(parsed, hedge=default and parsed.hedgeable)
         cls._check_values(parsed)
         return parsed
 
@@ -74,11 +81,12 @@ class BatchOptions:
             fresh=bool(data.get("fresh")),
             budget_usd=None if budget is None else float(budget),
             delivery=data.get("delivery") or "interactive",
+            hedge=bool(data.get("hedge")),
         )
 
     def as_json(self) -> dict:
-        """The stored (and API) shape: every text option, then `fresh`, `budget_usd`, `model`
-        and `delivery` only when set (delivery: when it is not the default)."""
+        """The stored (and API) shape: every text option, then `fresh`, `budget_usd`, `model`,
+        `delivery` and `hedge` only when set (delivery: when it is not the default)."""
         result = {
             "size": self.size,
             "quality": self.quality,
@@ -94,7 +102,14 @@ class BatchOptions:
             result["model"] = self.model
         if self.delivery != "interactive":
             result["delivery"] = self.delivery
+        if self.hedge:
+            result["hedge"] = True
         return result
+
+    @property
+    def hedgeable(self) -> bool:
+        """Whether this batch's render calls can be hedged (they answer in the call)."""
+        return self.delivery == "interactive" and self.provider not in UNHEDGEABLE_PROVIDERS
 
     @property
     def dimensions(self) -> tuple[int, int]:
@@ -134,6 +149,14 @@ class BatchOptions:
                 f"'{self.provider}' (choose provider gemini, or delivery interactive)",
                 details={"delivery": self.delivery},
             )
+        if self.hedge and not self.hedgeable:
+            raise InvalidInput(
+                f"hedge duplicates slow calls that answer in the call; provider "
+                f"'{self.provider}' with delivery '{self.delivery}' answers later "
+                f"(use delivery interactive with another provider than "
+                f"{', '.join(UNHEDGEABLE_PROVIDERS)}, or hedge false)",
+                details={"hedge": self.hedge},
+            )
 
 
 def _check_types(options: dict) -> None:
@@ -142,8 +165,9 @@ def _check_types(options: dict) -> None:
     for key in TEXT_OPTIONS:
         if options.get(key) is not None and not isinstance(options[key], str):
             raise InvalidInput(f"{key} must be a string", details={key: "not a string"})
-    if options.get("fresh") is not None and not isinstance(options["fresh"], bool):
-        raise InvalidInput("fresh must be true or false", details={"fresh": "not a boolean"})
+    for key in ("fresh", "hedge"):
+        if options.get(key) is not None and not isinstance(options[key], bool):
+            raise InvalidInput(f"{key} must be true or false", details={key: "not a boolean"})
     budget = options.get("budget_usd")
     if budget is not None and (
         isinstance(budget, bool)

@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -78,26 +79,53 @@ def _try_take(provider: str, holder: str, limit: int) -> tuple[ProviderCall, boo
         ), probe
 
 
-@contextmanager
-def provider_slot(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Iterator[bool]:
-    """Wait for one of the provider's slots (calls in flight and requests per minute);
-    `checkpoint` runs while waiting (lease renewal). Yields True for a half-open probe.
+@dataclass(frozen=True)
+class Slot:
+    """One of a provider's calls in flight (a ProviderCall row); `probe`: the half-open probe."""
+
+    provider: str
+    call_id: int
+    probe: bool
+
+
+def slot_try(provider: str, *, holder: str) -> Slot | None:
+    """A slot now, or None when the provider is at its concurrency or rate limit. Raises
+    ProviderWaiting while the provider's circuit is open."""
+    taken = _try_take(provider, holder, concurrency_limit(provider))
+    if taken is None:
+        return None
+    call, probe = taken
+    return Slot(provider=provider, call_id=call.pk, probe=probe)
+
+
+def slot_take(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Slot:
+    """Wait for a slot; `checkpoint` runs every 10 s while waiting (lease renewal).
     Raises ProviderWaiting at once while the provider's circuit is open."""
-    limit = concurrency_limit(provider)
     last_check = time.monotonic()
-    while (taken := _try_take(provider, holder, limit)) is None:
+    while (slot := slot_try(provider, holder=holder)) is None:
         if time.monotonic() - last_check > 10:
             checkpoint()
             last_check = time.monotonic()
         time.sleep(random.uniform(*POLL_SECONDS))
-    call, probe = taken
+    return slot
+
+
+def slot_release(slot: Slot) -> None:
+    ProviderCall.objects.filter(pk=slot.call_id).delete()
+
+
+@contextmanager
+def provider_slot(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Iterator[bool]:
+    """Hold one of the provider's slots (calls in flight and requests per minute) while the
+    block runs, waiting for it first (see slot_take). Yields True for a half-open probe."""
+    slot = slot_take(provider, holder=holder, checkpoint=checkpoint)
     try:
-        yield probe
+        yield slot.probe
     finally:
-        ProviderCall.objects.filter(pk=call.pk).delete()
+        slot_release(slot)
 
 
-def _record(provider: str, *, failed: bool, probe: bool) -> None:
+def record_outcome(provider: str, *, failed: bool, probe: bool) -> None:
     """Count consecutive transient failures; open the circuit after too many (or when the
     half-open probe fails); close it on any answer that is not a transient failure."""
     if not failed:
@@ -134,20 +162,30 @@ def call_provider(
     The slot is given back while waiting, so a backing-off page never blocks other pages.
     `gated=False` skips the slot (the local planner's text calls: in-process and ~1 ms).
     """
+
+    def once() -> T:
+        if not gated:
+            return call()
+        with provider_slot(provider, holder=holder, checkpoint=checkpoint) as probe:
+            try:
+                result = call()
+            except ProviderError as exc:
+                record_outcome(provider, failed=exc.kind == ErrorKind.TRANSIENT, probe=probe)
+                raise
+            record_outcome(provider, failed=False, probe=probe)
+            return result
+
+    return with_retries(provider, once, checkpoint=checkpoint)
+
+
+def with_retries(provider: str, once: Callable[[], T], *, checkpoint: Callable[[], None]) -> T:
+    """Run `once` again after a rate-limited or transient error, with backoff (or the
+    provider's retry-after, up to MAX_WAIT_SECONDS)."""
     backoff = settings.NANODECK["TRANSIENT_BACKOFF"]
     tries = 0
     while True:
         try:
-            if not gated:
-                return call()
-            with provider_slot(provider, holder=holder, checkpoint=checkpoint) as probe:
-                try:
-                    result = call()
-                except ProviderError as exc:
-                    _record(provider, failed=exc.kind == ErrorKind.TRANSIENT, probe=probe)
-                    raise
-                _record(provider, failed=False, probe=probe)
-                return result
+            return once()
         except ProviderError as exc:
             wait = (
                 exc.retry_after

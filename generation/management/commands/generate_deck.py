@@ -1,5 +1,6 @@
 """Outline file → deck, synchronously in this process (no worker needed)."""
 
+import argparse
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -45,6 +46,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--text-provider", default=None, help="provider for outline/plan/describe"
         )
+        parser.add_argument(
+            "--hedge",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="hedged render calls (default: the provider's, HEDGE_PROVIDERS)",
+        )
 
     def handle(self, *args, **options) -> None:
         if not options["out"] and not options["run_async"]:
@@ -63,7 +70,10 @@ class Command(BaseCommand):
                 template=template,
                 outline=outline,
                 title=options["title"],
-                options={k: v for k, v in batch_options.items() if v},
+                options={
+                    **{k: v for k, v in batch_options.items() if v},
+                    **({"hedge": options["hedge"]} if options["hedge"] is not None else {}),
+                },
                 enqueue=options["run_async"],
             )
         except (InvalidInput, BrokerUnavailable) as exc:
