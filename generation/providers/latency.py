@@ -6,7 +6,8 @@ The wait is log-normal with a median (LATENCY_PROVIDER_SECONDS) and a p95
 (LATENCY_PROVIDER_STUCK_RATE) is stuck, LATENCY_PROVIDER_STUCK_FACTOR times slower: the heavy
 tail of a real image model. Draws are seeded (LATENCY_PROVIDER_SEED) per request and per call
 of that request in this process, so the same deck under the same seed waits the same, and a
-hedged duplicate of a call draws its own time. A call whose answer is no longer wanted
+hedged duplicate of a call draws its own time. The drawn time is the whole call's (a process's
+first call renders the sample slide within it). A call whose answer is no longer wanted
 (`request.cancel`) stops waiting at once. Priced as Nano Banana Pro, so that a benchmark shows
 what its extra calls would cost.
 
@@ -20,6 +21,7 @@ import json
 import math
 import random
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -110,8 +112,9 @@ class LatencyProvider:
         with _calls_lock:
             n = _calls[key]
             _calls[key] += 1
-        request.cancel.wait(self.delays.draw(key, n))
-        sample = _prerendered(request.size)
+        started = time.monotonic()
+        sample = _prerendered(request.size)  # a process's first call renders it meanwhile
+        request.cancel.wait(self.delays.draw(key, n) - (time.monotonic() - started))
         # The sample's own text boxes go along, so that the checks (OCR included) cost what
         # they cost on a real slide without failing on text the page never asked for.
         size = requested_image_size(quality=request.quality, params=request.params)
