@@ -486,10 +486,14 @@ class StepRun(models.Model):
 
 class ProviderCall(models.Model):
     """A provider call in flight. Counting the live rows bounds calls per provider across
-    every worker process; a row whose holder died stops counting once it expires."""
+    every worker process; a row whose holder died stops counting once it expires.
+
+    A `reserved` row is a hedged duplicate waiting for the next free slot: other calls count it
+    as taken, so the duplicate of a slow call goes before pages that have not started yet."""
 
     provider = models.CharField(max_length=40)
     holder = models.CharField(max_length=100)
+    reserved = models.BooleanField(default=False)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

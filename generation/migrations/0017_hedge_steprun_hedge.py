@@ -26,6 +26,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="providercall",
+            name="reserved",
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
             model_name="steprun",
             name="call_ms",
             field=models.PositiveIntegerField(

@@ -33,8 +33,10 @@ def concurrency_limit(provider: str) -> int:
     return config["PROVIDER_CONCURRENCY"].get(provider, config["DEFAULT_PROVIDER_CONCURRENCY"])
 
 
-def _live(provider: str, now: datetime) -> int:
-    return ProviderCall.objects.filter(provider=provider, expires_at__gt=now).count()
+def _live(provider: str, now: datetime, *, reserved: bool = True) -> int:
+    """Calls in flight, and (`reserved`) the slots held for hedged duplicates."""
+    rows = ProviderCall.objects.filter(provider=provider, expires_at__gt=now)
+    return (rows if reserved else rows.filter(reserved=False)).count()
 
 
 def _breaker_allows(gate: ProviderGate, now: datetime) -> bool:
@@ -60,19 +62,25 @@ def _rate_allows(gate: ProviderGate, now: datetime) -> bool:
     return True
 
 
-def _try_take(provider: str, holder: str, limit: int) -> tuple[ProviderCall, bool] | None:
-    """A slot (and whether this call is the circuit's half-open probe), or None to wait."""
+def _try_take(
+    provider: str, holder: str, limit: int, reservation: int | None = None
+) -> tuple[ProviderCall, bool] | None:
+    """A slot (and whether this call is the circuit's half-open probe), or None to wait.
+    A call with a `reservation` does not count the reserved slots: it takes one of them."""
     now = timezone.now()
+    counted = reservation is None
     # A plain read first: waiting workers must not queue for the write lock just to look.
-    if _live(provider, now) >= limit:
+    if _live(provider, now, reserved=counted) >= limit:
         return None
     ProviderGate.objects.get_or_create(provider=provider)
     with transaction.atomic():
         gate = ProviderGate.objects.select_for_update().get(provider=provider)
         probe = _breaker_allows(gate, now)
-        if _live(provider, now) >= limit or not _rate_allows(gate, now):
+        if _live(provider, now, reserved=counted) >= limit or not _rate_allows(gate, now):
             return None
         gate.save(update_fields=["probe_until", "window_start", "window_count"])
+        if reservation is not None:
+            ProviderCall.objects.filter(pk=reservation).delete()
         expires = now + timedelta(seconds=settings.Q_CLUSTER["timeout"])
         return ProviderCall.objects.create(
             provider=provider, holder=holder, expires_at=expires
@@ -88,10 +96,11 @@ class Slot:
     probe: bool
 
 
-def slot_try(provider: str, *, holder: str) -> Slot | None:
+def slot_try(provider: str, *, holder: str, reservation: int | None = None) -> Slot | None:
     """A slot now, or None when the provider is at its concurrency or rate limit. Raises
-    ProviderWaiting while the provider's circuit is open."""
-    taken = _try_take(provider, holder, concurrency_limit(provider))
+    ProviderWaiting while the provider's circuit is open. With a `reservation` (slot_reserve)
+    the reserved slots do not count against this call, and the reservation is used up."""
+    taken = _try_take(provider, holder, concurrency_limit(provider), reservation)
     if taken is None:
         return None
     call, probe = taken
@@ -112,6 +121,22 @@ def slot_take(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> 
 
 def slot_release(slot: Slot) -> None:
     ProviderCall.objects.filter(pk=slot.call_id).delete()
+
+
+def slot_reserve(provider: str, *, holder: str) -> int:
+    """Hold the provider's next free slot for a hedged duplicate: other calls count the
+    reservation as a call in flight, the duplicate (slot_try with it) does not. Never more
+    calls than the limit: only a slot that is free can be taken. Give it back with
+    slot_unreserve when the duplicate will not be sent."""
+    expires = timezone.now() + timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    row = ProviderCall.objects.create(
+        provider=provider, holder=holder, expires_at=expires, reserved=True
+    )
+    return row.pk
+
+
+def slot_unreserve(reservation: int) -> None:
+    ProviderCall.objects.filter(pk=reservation, reserved=True).delete()
 
 
 @contextmanager

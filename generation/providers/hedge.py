@@ -4,7 +4,9 @@ wins.
 
 Each call runs in a thread that holds its slot (generation/providers/gate.py) until the call
 ends. The duplicate's slot is taken without waiting: while the provider is at its concurrency
-or rate limit (or its circuit is open) no duplicate starts, and it is tried again shortly. The
+or rate limit (or its circuit is open) no duplicate starts, and it is tried again shortly.
+Meanwhile the next free slot is reserved for it, so that pages which have not started yet do
+not take it first: a slow call on a deck's critical path goes before them. The
 loser is told to stop (`cancel`); a provider that cannot stop runs to the end, its answer is
 discarded, and its thread gives the slot back then. At most one duplicate per attempt, retries
 of the attempt included.
@@ -28,8 +30,10 @@ from generation.providers.gate import (
     Slot,
     record_outcome,
     slot_release,
+    slot_reserve,
     slot_take,
     slot_try,
+    slot_unreserve,
     with_retries,
 )
 
@@ -86,6 +90,7 @@ class _Race:
         self.answers: queue.Queue[_Outcome] = queue.Queue()
         self.calls: list[_Call] = []
         self.over = False
+        self.reservation: int | None = None  # a slot held for the duplicate
 
     def start(self, slot: Slot, make: Callable[[threading.Event], T]) -> None:
         self.calls.append(_Call(self, slot, make))
@@ -107,6 +112,8 @@ class _Race:
         back the slots of answers that arrived but were not taken."""
         with self.lock:
             self.over = True
+        if self.reservation is not None:
+            slot_unreserve(self.reservation)
         for call in self.calls:
             call.cancel.set()
         while (outcome := self.next(0)) is not None:
@@ -151,7 +158,7 @@ def _first_good(
             if time.monotonic() - last_check >= CHECKPOINT_SECONDS:
                 checkpoint()
                 last_check = time.monotonic()
-            if due and _start_duplicate(race, provider, holder=holder, make=race.calls[0].make):
+            if due and _start_duplicate(race, provider, holder=holder):
                 hedge.started, waiting = True, waiting + 1
                 logger.info("hedge_started provider=%s after_s=%.2f", provider, hedge.after)
             continue
@@ -165,16 +172,18 @@ def _first_good(
             raise outcome.error
 
 
-def _start_duplicate(
-    race: _Race, provider: str, *, holder: str, make: Callable[[threading.Event], T]
-) -> bool:
+def _start_duplicate(race: _Race, provider: str, *, holder: str) -> bool:
+    """Send the duplicate if a slot is free now; until then hold the next one for it."""
+    if race.reservation is None:
+        race.reservation = slot_reserve(provider, holder=holder)
     try:
-        slot = slot_try(provider, holder=holder)
+        slot = slot_try(provider, holder=holder, reservation=race.reservation)
     except ProviderWaiting:  # the circuit opened meanwhile: no new call
         return False
     if slot is None:
         return False
-    race.start(slot, make)
+    race.reservation = None  # used up by the slot
+    race.start(slot, race.calls[0].make)
     return True
 
 

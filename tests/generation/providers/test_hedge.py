@@ -9,6 +9,7 @@ from django.db import connection
 
 from generation.models import ProviderCall
 from generation.providers.base import ErrorKind, ProviderError
+from generation.providers.gate import slot_try
 from generation.providers.hedge import Hedge, hedged_call
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the calls run in threads
@@ -129,6 +130,7 @@ def test_no_duplicate_while_the_provider_has_no_free_slot(settings):
 
     assert (result, hedge.started) == ("call-0", False)
     assert len(calls.started) == 1
+    assert slots_given_back()  # the slot held for the duplicate too
 
 
 def test_no_duplicate_once_the_requests_per_minute_are_spent(settings):
@@ -158,3 +160,25 @@ def test_a_duplicate_starts_as_soon_as_a_slot_frees_up(settings):
 
     assert (result, hedge.won) == ("call-1", True)
     assert 0.3 <= elapsed < 1.5
+
+
+def test_a_due_duplicate_takes_the_next_free_slot_before_calls_not_started_yet(settings):
+    settings.NANODECK = {**settings.NANODECK, "PROVIDER_CONCURRENCY": {"remote": 2}}
+    other = ProviderCall.objects.create(
+        provider="remote", holder="other page", expires_at="2999-01-01T00:00Z"
+    )
+    newcomer = []
+
+    def free_then_ask() -> None:
+        ProviderCall.objects.filter(pk=other.pk).delete()
+        newcomer.append(slot_try("remote", holder="page not started"))
+        connection.close()
+
+    threading.Timer(0.3, free_then_ask).start()
+    calls = Calls(10.0, 0.05)
+
+    result, hedge, _ = run(calls, after=0.05)
+
+    assert newcomer == [None]  # the freed slot was held for the duplicate
+    assert (result, hedge.won) == ("call-1", True)
+    assert slots_given_back()
