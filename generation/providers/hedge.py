@@ -74,12 +74,11 @@ class _Call:
             outcome.result = self.make(self.cancel)
         except Exception as exc:  # handed to the waiting page, which decides
             outcome.error = exc
-        if self.race.deliver(outcome):
-            return
-        try:  # the race is over: nobody waits for this answer; give the slot back here
-            slot_release(self.slot)
+        try:
+            if not self.race.deliver(outcome):  # the race is over: nobody waits for this answer
+                slot_release(self.slot)
         finally:
-            connection.close()  # this thread's own connection
+            connection.close()  # this thread's own, if the call or the release opened one
 
 
 class _Race:

@@ -61,6 +61,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", default="0", help="the provider's and the decks' seed")
         parser.add_argument("--hedge", action="store_true", help="hedged render calls")
         parser.add_argument(
+            "--hedge-quantile",
+            type=float,
+            default=None,
+            help="the recent-latency quantile after which a duplicate starts (default: HEDGE_QUANTILE)",
+        )
+        parser.add_argument(
             "--workers", type=int, default=None, help="cluster workers (default: 1.5 x concurrency)"
         )
         parser.add_argument(
@@ -122,6 +128,9 @@ class Command(BaseCommand):
             raise CommandError("--stuck-rate must be from 0 to 1, --stuck-factor ≥ 1")
         if options["repeat"] < 1:
             raise CommandError("--repeat must be ≥ 1")
+        quantile = options["hedge_quantile"]
+        if quantile is not None and not 0.5 <= quantile <= 1:
+            raise CommandError("--hedge-quantile must be from 0.5 to 1")
 
     def _settings(self, options: dict) -> tuple[dict, dict]:
         """The cluster's environment and the same settings for this process."""
@@ -137,6 +146,7 @@ class Command(BaseCommand):
             "LATENCY_PROVIDER_SEED": options["seed"],
             # Before the warm-up's calls are known: the p90 of the distribution asked for.
             "HEDGE_PRIOR_SECONDS": round(lognormal_p90(latency, p95), 3),
+            "HEDGE_QUANTILE": options["hedge_quantile"] or settings.NANODECK["HEDGE_QUANTILE"],
             "OCR_ENABLED": not options["no_ocr"],
             # A benchmark deck may be larger than users' decks may be.
             "MAX_PAGES_PER_BATCH": max(pages, settings.NANODECK["MAX_PAGES_PER_BATCH"]),
