@@ -149,9 +149,10 @@ def _first_good(
     while True:
         now = time.monotonic()
         due = not hedge.started and now - started >= hedge.after
-        wait = HEDGE_POLL_SECONDS if due else started + hedge.after - now
         if hedge.started:
             wait = CHECKPOINT_SECONDS
+        else:  # until the duplicate is due, then ask for a slot every HEDGE_POLL_SECONDS
+            wait = HEDGE_POLL_SECONDS if due else started + hedge.after - now
         outcome = race.next(min(wait, CHECKPOINT_SECONDS))
         if outcome is None:
             if time.monotonic() - last_check >= CHECKPOINT_SECONDS:
