@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from tests.processes import isolated_env, manage
 
@@ -70,3 +71,20 @@ def test_repeated_seeded_decks_report_the_ratio_median_and_p90_and_the_hedges(tm
     assert figures["extra_calls_share"] == pytest.approx(figures["hedges"] / 12, abs=1e-4)
     assert figures["extra_cost_usd"] == pytest.approx(figures["hedges"] * 0.1351, abs=1e-3)
     assert len(figures["load_average"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--latency=0.5", "--latency-p95=0.49"], "--latency-p95"),
+        (["--stuck-rate=1.01"], "--stuck-rate"),
+        (["--stuck-rate=-0.01"], "--stuck-rate"),
+        (["--stuck-factor=0.99"], "--stuck-factor"),
+        (["--repeat=0"], "--repeat"),
+        (["--hedge-quantile=0.49"], "--hedge-quantile"),
+        (["--hedge-quantile=1.01"], "--hedge-quantile"),
+    ],
+)
+def test_the_benchmark_refuses_a_distribution_or_run_it_cannot_mean(args, named):
+    with pytest.raises(CommandError, match=named):
+        call_command("bench_pipeline", *args)

@@ -168,3 +168,17 @@ def test_the_delay_is_the_quantile_of_the_providers_recent_successful_calls(sett
     render_run(batch, 20000)  # the 20th: 1 s … 20 s, the p90 is 18 s
 
     assert hedge_delay(provider="gemini", model=model) == (18.0, "history")
+
+
+@pytest.mark.django_db
+def test_a_provider_default_never_turns_hedging_on_where_calls_answer_later(api, settings):
+    settings.PROVIDER_SETTINGS = {
+        **settings.PROVIDER_SETTINGS,
+        "kie": {**settings.PROVIDER_SETTINGS["kie"], "api_key": "test-key-123"},
+    }
+    settings.NANODECK = {**settings.NANODECK, "HEDGE_PROVIDERS": ["kie"]}
+
+    response = create(api, provider="kie")
+
+    assert response.status_code == 201
+    assert "hedge" not in response.json()["options"]
