@@ -93,7 +93,10 @@ class Command(BaseCommand):
             log = Path(folder) / "cluster.log"
             cluster = start_cluster(env, log)
             try:
-                self._run(outline, 2 * workers, warm_up, options)
+                # With hedging, enough calls that the delay comes from this run's waits alone,
+                # not from an earlier run's calls of the same provider.
+                history = nanodeck["HEDGE_HISTORY"] if options["hedge"] else 0
+                self._run(outline, max(2 * workers, history), warm_up, options)
                 cpu_before = group_cpu_seconds(cluster.pid)
                 decks = [self._run(outline, pages, token, options, cluster.pid) for token in tokens]
                 cpu_s = group_cpu_seconds(cluster.pid) - cpu_before
