@@ -46,7 +46,8 @@ def test_the_pipeline_benchmark_prints_its_figures_and_never_hits_the_cache(tmp_
 
 @pytest.mark.slow
 def test_repeated_seeded_decks_report_the_ratio_median_and_p90_and_the_hedges(tmp_path):
-    env = isolated_env(tmp_path, SQLITE_PATH=str(tmp_path / "bench.sqlite3"))
+    # A small history: the warm-up of a hedged run has HEDGE_HISTORY pages.
+    env = isolated_env(tmp_path, SQLITE_PATH=str(tmp_path / "bench.sqlite3"), HEDGE_HISTORY="10")
     manage(env, "migrate", "--noinput", "-v", "0")
     args = ["--pages=4", "--concurrency=2", "--latency=0.05", "--latency-p95=0.1"]
     args += ["--stuck-rate=0.2", "--stuck-factor=10", "--repeat=3", "--seed=5", "--workers=3"]
