@@ -80,6 +80,10 @@ class Command(BaseCommand):
         # More workers than slots: while some wait on the provider, others do the CPU work.
         workers = options["workers"] or math.ceil(1.5 * concurrency)
         options["workers"] = workers
+        # With hedging, enough calls that the delay comes from this run's waits alone, not
+        # from an earlier run's calls of the same provider.
+        history = settings.NANODECK["HEDGE_HISTORY"] if options["hedge"] else 0
+        options["warm_up_pages"] = max(2 * workers, history)
         load_starter_templates()
         load_before = os.getloadavg()
         env, nanodeck = self._settings(options)
@@ -93,10 +97,7 @@ class Command(BaseCommand):
             log = Path(folder) / "cluster.log"
             cluster = start_cluster(env, log)
             try:
-                # With hedging, enough calls that the delay comes from this run's waits alone,
-                # not from an earlier run's calls of the same provider.
-                history = nanodeck["HEDGE_HISTORY"] if options["hedge"] else 0
-                self._run(outline, max(2 * workers, history), warm_up, options)
+                self._run(outline, options["warm_up_pages"], warm_up, options)
                 cpu_before = group_cpu_seconds(cluster.pid)
                 decks = [self._run(outline, pages, token, options, cluster.pid) for token in tokens]
                 cpu_s = group_cpu_seconds(cluster.pid) - cpu_before
@@ -137,8 +138,8 @@ class Command(BaseCommand):
 
     def _settings(self, options: dict) -> tuple[dict, dict]:
         """The cluster's environment and the same settings for this process."""
-        pages, concurrency = options["pages"], options["concurrency"]
-        latency = options["latency"]
+        pages = max(options["pages"], options["warm_up_pages"])
+        concurrency, latency = options["concurrency"], options["latency"]
         p95 = options["latency_p95"] or latency
         config = {
             "BENCHMARK_PROVIDERS": True,
