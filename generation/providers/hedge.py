@@ -5,8 +5,10 @@ wins.
 Each call runs in a thread that holds its slot (generation/providers/gate.py) until the call
 ends. The duplicate's slot is taken without waiting: while the provider is at its concurrency
 or rate limit (or its circuit is open) no duplicate starts, and it is tried again shortly.
-Meanwhile the next free slot is reserved for it, so that pages which have not started yet do
-not take it first: a slow call on a deck's critical path goes before them. The
+Once the call has run RESERVE_AFTER times the delay (then it is most likely stuck rather than
+slow) the next free slot is reserved for the duplicate, so that pages which have not started yet
+do not take it first: a stuck call on a deck's critical path goes before them, while a call
+that is merely slow does not hold them up. The
 loser is told to stop (`cancel`); a provider that cannot stop runs to the end, its answer is
 discarded, and its thread gives the slot back then. At most one duplicate per attempt, retries
 of the attempt included.
@@ -41,6 +43,7 @@ logger = logging.getLogger("nanodeck.providers")
 T = TypeVar("T")
 HEDGE_POLL_SECONDS = 0.02  # how often a due duplicate asks for a free slot
 CHECKPOINT_SECONDS = 10  # lease renewal while a page waits for its calls
+RESERVE_AFTER = 2  # x the hedge delay: from then on the duplicate goes before new calls
 
 
 @dataclass
@@ -158,7 +161,8 @@ def _first_good(
             if time.monotonic() - last_check >= CHECKPOINT_SECONDS:
                 checkpoint()
                 last_check = time.monotonic()
-            if due and _start_duplicate(race, provider, holder=holder):
+            stuck = time.monotonic() - started >= RESERVE_AFTER * hedge.after
+            if due and _start_duplicate(race, provider, holder=holder, reserve=stuck):
                 hedge.started, waiting = True, waiting + 1
                 logger.info("hedge_started provider=%s after_s=%.2f", provider, hedge.after)
             continue
@@ -172,9 +176,9 @@ def _first_good(
             raise outcome.error
 
 
-def _start_duplicate(race: _Race, provider: str, *, holder: str) -> bool:
-    """Send the duplicate if a slot is free now; until then hold the next one for it."""
-    if race.reservation is None:
+def _start_duplicate(race: _Race, provider: str, *, holder: str, reserve: bool) -> bool:
+    """Send the duplicate if a slot is free now; until then (`reserve`) hold the next one."""
+    if reserve and race.reservation is None:
         race.reservation = slot_reserve(provider, holder=holder)
     try:
         slot = slot_try(provider, holder=holder, reservation=race.reservation)
