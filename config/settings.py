@@ -286,7 +286,23 @@ NANODECK = {
     # days after they finished, by the daily cleanup; 0 keeps them forever.
     "RETENTION_DAYS": env_int("RETENTION_DAYS", 30, minimum=0),
     "BENCHMARK_PROVIDERS": env_bool("BENCHMARK_PROVIDERS", default=False),
+    # The benchmark provider's delay: log-normal with this median and p95 (a p95 equal to the
+    # median: always the median), a share of stuck calls that take FACTOR times longer, and
+    # the seed of its draws.
     "LATENCY_PROVIDER_SECONDS": env_float("LATENCY_PROVIDER_SECONDS", 0.5),
+    "LATENCY_PROVIDER_P95": env_float("LATENCY_PROVIDER_P95", 0.0),
+    "LATENCY_PROVIDER_STUCK_RATE": env_float("LATENCY_PROVIDER_STUCK_RATE", 0.0),
+    "LATENCY_PROVIDER_STUCK_FACTOR": env_float("LATENCY_PROVIDER_STUCK_FACTOR", 10.0, minimum=1.0),
+    "LATENCY_PROVIDER_SEED": env_str("LATENCY_PROVIDER_SEED") or "0",
+    # Hedged image calls (options.hedge): providers whose batches hedge unless they say not to;
+    # the quantile of the provider's recent call times after which a duplicate call starts,
+    # over its last HEDGE_HISTORY successful calls; with fewer than HEDGE_MIN_HISTORY of them
+    # the duplicate starts after HEDGE_PRIOR_SECONDS instead.
+    "HEDGE_PROVIDERS": env_list("HEDGE_PROVIDERS", []),
+    "HEDGE_QUANTILE": env_float("HEDGE_QUANTILE", 0.9, minimum=0.5),
+    "HEDGE_HISTORY": env_int("HEDGE_HISTORY", 100, minimum=10),
+    "HEDGE_MIN_HISTORY": env_int("HEDGE_MIN_HISTORY", 20, minimum=1),
+    "HEDGE_PRIOR_SECONDS": env_float("HEDGE_PRIOR_SECONDS", 45.0, minimum=0.01),
 }
 
 # Remote providers: a provider is configured when its key is set. Keys are read here only,

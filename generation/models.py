@@ -432,7 +432,25 @@ class StepRun(models.Model):
         help_text="The engine has selected (or given up) among this round's attempts.",
     )
     cost_usd = models.FloatField(
-        default=0.0, help_text="Estimated price of the provider call (USD)."
+        default=0.0,
+        help_text="Estimated price of the provider call (USD), a hedged duplicate's included.",
+    )
+    call_ms = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The provider call's own time to the answer used (no wait for a slot).",
+    )
+    hedged = models.BooleanField(
+        default=False, help_text="A duplicate call was sent because the first one was slow."
+    )
+    hedge_after_ms = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How long the call could run before a duplicate (hedge on).",
+    )
+    hedge_won = models.BooleanField(default=False, help_text="The duplicate answered first.")
+    hedge_cost_usd = models.FloatField(
+        default=0.0, help_text="The duplicate call's price (USD), part of cost_usd."
     )
     requested_by = models.CharField(
         max_length=60,
@@ -473,7 +491,11 @@ class StepRun(models.Model):
                 condition=Q(threshold__gte=0, threshold__lte=10), name="steprun_threshold_0_10"
             ),
         ]
-        indexes = [models.Index(fields=["step", "passed"])]
+        indexes = [
+            models.Index(fields=["step", "passed"]),
+            # A provider's recent call times (the hedge delay).
+            models.Index(fields=["provider", "step", "finished_at"]),
+        ]
 
     def __str__(self) -> str:
         where = f"page {self.page.index}" if self.page_id else "batch"
@@ -482,10 +504,14 @@ class StepRun(models.Model):
 
 class ProviderCall(models.Model):
     """A provider call in flight. Counting the live rows bounds calls per provider across
-    every worker process; a row whose holder died stops counting once it expires."""
+    every worker process; a row whose holder died stops counting once it expires.
+
+    A `reserved` row is a hedged duplicate waiting for the next free slot: other calls count it
+    as taken, so the duplicate of a slow call goes before pages that have not started yet."""
 
     provider = models.CharField(max_length=40)
     holder = models.CharField(max_length=100)
+    reserved = models.BooleanField(default=False)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 

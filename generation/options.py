@@ -8,7 +8,7 @@ their choices from the constants here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
@@ -26,6 +26,9 @@ BATCH_DELIVERY_PROVIDERS = ("gemini",)
 # Where a batch stops for someone to approve before going on: "" (nowhere), or after planning,
 # before any image is paid for.
 PAUSES = ("", "plan")
+# Hedging duplicates a slow call that answers in the call; kie's calls return at once and
+# answer later by webhook, so there is nothing to hedge.
+UNHEDGEABLE_PROVIDERS = ("kie",)
 MAX_BUDGET_USD = 1_000_000
 TEXT_OPTIONS = (
     "size",
@@ -37,7 +40,7 @@ TEXT_OPTIONS = (
     "delivery",
     "pause_after",
 )
-BOOLEAN_OPTIONS = ("fresh", "ending")
+BOOLEAN_OPTIONS = ("fresh", "ending", "hedge")
 KNOWN_OPTIONS = {*TEXT_OPTIONS, *BOOLEAN_OPTIONS, "budget_usd"}
 SIZE_PATTERN = re.compile(r"[0-9]{1,5}x[0-9]{1,5}", re.ASCII)
 
@@ -57,6 +60,7 @@ class BatchOptions:
     delivery: str = "interactive"  # "batch": render calls go to Gemini's Batch API
     pause_after: str = ""  # "plan": wait for approval once the pages are planned
     ending: bool = True  # a closing page (thanks, the sections in brief) ends the deck
+    hedge: bool = False  # a slow render call gets one duplicate; the first good answer wins
 
     @classmethod
     def parse(cls, options: dict | None) -> BatchOptions:
@@ -69,6 +73,9 @@ class BatchOptions:
             )
         _check_types(options)
         parsed = cls.from_stored(options)
+        if options.get("hedge") is None:  # the provider's default (HEDGE_PROVIDERS)
+            default = parsed.provider in settings.NANODECK["HEDGE_PROVIDERS"]
+            parsed = replace(parsed, hedge=default and parsed.hedgeable)
         cls._check_values(parsed)
         return parsed
 
@@ -91,12 +98,13 @@ class BatchOptions:
             delivery=data.get("delivery") or "interactive",
             pause_after=data.get("pause_after") or "",
             ending=data.get("ending") is not False,
+            hedge=bool(data.get("hedge")),
         )
 
     def as_json(self) -> dict:
         """The stored (and API) shape: every text option, then `fresh`, `budget_usd`, `model`,
-        `delivery`, `pause_after` and `ending` only when set (delivery and ending: when they are
-        not the default)."""
+        `delivery`, `pause_after`, `ending` and `hedge` only when set (delivery and ending:
+        when they are not the default)."""
         result = {
             "size": self.size,
             "quality": self.quality,
@@ -116,7 +124,14 @@ class BatchOptions:
             result["pause_after"] = self.pause_after
         if not self.ending:
             result["ending"] = False
+        if self.hedge:
+            result["hedge"] = True
         return result
+
+    @property
+    def hedgeable(self) -> bool:
+        """Whether this batch's render calls can be hedged (they answer in the call)."""
+        return self.delivery == "interactive" and self.provider not in UNHEDGEABLE_PROVIDERS
 
     @property
     def dimensions(self) -> tuple[int, int]:
@@ -157,6 +172,14 @@ class BatchOptions:
                 f"{', '.join(BATCH_DELIVERY_PROVIDERS)}; this batch's provider is "
                 f"'{self.provider}' (choose provider gemini, or delivery interactive)",
                 details={"delivery": self.delivery},
+            )
+        if self.hedge and not self.hedgeable:
+            raise InvalidInput(
+                f"hedge duplicates slow calls that answer in the call; provider "
+                f"'{self.provider}' with delivery '{self.delivery}' answers later "
+                f"(use delivery interactive with another provider than "
+                f"{', '.join(UNHEDGEABLE_PROVIDERS)}, or hedge false)",
+                details={"hedge": self.hedge},
             )
 
 

@@ -9,7 +9,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from generation.models import PAGE_STEPS, Batch, BatchApiRequest, Page, PageStatus, Step, StepRun
@@ -49,6 +49,8 @@ def batch_progress(*, batch: Batch) -> dict:
     }
     if batch.opts.delivery == "batch":
         progress["provider_jobs"] = batch_api_jobs(batch=batch)
+    if batch.opts.hedge:
+        progress["hedges"] = batch_hedges(batch=batch)
     return progress
 
 
@@ -99,6 +101,36 @@ def batch_cost(*, batch: Batch) -> float:
     return round(
         StepRun.objects.filter(batch=batch).aggregate(total=Sum("cost_usd"))["total"] or 0.0, 4
     )
+
+
+def hedge_delay(*, provider: str, model: str) -> tuple[float, str]:
+    """Seconds after which a call of `provider`'s `model` gets a hedged duplicate: the
+    HEDGE_QUANTILE of its last HEDGE_HISTORY successful calls' own times ("history"), or
+    HEDGE_PRIOR_SECONDS ("prior") while fewer than HEDGE_MIN_HISTORY calls are known."""
+    config = settings.NANODECK
+    times = sorted(
+        StepRun.objects.filter(
+            provider=provider, model=model, step="render", error_kind="", call_ms__isnull=False
+        )
+        .order_by("-finished_at")
+        .values_list("call_ms", flat=True)[: config["HEDGE_HISTORY"]]
+    )
+    if len(times) < config["HEDGE_MIN_HISTORY"]:
+        return config["HEDGE_PRIOR_SECONDS"], "prior"
+    quantile = min(config["HEDGE_QUANTILE"], 1.0)
+    return times[math.ceil(quantile * len(times)) - 1] / 1000, "history"
+
+
+def batch_hedges(*, batch: Batch) -> dict:
+    """The batch's hedged render calls: how many, how many answered first, their price."""
+    totals = StepRun.objects.filter(batch=batch, hedged=True).aggregate(
+        n=Count("pk"), won=Count("pk", filter=Q(hedge_won=True)), cost=Sum("hedge_cost_usd")
+    )
+    return {
+        "calls": totals["n"],
+        "won": totals["won"],
+        "cost_usd": round(totals["cost"] or 0.0, 4),
+    }
 
 
 def attempts_pending(*, provider: str, older_than: timedelta) -> list[StepRun]:

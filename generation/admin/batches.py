@@ -52,13 +52,18 @@ class BatchCreateForm(forms.ModelForm):
     size = forms.ChoiceField(choices=[(size, size) for size in SIZES])
     quality = forms.ChoiceField(choices=[(q, q) for q in QUALITIES])
     provider = forms.CharField(initial=lambda: settings.NANODECK["DEFAULT_PROVIDER"])
+    hedge = forms.NullBooleanField(
+        required=False,
+        help_text="Hedged render calls (a slow call gets one duplicate, both billed); "
+        "Unknown: the provider's default.",
+    )
 
     class Meta:
         model = Batch
         fields = ["title", "outline", "template"]
 
     def options(self) -> dict:
-        return {key: self.cleaned_data[key] for key in ("size", "quality", "provider")}
+        return {key: self.cleaned_data[key] for key in ("size", "quality", "provider", "hedge")}
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -23,6 +23,7 @@ STEP_RUN_COLUMNS = (
     "selected",
     "provider",
     "latency_ms",
+    "hedged",
     "error_kind",
 )
 

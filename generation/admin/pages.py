@@ -162,7 +162,7 @@ class PageAdmin(NanodeckAdmin):
 @admin.register(StepRun)
 class StepRunAdmin(NanodeckAdmin):
     list_display = ("__str__", "batch", *STEP_RUN_COLUMNS)
-    list_filter = ("step", "passed", "selected", "provider", "error_kind", "cache_hit")
+    list_filter = ("step", "passed", "selected", "provider", "error_kind", "cache_hit", "hedged")
     search_fields = ("batch__id", "batch__title", "page__title", "error_message")
     list_select_related = ("batch", "page")
     raw_id_fields = ("batch", "page")

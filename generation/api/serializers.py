@@ -77,6 +77,13 @@ class BatchOptionsSerializer(serializers.Serializer):
         help_text="plan: stop once the pages are planned (status awaiting_approval), before any "
         "image is paid for; the pages' plans can be read, and POST .../approve/ goes on.",
     )
+    hedge = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="Hedged render calls: a call slower than the provider's recent p90 gets one "
+        "duplicate, the first good answer wins, both are billed. Null: the provider's default "
+        "(HEDGE_PROVIDERS). Not with delivery batch or provider kie.",
+    )
 
 
 @extend_schema_field(BatchOptionsSerializer)
@@ -165,6 +172,12 @@ class ProviderJobSerializer(serializers.Serializer):
     requests = serializers.IntegerField(help_text="Render requests in the job.")
 
 
+class HedgesSerializer(serializers.Serializer):
+    calls = serializers.IntegerField(help_text="Render attempts that sent a duplicate call.")
+    won = serializers.IntegerField(help_text="Of those, the duplicate answered first.")
+    cost_usd = serializers.FloatField(help_text="The duplicates' price (USD), in cost_usd.")
+
+
 class ProgressSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=BatchStatus.choices)
     total = serializers.IntegerField()
@@ -187,6 +200,7 @@ class ProgressSerializer(serializers.Serializer):
         required=False,
         help_text="Only with delivery batch: the Gemini Batch API jobs the pages wait for.",
     )
+    hedges = HedgesSerializer(required=False, help_text="Only with hedge on: duplicate calls.")
 
 
 class BatchProgressSerializer(ProgressSerializer):
@@ -322,6 +336,12 @@ class StepRunSerializer(serializers.ModelSerializer):
             "provider",
             "model",
             "latency_ms",
+            "call_ms",
+            "cost_usd",
+            "hedge_after_ms",
+            "hedged",
+            "hedge_won",
+            "hedge_cost_usd",
             "cache_hit",
             "error_kind",
             "error_message",

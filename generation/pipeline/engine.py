@@ -43,7 +43,12 @@ class StepOutput:
     provider: str = ""
     model: str = ""
     cache_hit: bool = False
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # a hedged duplicate's price included
+    call_ms: int | None = None  # the provider call's own time to the answer used
+    hedge_after_ms: int | None = None  # hedging on: when a duplicate call was due
+    hedged: bool = False  # a duplicate call was sent
+    hedge_won: bool = False  # the duplicate answered first
+    hedge_cost_usd: float = 0.0
 
 
 @dataclass
@@ -231,6 +236,10 @@ def store_output(run: StepRun, output: StepOutput) -> None:
     run.output_data = output.data
     run.provider, run.model, run.cache_hit = output.provider, output.model, output.cache_hit
     run.cost_usd = 0.0 if output.cache_hit else output.cost_usd
+    run.call_ms = output.call_ms
+    run.hedge_after_ms = output.hedge_after_ms
+    run.hedged, run.hedge_won = output.hedged, output.hedge_won
+    run.hedge_cost_usd = output.hedge_cost_usd
     if output.image is not None:
         name = f"{run.page.index if run.page else 'batch'}-{run.step}-{run.attempt}.png"
         run.output_image.save(name, ContentFile(encode_png(output.image)), save=False)

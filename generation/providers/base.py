@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -82,6 +83,9 @@ class ImageRequest:
     page_plan: dict = field(default_factory=dict)
     theme: Theme | None = None
     params: dict = field(default_factory=dict)
+    # Set when the answer is no longer wanted (a hedged twin answered first): a provider that
+    # can stop early watches it; the others run to the end and their answer is discarded.
+    cancel: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -31,8 +32,10 @@ def concurrency_limit(provider: str) -> int:
     return config["PROVIDER_CONCURRENCY"].get(provider, config["DEFAULT_PROVIDER_CONCURRENCY"])
 
 
-def _live(provider: str, now: datetime) -> int:
-    return ProviderCall.objects.filter(provider=provider, expires_at__gt=now).count()
+def _live(provider: str, now: datetime, *, reserved: bool = True) -> int:
+    """Calls in flight, and (`reserved`) the slots held for hedged duplicates."""
+    rows = ProviderCall.objects.filter(provider=provider, expires_at__gt=now)
+    return (rows if reserved else rows.filter(reserved=False)).count()
 
 
 def _breaker_allows(gate: ProviderGate, now: datetime) -> bool:
@@ -58,46 +61,97 @@ def _rate_allows(gate: ProviderGate, now: datetime) -> bool:
     return True
 
 
-def _try_take(provider: str, holder: str, limit: int) -> tuple[ProviderCall, bool] | None:
-    """A slot (and whether this call is the circuit's half-open probe), or None to wait."""
+def _try_take(
+    provider: str, holder: str, limit: int, reservation: int | None = None
+) -> tuple[ProviderCall, bool] | None:
+    """A slot (and whether this call is the circuit's half-open probe), or None to wait.
+    A call with a `reservation` does not count the reserved slots: it takes one of them."""
     now = timezone.now()
+    counted = reservation is None
     # A plain read first: waiting workers must not queue for the write lock just to look.
-    if _live(provider, now) >= limit:
+    if _live(provider, now, reserved=counted) >= limit:
         return None
     ProviderGate.objects.get_or_create(provider=provider)
     with transaction.atomic():
         gate = ProviderGate.objects.select_for_update().get(provider=provider)
         probe = _breaker_allows(gate, now)
-        if _live(provider, now) >= limit or not _rate_allows(gate, now):
+        if _live(provider, now, reserved=counted) >= limit or not _rate_allows(gate, now):
             return None
         gate.save(update_fields=["probe_until", "window_start", "window_count"])
+        if reservation is not None:
+            ProviderCall.objects.filter(pk=reservation).delete()
         expires = now + timedelta(seconds=settings.Q_CLUSTER["timeout"])
         return ProviderCall.objects.create(
             provider=provider, holder=holder, expires_at=expires
         ), probe
 
 
-@contextmanager
-def provider_slot(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Iterator[bool]:
-    """Wait for one of the provider's slots (calls in flight and requests per minute);
-    `checkpoint` runs while waiting (lease renewal). Yields True for a half-open probe.
+@dataclass(frozen=True)
+class Slot:
+    """One of a provider's calls in flight (a ProviderCall row); `probe`: the half-open probe."""
+
+    provider: str
+    call_id: int
+    probe: bool
+
+
+def slot_try(provider: str, *, holder: str, reservation: int | None = None) -> Slot | None:
+    """A slot now, or None when the provider is at its concurrency or rate limit. Raises
+    ProviderWaiting while the provider's circuit is open. With a `reservation` (slot_reserve)
+    the reserved slots do not count against this call, and the reservation is used up."""
+    taken = _try_take(provider, holder, concurrency_limit(provider), reservation)
+    if taken is None:
+        return None
+    call, probe = taken
+    return Slot(provider=provider, call_id=call.pk, probe=probe)
+
+
+def slot_take(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Slot:
+    """Wait for a slot; `checkpoint` runs every 10 s while waiting (lease renewal).
     Raises ProviderWaiting at once while the provider's circuit is open."""
-    limit = concurrency_limit(provider)
     last_check = time.monotonic()
-    while (taken := _try_take(provider, holder, limit)) is None:
+    while (slot := slot_try(provider, holder=holder)) is None:
         if time.monotonic() - last_check > 10:
             checkpoint()
             last_check = time.monotonic()
         wait_for_release(provider)
-    call, probe = taken
+    return slot
+
+
+def slot_release(slot: Slot) -> None:
+    ProviderCall.objects.filter(pk=slot.call_id).delete()
+    announce_release(slot.provider, limit=concurrency_limit(slot.provider))
+
+
+def slot_reserve(provider: str, *, holder: str) -> int:
+    """Hold the provider's next free slot for a hedged duplicate: other calls count the
+    reservation as a call in flight, the duplicate (slot_try with it) does not. Never more
+    calls than the limit: only a slot that is free can be taken. Give it back with
+    slot_unreserve when the duplicate will not be sent."""
+    expires = timezone.now() + timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    row = ProviderCall.objects.create(
+        provider=provider, holder=holder, expires_at=expires, reserved=True
+    )
+    return row.pk
+
+
+def slot_unreserve(provider: str, reservation: int) -> None:
+    if ProviderCall.objects.filter(pk=reservation, reserved=True).delete()[0]:
+        announce_release(provider, limit=concurrency_limit(provider))
+
+
+@contextmanager
+def provider_slot(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> Iterator[bool]:
+    """Hold one of the provider's slots (calls in flight and requests per minute) while the
+    block runs, waiting for it first (see slot_take). Yields True for a half-open probe."""
+    slot = slot_take(provider, holder=holder, checkpoint=checkpoint)
     try:
-        yield probe
+        yield slot.probe
     finally:
-        ProviderCall.objects.filter(pk=call.pk).delete()
-        announce_release(provider, limit=limit)
+        slot_release(slot)
 
 
-def _record(provider: str, *, failed: bool, probe: bool) -> None:
+def record_outcome(provider: str, *, failed: bool, probe: bool) -> None:
     """Count consecutive transient failures; open the circuit after too many (or when the
     half-open probe fails); close it on any answer that is not a transient failure."""
     if not failed:
@@ -134,20 +188,30 @@ def call_provider(
     The slot is given back while waiting, so a backing-off page never blocks other pages.
     `gated=False` skips the slot (the local planner's text calls: in-process and ~1 ms).
     """
+
+    def once() -> T:
+        if not gated:
+            return call()
+        with provider_slot(provider, holder=holder, checkpoint=checkpoint) as probe:
+            try:
+                result = call()
+            except ProviderError as exc:
+                record_outcome(provider, failed=exc.kind == ErrorKind.TRANSIENT, probe=probe)
+                raise
+            record_outcome(provider, failed=False, probe=probe)
+            return result
+
+    return with_retries(provider, once, checkpoint=checkpoint)
+
+
+def with_retries(provider: str, once: Callable[[], T], *, checkpoint: Callable[[], None]) -> T:
+    """Run `once` again after a rate-limited or transient error, with backoff (or the
+    provider's retry-after, up to MAX_WAIT_SECONDS)."""
     backoff = settings.NANODECK["TRANSIENT_BACKOFF"]
     tries = 0
     while True:
         try:
-            if not gated:
-                return call()
-            with provider_slot(provider, holder=holder, checkpoint=checkpoint) as probe:
-                try:
-                    result = call()
-                except ProviderError as exc:
-                    _record(provider, failed=exc.kind == ErrorKind.TRANSIENT, probe=probe)
-                    raise
-                _record(provider, failed=False, probe=probe)
-                return result
+            return once()
         except ProviderError as exc:
             wait = (
                 exc.retry_after

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
+from generation.bench import bench_outline
 from generation.cluster import ROOT
 from generation.exports import FORMATS, export_file
-from generation.management.commands.bench_pipeline import bench_outline
 from generation.models import Batch, BatchStatus
 from generation.services.batches import batch_create, batch_run
 from templates_app.models import SlideTemplate

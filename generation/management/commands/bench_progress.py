@@ -23,8 +23,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from generation.bench import bench_outline
 from generation.cluster import ROOT, start_cluster, stop_cluster
-from generation.management.commands.bench_pipeline import bench_outline
 from generation.models import Batch, BatchStatus
 from generation.services.batches import batch_cancel
 from templates_app.models import SlideTemplate

@@ -1,5 +1,6 @@
 """Outline file → deck, synchronously in this process (no worker needed)."""
 
+import argparse
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -53,6 +54,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-ending", action="store_true", help="no closing page (thanks, the sections)"
         )
+        parser.add_argument(
+            "--hedge",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="hedged render calls (default: the provider's, HEDGE_PROVIDERS)",
+        )
 
     def handle(self, *args, **options) -> None:
         if not options["out"] and not options["run_async"]:
@@ -70,6 +77,8 @@ class Command(BaseCommand):
         chosen = {k: v for k, v in batch_options.items() if v}
         if options["no_ending"]:
             chosen["ending"] = False
+        if options["hedge"] is not None:
+            chosen["hedge"] = options["hedge"]
         try:
             batch = batch_create(
                 template=template,

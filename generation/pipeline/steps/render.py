@@ -3,6 +3,10 @@ checks (size, contrast, margins, font sizes, OCR); retries adjust the layout and
 
 from __future__ import annotations
 
+import logging
+import time
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 
@@ -15,13 +19,23 @@ from generation.pipeline.steps.render_request import (
     refined_references,
     requested_prompt,
 )
-from generation.providers.base import ImageRequest, default_image_size, next_image_size
+from generation.providers.base import (
+    ImageProvider,
+    ImageRequest,
+    ImageResult,
+    default_image_size,
+    next_image_size,
+)
+from generation.providers.hedge import Hedge, hedged_call
 from generation.providers.registry import image_provider
 from generation.quality.image_checks import assess_slide
+from generation.selectors import hedge_delay
 from generation.services.async_attempts import batch_request_register
 from generation.services.regeneration import requested_params
 from generation.signing import signed_media_url
 from generation.slides import TextBox, page_texts
+
+logger = logging.getLogger("nanodeck.engine")
 
 EXACT_TEXT = {
     "zh": "页面上的文字必须与下列内容完全一致，不得增删或改写：",
@@ -159,20 +173,58 @@ class RenderStep:
         )
         if ctx.batch.opts.delivery == "batch":  # into the next Gemini Batch API job
             batch_request_register(batch=ctx.batch, request=request, model=provider.image_model)
-        result = provider_call(ctx, provider, lambda: provider.generate(request))
+        result, hedge, call_ms = self._call(ctx, provider, request)
         data = {
             "boxes": [box.to_dict() for box in result.boxes] if result.boxes is not None else None,
             "safe_box": list(result.safe_box) if result.safe_box else None,
             "layout": result.layout,
             "usage": result.usage,
         }
+        duplicate_cost = result.cost_usd if hedge and hedge.started else 0.0
         return StepOutput(
             image=result.image,
             data=data,
             provider=result.provider,
             model=result.model,
-            cost_usd=result.cost_usd,
+            cost_usd=result.cost_usd + duplicate_cost,  # both calls are billed
+            call_ms=call_ms,
+            hedge_after_ms=round(hedge.after * 1000) if hedge else None,
+            hedged=bool(hedge and hedge.started),
+            hedge_won=bool(hedge and hedge.won),
+            hedge_cost_usd=duplicate_cost,
         )
+
+    def _call(
+        self, ctx: StepContext, provider: ImageProvider, request: ImageRequest
+    ) -> tuple[ImageResult, Hedge | None, int]:
+        """The provider's answer, the attempt's hedging (None when off) and the call's own
+        time in ms."""
+        if not ctx.batch.opts.hedge:
+            timing = {}
+
+            def call() -> ImageResult:
+                started = time.monotonic()
+                answer = provider.generate(request)
+                timing["ms"] = round((time.monotonic() - started) * 1000)
+                return answer
+
+            return provider_call(ctx, provider, call), None, timing["ms"]
+        after, source = hedge_delay(provider=provider.name, model=provider.image_model)
+        if source == "prior":
+            logger.info(
+                "hedge_prior provider=%s after_s=%s reason=too_little_history",
+                provider.name,
+                after,
+            )
+        hedge = Hedge(after=after)
+        result = hedged_call(
+            provider.name,
+            lambda cancel: provider.generate(replace(request, cancel=cancel)),
+            holder=ctx.worker,
+            checkpoint=ctx.checkpoint,
+            hedge=hedge,
+        )
+        return result, hedge, hedge.call_ms
 
     def assess(self, ctx: StepContext, output: StepOutput) -> Assessment:
         boxes = output.data.get("boxes")
