@@ -13,9 +13,10 @@ from generation.pipeline.steps.common import provider_call, severity
 from generation.providers.base import ImageRequest, default_image_size, next_image_size
 from generation.providers.registry import image_provider
 from generation.quality.image_checks import assess_slide
+from generation.quality.text_check import plan_lines
 from generation.services.async_attempts import batch_request_register
 from generation.signing import signed_media_url
-from generation.slides import TextBox, page_texts
+from generation.slides import TextBox
 
 EXACT_TEXT = {
     "zh": "页面上的文字必须与下列内容完全一致，不得增删或改写：",
@@ -103,7 +104,7 @@ class RenderStep:
                 "\n"
                 + EXACT_TEXT.get(language, EXACT_TEXT["en"])
                 + "\n"
-                + "\n".join(page_texts(ctx.page.plan))
+                + "\n".join(line.text for line in plan_lines(ctx.page.plan))
             )
         request = ImageRequest(
             prompt=prompt,
@@ -140,7 +141,7 @@ class RenderStep:
             expected_size=ctx.batch.size,
             boxes=[TextBox.from_dict(box) for box in boxes] if boxes is not None else None,
             safe_box=tuple(safe_box) if safe_box else None,
-            expected_texts=page_texts(ctx.page.plan),
+            expected_lines=plan_lines(ctx.page.plan),
             ocr=settings.NANODECK["OCR_ENABLED"],
             ocr_languages=settings.NANODECK["OCR_LANGUAGES"],
         )
@@ -154,7 +155,8 @@ class RenderStep:
             if shrunk >= self.MIN_FONT_SCALE and "font_too_small" not in hints:
                 new["font_scale"] = shrunk
             else:
-                new["max_items"] = max(2, (params.get("max_items") or 6) - round(factor))
+                # The densest layout; never fewer items: a slide missing planned lines fails
+                # the text check (splitting a page is the plan's business).
                 new["layout"] = "bullets"
         if "low_contrast" in hints:
             current = params.get("scrim")
