@@ -55,16 +55,24 @@ class LineResult:
 
 def plan_lines(plan: dict) -> list[Line]:
     """Every line a page plan asks for, in reading order (lines without letters or digits left out)."""
-    lines = [Line("title", plan.get("title") or ""), Line("subtitle", plan.get("subtitle") or "")]
-    for item in plan.get("items") or ():
+    return [line for _, line in plan_slots(plan)]
+
+
+def plan_slots(plan: dict) -> list[tuple[tuple, Line]]:
+    """plan_lines() with where each line sits in the plan: ("title",), ("items", 0, "text"),
+    ("items", 0, "children", 1) ..."""
+    slots = [(("title",), Line("title", plan.get("title") or ""))]
+    slots.append((("subtitle",), Line("subtitle", plan.get("subtitle") or "")))
+    for i, item in enumerate(plan.get("items") or ()):
         if not isinstance(item, dict):
             continue
-        lines += [
-            Line("item_title", item.get("title") or ""),
-            Line("item_text", item.get("text") or ""),
-        ]
-        lines += [Line("item_text", str(child)) for child in item.get("children") or ()]
-    return [Line(line.role, line.text.strip()) for line in lines if normalize(line.text)]
+        slots.append((("items", i, "title"), Line("item_title", item.get("title") or "")))
+        slots.append((("items", i, "text"), Line("item_text", item.get("text") or "")))
+        for j, child in enumerate(item.get("children") or ()):
+            slots.append((("items", i, "children", j), Line("item_text", str(child))))
+    return [
+        (path, Line(line.role, line.text.strip())) for path, line in slots if normalize(line.text)
+    ]
 
 
 def box_lines(boxes: Sequence[TextBox]) -> list[Line]:
