@@ -66,10 +66,13 @@ class Garble:
     plan: dict  # the plan with the garble, to render
 
 
-def garble(plan: dict, kind: str, rng: random.Random) -> Garble | None:
-    """One garble of one line of the plan, or None when no line of the plan allows it."""
+def garble(
+    plan: dict, kind: str, rng: random.Random, *, skip: frozenset[int] = frozenset()
+) -> Garble | None:
+    """One garble of one line of the plan (not of the lines in skip), or None when no line
+    allows it."""
     slots = plan_slots(plan)
-    order = list(range(len(slots)))
+    order = [i for i in range(len(slots)) if i not in skip]
     rng.shuffle(order)
     for index in order:
         path, line = slots[index]

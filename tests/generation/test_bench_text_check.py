@@ -8,9 +8,12 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
+from generation.management.commands.bench_text_check import shown_elsewhere
 from generation.quality.garble import LOOK_ALIKE_TABLE, MUTATIONS, degrade, garble
 from generation.quality.text_check import plan_lines
 from generation.quality.textdiff import LOOK_ALIKES, distance
+from generation.render.renderer import render_slide
+from generation.slides import Theme
 
 PLAN = {
     "kind": "content",
@@ -91,3 +94,12 @@ def test_the_command_prints_one_json_line_with_figures_per_path():
         "ms_per_garbled_slide",
     ):
         assert key in box
+
+
+def test_lines_the_slide_shows_more_often_than_planned_are_not_garbled():
+    plan = {"kind": "transition", "title": "Context", "subtitle": "01", "section_index": 1}
+    boxes = render_slide(plan, Theme(), (1536, 864)).boxes  # "01" also drawn as the badge
+    skip = shown_elsewhere(plan_lines(plan), boxes)
+    assert skip == {1}
+    for seed in range(5):
+        assert garble(plan, "swap", random.Random(seed), skip=skip).line.text == "Context"
