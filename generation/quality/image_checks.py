@@ -12,10 +12,13 @@ Checks, each reported in `SlideAssessment.metrics` (JSON) and, when it fails, as
   OVERFLOW_TOLERANCE_PX.
 - font_too_small: a title is below 24 pt, any other box below 18 pt (`generation.wcag`; pt via
   px_per_pt).
-- ocr_mismatch: a box's OCR text has a character error rate above OCR_MISMATCH_CER.
+- ocr_mismatch: a planned line is not on the slide exactly (one wrong character after folding
+  look-alikes, a missing or truncated line), see `text_check`.
 
-Without boxes (an image from a remote model) the box checks are null, and OCR reads the whole
-slide and looks for each expected text anywhere in it.
+The expected lines are the page plan's (`text_check.plan_lines`); without them, the boxes' own
+texts. Without boxes (an image from a remote model) the box checks are null, and OCR reads the
+whole slide and looks for each expected line anywhere in it (a line fails above
+OCR_MISMATCH_CER there).
 
 Score, with the weights in WEIGHTS:
 
@@ -37,8 +40,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageColor, ImageStat
 
-from generation.quality.ocr import RGB, OcrUnavailable, languages_for, read_boxes, read_slide
-from generation.quality.textdiff import Comparison, compare, compare_in, normalize
+from generation.quality.ocr import RGB, OcrUnavailable, languages_for, read_slide
+from generation.quality.text_check import Line, LineResult, box_lines, check_boxes
+from generation.quality.textdiff import compare_in
 from generation.slides import TextBox, px_per_pt
 from generation.wcag import contrast_ratio, min_font_pt, required_contrast
 
@@ -82,7 +86,8 @@ class SlideAssessment:
     metrics keys: size_ok, blank, pixel_stddev, dominant_fraction; box checks (null without
     boxes): contrast_min, contrast_per_box, low_contrast_boxes, contrast_shortfall,
     overflow_boxes, min_font_pt, small_font_boxes, font_shortfall; OCR (null when skipped):
-    ocr_cer, ocr_boxes [{role, expected, got, cer, diff}], ocr_mismatch_boxes, ocr_seconds,
+    ocr_cer, ocr_boxes (one per expected line: {role, expected, got, distance, cer, diff,
+    failed}), ocr_mismatch_boxes (failing lines), ocr_seconds,
     ocr_languages, and ocr_skipped (the reason, else null); deductions {check: points};
     check_seconds (the whole assessment, OCR included).
     """
@@ -98,11 +103,11 @@ def assess_slide(
     expected_size: tuple[int, int],
     boxes: list[TextBox] | None,
     safe_box: tuple[int, int, int, int] | None,
-    expected_texts: list[str] | None = None,
+    expected_lines: list[Line] | None = None,
     ocr: bool = True,
     ocr_languages: str = "chi_sim+eng",
 ) -> SlideAssessment:
-    """Check a rendered slide; boxes win over expected_texts when both are given."""
+    """Check a rendered slide; boxes say where to read the expected lines, when given."""
     started = time.perf_counter()
     rgb = image if image.mode == "RGB" else image.convert("RGB")  # read only: no copy needed
     metrics: dict = {"size_ok": rgb.size == tuple(expected_size), **_blank_metrics(rgb)}
@@ -116,7 +121,7 @@ def assess_slide(
     elif metrics["blank"]:
         metrics.update(_ocr_skipped("blank image"))
     else:
-        metrics.update(_ocr_metrics(rgb, inked, expected_texts, ocr_languages))
+        metrics.update(_ocr_metrics(rgb, inked, expected_lines, ocr_languages))
     score, metrics["deductions"] = score_metrics(metrics)
     metrics["check_seconds"] = round(time.perf_counter() - started, 4)
     return SlideAssessment(score=score, metrics=metrics, hints=hints_for(metrics))
@@ -217,70 +222,41 @@ def _box_metrics(
 
 
 def _ocr_metrics(
-    rgb: Image.Image, inked: list[_Inked] | None, expected_texts: list[str] | None, languages: str
+    rgb: Image.Image, inked: list[_Inked] | None, lines: list[Line] | None, languages: str
 ) -> dict:
     started = time.perf_counter()
-    if inked is not None:
-        inked = [(box, ink) for box, ink in inked if normalize(box.text)]
-        expected = [box.text for box, _ in inked]
-    else:
-        expected = [text for text in expected_texts or [] if normalize(text)]
-    if not expected:
+    if lines is None:
+        lines = box_lines([box for box, _ in inked or []])
+    if not lines:
         return _ocr_skipped("no text to read")
-    languages = languages_for(expected, languages)
+    requested, languages = languages, languages_for([line.text for line in lines], languages)
     try:
         if inked is not None:
-            rows = _read_boxes(rgb, inked, languages)
+            results = check_boxes(rgb, inked, lines, languages, reread_languages=requested)
         else:
-            rows = _read_expected(rgb, expected, languages)
+            results = _read_expected(rgb, lines, languages)
     except OcrUnavailable as exc:
         return _ocr_skipped(str(exc))
-    comparisons = [row.comparison for row in rows]
-    total = sum(len(comparison.expected) for comparison in comparisons)
+    total = sum(len(result.comparison.expected) for result in results)
     return {
-        "ocr_cer": round(sum(comparison.distance for comparison in comparisons) / total, 4),
-        "ocr_boxes": [row.to_dict() for row in rows],
-        "ocr_mismatch_boxes": sum(c.cer > OCR_MISMATCH_CER for c in comparisons),
+        "ocr_cer": round(sum(result.comparison.distance for result in results) / total, 4),
+        "ocr_boxes": [result.to_dict() for result in results],
+        "ocr_mismatch_boxes": sum(result.failed for result in results),
         "ocr_seconds": round(time.perf_counter() - started, 4),
         "ocr_languages": languages,
         "ocr_skipped": None,
     }
 
 
-def _read_boxes(rgb: Image.Image, inked: list[_Inked], languages: str) -> list[_OcrRow]:
-    """OCR of each box (stacked, one tesseract call) against the box's source text."""
-    texts = read_boxes(rgb, [box for box, _ in inked], [ink for _, ink in inked], languages)
-    return [
-        _OcrRow(box.role, box.text, got, compare(box.text, got))
-        for (box, _), got in zip(inked, texts, strict=True)
-    ]
-
-
-def _read_expected(rgb: Image.Image, expected_texts: list[str], languages: str) -> list[_OcrRow]:
-    """OCR of the whole slide; each expected text against its best matching span in it."""
+def _read_expected(rgb: Image.Image, lines: list[Line], languages: str) -> list[LineResult]:
+    """OCR of the whole slide; each expected line against its best matching span in it."""
     recognised = read_slide(rgb, languages)
-    rows = []
-    for text in expected_texts:
-        comparison = compare_in(text, recognised)
-        rows.append(_OcrRow("text", text, comparison.got, comparison))
-    return rows
-
-
-@dataclass(frozen=True)
-class _OcrRow:
-    role: str
-    expected: str  # the source text
-    got: str  # the box's OCR text, or the (normalised) best matching span of the slide's
-    comparison: Comparison
-
-    def to_dict(self) -> dict:
-        return {
-            "role": self.role,
-            "expected": self.expected,
-            "got": self.got,
-            "cer": self.comparison.cer,
-            "diff": self.comparison.diff,
-        }
+    results = []
+    for line in lines:
+        comparison = compare_in(line.text, recognised)
+        failed = comparison.cer > OCR_MISMATCH_CER
+        results.append(LineResult(line.role, line.text, comparison.got, comparison, failed))
+    return results
 
 
 def _ocr_skipped(reason: str) -> dict:

@@ -3,6 +3,9 @@
 Both sides are normalised before comparing: NFKC (full-width letters, digits and punctuation
 become their ASCII forms), lowercase, and everything that is not a letter or a digit is dropped
 (whitespace, bullet marks, punctuation, symbols). CJK ideographs are letters and are kept.
+Distances are counted on the normalised text with the look-alikes OCR confuses folded into
+one character each (LOOK_ALIKES: 0/o, 1/l/i/|, 5/s/$, x/×); the text shown (`got`, `diff`)
+stays unfolded so a person can read it.
 """
 
 from __future__ import annotations
@@ -13,21 +16,32 @@ from dataclasses import dataclass
 
 DIFF_MAX_CHARS = 160
 DIFF_MIN_SIMILARITY = 0.5
+# Applied after NFKC and lowercasing, before punctuation is dropped ("|" and "$" are symbols).
+LOOK_ALIKES = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "s": "5", "$": "5", "×": "x"})
 
 
 @dataclass(frozen=True)
 class Comparison:
     expected: str  # normalised expected text
     got: str  # normalised recognised text (the best matching span in substring mode)
-    distance: int  # Levenshtein distance between the two
+    distance: int  # Levenshtein distance between the two, look-alikes folded
     cer: float  # distance / len(expected); 0.0 when both are empty
     diff: str  # short human-readable diff, see diff_text()
 
 
 def normalize(text: str) -> str:
     """NFKC, lowercase, keep only letters and digits (CJK included)."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+    return _letters_and_digits(unicodedata.normalize("NFKC", text).lower())
+
+
+def fold(text: str) -> str:
+    """normalize() with the look-alikes OCR confuses folded: "Il0|S" -> "11015"."""
+    return _letters_and_digits(unicodedata.normalize("NFKC", text).lower().translate(LOOK_ALIKES))
+
+
+def distance(expected: str, got: str) -> int:
+    """Edit distance between two texts after folding (what decides whether a line is wrong)."""
+    return levenshtein(fold(expected), fold(got))
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -78,8 +92,7 @@ def best_substring(needle: str, haystack: str) -> tuple[int, int, int]:
 
 def compare(expected: str, got: str) -> Comparison:
     """Compare expected text with the text recognised for it."""
-    norm_expected, norm_got = normalize(expected), normalize(got)
-    return _comparison(norm_expected, norm_got, levenshtein(norm_expected, norm_got))
+    return _comparison(normalize(expected), normalize(got), distance(expected, got))
 
 
 def compare_in(expected: str, recognised: str) -> Comparison:
@@ -115,9 +128,13 @@ def diff_text(expected: str, got: str) -> str:
     return _shorten("".join(parts))
 
 
-def _comparison(expected: str, got: str, distance: int) -> Comparison:
-    rate = distance / len(expected) if expected else float(bool(got))
-    return Comparison(expected, got, distance, round(rate, 4), diff_text(expected, got))
+def _comparison(expected: str, got: str, edits: int) -> Comparison:
+    rate = edits / len(expected) if expected else float(bool(got))
+    return Comparison(expected, got, edits, round(rate, 4), diff_text(expected, got))
+
+
+def _letters_and_digits(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
 def _shorten(text: str) -> str:

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from generation.quality.image_checks import SlideAssessment, assess_slide
 from generation.quality.ocr import languages_for
+from generation.quality.text_check import Line
 from generation.quality.textdiff import (
     best_substring,
     cer,
@@ -122,6 +123,10 @@ def content_slide(items: list[str], title: str, **overrides) -> list[Text]:
     for number, item in enumerate(items):
         texts.append(Text(item, 120, 220 + number * 110, **overrides))
     return texts
+
+
+def lines(title: str, items: list[str]) -> list[Line]:
+    return [Line("title", title), *(Line("item_text", item) for item in items)]
 
 
 def assess(image: Image.Image, boxes: list[TextBox] | None, **kwargs) -> SlideAssessment:
@@ -258,7 +263,7 @@ def test_two_failing_checks_score_below_five():
 
 def test_slide_without_boxes_reports_box_checks_as_null():
     image, _ = draw_slide(content_slide(EN_ITEMS, "Review"))
-    result = assess(image, None, expected_texts=EN_ITEMS)
+    result = assess(image, None, expected_lines=lines("Review", EN_ITEMS))
     for name in ("contrast_min", "contrast_per_box", "overflow_boxes", "min_font_pt"):
         assert result.metrics[name] is None
     assert result.score == 10
@@ -379,7 +384,7 @@ def test_box_with_different_drawn_text_is_an_ocr_mismatch():
 @needs_tesseract
 def test_ocr_without_boxes_finds_the_expected_texts_on_the_slide():
     image, _ = draw_slide(content_slide(ZH_ITEMS, "季度业务回顾"))
-    result = assess(image, None, expected_texts=["季度业务回顾", *ZH_ITEMS], ocr=True)
+    result = assess(image, None, expected_lines=lines("季度业务回顾", ZH_ITEMS), ocr=True)
     assert result.metrics["ocr_cer"] <= 0.1
     assert len(result.metrics["ocr_boxes"]) == len(ZH_ITEMS) + 1
     assert result.hints == []
@@ -388,8 +393,8 @@ def test_ocr_without_boxes_finds_the_expected_texts_on_the_slide():
 @needs_tesseract
 def test_ocr_without_boxes_flags_text_missing_from_the_slide():
     image, _ = draw_slide(content_slide(EN_ITEMS, "Quarterly review"))
-    expected = ["Quarterly review", *EN_ITEMS[:4], "Hiring plan is on track"]
-    result = assess(image, None, expected_texts=expected, ocr=True)
+    expected = lines("Quarterly review", [*EN_ITEMS[:4], "Hiring plan is on track"])
+    result = assess(image, None, expected_lines=expected, ocr=True)
     assert result.metrics["ocr_mismatch_boxes"] == 1
     assert result.hints == ["ocr_mismatch"]
 

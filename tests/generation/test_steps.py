@@ -31,7 +31,7 @@ CROWDED = {
 }
 
 
-def test_an_overflowing_page_is_retried_with_smaller_text_and_fewer_items():
+def test_an_overflowing_page_is_retried_with_smaller_text():
     StepPolicy.objects.filter(step="render").update(threshold=8, max_attempts=3)
     batch = make_batch()
     page = Page.objects.create(batch=batch, index=1, kind="content", title="crowded", plan=CROWDED)
@@ -46,9 +46,38 @@ def test_an_overflowing_page_is_retried_with_smaller_text_and_fewer_items():
     second = runs[1]
     assert second.adjustments["after_attempt"] == 1
     assert second.adjustments["changes"]
-    assert second.params["font_scale"] < 1.0 or second.params["max_items"] is not None
+    assert second.params["font_scale"] < 1.0
     assert selected.score == max(run.score for run in runs)
     assert selected.metrics["overflow_boxes"] <= runs[0].metrics["overflow_boxes"]
+
+
+def test_render_adjust_at_the_smallest_text_changes_the_layout_but_keeps_every_item():
+    params = {"font_scale": 0.62, "layout": "auto", "text_contrast": "auto", "max_items": None}
+
+    new = RenderStep().adjust(params, Assessment(score=4.0, hints=["overflow"]), attempt=2)
+
+    assert new["layout"] == "bullets"
+    assert new["max_items"] is None
+
+
+@pytest.mark.ocr
+def test_the_render_step_fails_an_image_showing_fewer_items_than_the_plan():
+    batch = make_batch()
+    plan = {**CROWDED, "items": CROWDED["items"][:4], "title": "Four lessons"}
+    plan["items"] = [{**item, "text": "Short text"} for item in plan["items"]]
+    page = Page.objects.create(batch=batch, index=1, kind="content", title="four", plan=plan)
+    ctx = StepContext(batch=batch, page=page, theme=load_theme(batch.template_snapshot))
+    step = RenderStep()
+
+    full = step.assess(ctx, step.run(ctx, step.default_params(ctx)))
+    fewer = step.assess(ctx, step.run(ctx, {**step.default_params(ctx), "max_items": 3}))
+
+    assert "ocr_mismatch" not in full.hints
+    assert "ocr_mismatch" in fewer.hints
+    assert [row["expected"] for row in fewer.metrics["ocr_boxes"] if row["failed"]] == [
+        "Lesson 4",
+        "Short text",
+    ]
 
 
 def test_render_adjust_answers_low_contrast_with_a_scrim_and_maximum_contrast():

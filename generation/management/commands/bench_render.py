@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from generation.planning.outline import parse_outline
 from generation.planning.planner import compose_pages
 from generation.quality.image_checks import assess_slide
+from generation.quality.text_check import plan_lines
 from generation.render.renderer import render_slide
 from generation.slides import Theme
 from templates_app.starter import STARTERS
@@ -45,12 +46,13 @@ class Command(BaseCommand):
 
             result = render()
 
-            def check(ocr: bool, result=result) -> None:
+            def check(ocr: bool, result=result, page=page) -> None:
                 assess_slide(
                     result.image,
                     expected_size=size,
                     boxes=result.boxes,
                     safe_box=result.safe_box,
+                    expected_lines=plan_lines(page),  # as the render step checks it
                     ocr=ocr,
                 )
 

@@ -29,11 +29,12 @@ from generation.providers.base import (
 from generation.providers.hedge import Hedge, hedged_call
 from generation.providers.registry import image_provider
 from generation.quality.image_checks import assess_slide
+from generation.quality.text_check import plan_lines
 from generation.selectors import hedge_delay
 from generation.services.async_attempts import batch_request_register
 from generation.services.regeneration import requested_params
 from generation.signing import signed_media_url
-from generation.slides import TextBox, page_texts
+from generation.slides import TextBox
 
 logger = logging.getLogger("nanodeck.engine")
 
@@ -154,7 +155,9 @@ class RenderStep:
         provider = image_provider(ctx.batch.opts.provider, ctx.batch.opts.model or None)
         language = ctx.page.plan.get("language", "en")
         exact = (
-            EXACT_TEXT.get(language, EXACT_TEXT["en"]) + "\n" + "\n".join(page_texts(ctx.page.plan))
+            EXACT_TEXT.get(language, EXACT_TEXT["en"])
+            + "\n"
+            + "\n".join(line.text for line in plan_lines(ctx.page.plan))
         )
         remote, urls = provider.name != "local", provider.wants_reference_urls
         request = ImageRequest(
@@ -234,7 +237,7 @@ class RenderStep:
             expected_size=ctx.batch.size,
             boxes=[TextBox.from_dict(box) for box in boxes] if boxes is not None else None,
             safe_box=tuple(safe_box) if safe_box else None,
-            expected_texts=page_texts(ctx.page.plan),
+            expected_lines=plan_lines(ctx.page.plan),
             ocr=settings.NANODECK["OCR_ENABLED"],
             ocr_languages=settings.NANODECK["OCR_LANGUAGES"],
         )
@@ -248,7 +251,8 @@ class RenderStep:
             if shrunk >= self.MIN_FONT_SCALE and "font_too_small" not in hints:
                 new["font_scale"] = shrunk
             else:
-                new["max_items"] = max(2, (params.get("max_items") or 6) - round(factor))
+                # The densest layout; never fewer items: a slide missing planned lines fails
+                # the text check (splitting a page is the plan's business).
                 new["layout"] = "bullets"
         if "low_contrast" in hints:
             current = params.get("scrim")

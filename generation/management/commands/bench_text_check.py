@@ -1,0 +1,209 @@
+"""Benchmark the text check as a new user would meet it: clean slides and one-line garbles.
+
+Clean slides are rendered from the project's sample outlines (generation/samples/*.md, Chinese
+and English) with every starter template, content pages cycling through every layout. Each
+clean slide gets one garble of each kind (generation.quality.garble, seeded), rendered from
+the garbled plan. Both paths check every slide against the original plan:
+
+- box: the local render with the renderer's text boxes (what the render step does with the
+  local provider);
+- slide: the same image degraded as image-model output is (resampled, blurred, textured,
+  JPEG) and read without boxes (what the render step does with an image model).
+
+A garble counts as caught on a path when the garbled line fails there; garbles are counted
+only for clean slides that pass on that path (a flag on a slide that fails anyway proves
+nothing). Lines the slide shows more often than planned (a section number "01" that is also
+the badge) are not garbled: a copy stays on the slide. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from generation.planning.outline import parse_outline
+from generation.planning.planner import compose_pages
+from generation.quality.garble import MUTATIONS, degrade, garble
+from generation.quality.image_checks import assess_slide
+from generation.quality.text_check import plan_lines
+from generation.quality.textdiff import fold
+from generation.render.layouts import CONTENT_LAYOUTS
+from generation.render.renderer import render_slide
+from generation.slides import Theme
+from templates_app.starter import STARTERS
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SIZE = (1536, 864)
+PATHS = ("box", "slide")
+LENGTHS = ((2, "1-2"), (4, "3-4"), (12, "5-12"), (24, "13-24"))
+
+
+def length_bucket(text: str) -> str:
+    """The bucket of a line's length in compared characters (letters and digits)."""
+    size = len(fold(text))
+    return next((name for limit, name in LENGTHS if size <= limit), "25+")
+
+
+def shown_elsewhere(lines: list, boxes: list) -> frozenset[int]:
+    """The lines whose text the slide shows more often than the plan asks for it (a section
+    number also drawn as a badge): garbling one copy leaves it on the slide."""
+    planned = Counter(fold(line.text) for line in lines)
+    shown = Counter(fold(box.text) for box in boxes)
+    return frozenset(
+        i for i, line in enumerate(lines) if shown[fold(line.text)] > planned[fold(line.text)]
+    )
+
+
+def clean_cases(samples: Path, limit: int) -> list[dict]:
+    """Every page of every sample outline with every starter template, as render requests."""
+    cases = []
+    for outline_file in sorted(samples.glob("*.md")):
+        pages = compose_pages(parse_outline(outline_file.read_text(encoding="utf-8")))
+        for t, spec in enumerate(STARTERS):
+            theme = Theme.from_palette(
+                spec["palette"], reference_image=spec["draw"](spec["palette"]), style=spec["style"]
+            )
+            for n, plan in enumerate(pages):
+                params = {}
+                if plan.get("kind") == "content":
+                    params["layout"] = CONTENT_LAYOUTS[(n + t) % len(CONTENT_LAYOUTS)]
+                cases.append({"plan": plan, "theme": theme, "params": params})
+    return cases[:limit] if limit else cases
+
+
+class Tally:
+    """Counts per path: clean flags, and caught/total per mutation kind, language, length."""
+
+    def __init__(self) -> None:
+        self.clean: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # flagged, overflow, n
+        self.caught: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        self.corrected: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # look-alike misses
+        self.ms: dict[tuple, list[float]] = defaultdict(list)
+
+    def add_clean(self, path: str, flagged: bool, overflow: bool, ms: float) -> None:
+        counts = self.clean[path]
+        counts[0] += flagged
+        counts[1] += flagged and overflow
+        counts[2] += 1
+        self.ms[path, "clean"].append(ms)
+
+    def add_garble(self, path: str, keys: dict, caught: bool, corrected: bool, ms: float) -> None:
+        for group, value in keys.items():
+            counts = self.caught[path, group, value]
+            counts[0] += caught
+            counts[1] += 1
+        if keys["kind"] == "lookalike" and not caught:
+            self.corrected[path][0] += corrected
+        if keys["kind"] == "lookalike":
+            self.corrected[path][1] += 1
+        self.ms[path, "garbled"].append(ms)
+
+    def figures(self, path: str) -> dict:
+        flagged, overflow, clean = self.clean[path]
+        total = [0, 0]
+        groups: dict[str, dict] = {"kind": {}, "language": {}, "length": {}}
+        for (owner, group, value), (caught, n) in sorted(self.caught.items()):
+            if owner != path:
+                continue
+            groups[group][value] = {"caught": _rate(caught, n), "n": n}
+            if group == "kind":
+                total = [total[0] + caught, total[1] + n]
+        corrected, lookalikes = self.corrected[path]
+        return {
+            "clean_slides": clean,
+            "clean_flag_rate": _rate(flagged, clean),
+            "clean_flagged": flagged,
+            "clean_flagged_with_overflow": overflow,
+            "garbles": total[1],
+            "caught": _rate(*total),
+            "by_kind": groups["kind"],
+            "by_language": groups["language"],
+            "by_length": groups["length"],
+            "lookalike_read_as_planned": _rate(corrected, lookalikes),
+            "ms_per_clean_slide": _median(self.ms[path, "clean"]),
+            "ms_per_garbled_slide": _median(self.ms[path, "garbled"]),
+        }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+class Command(BaseCommand):
+    help = "Flag rate on clean slides and detection of one-line garbles, per check path; one JSON line."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seed", type=int, default=12, help="seeds the garbles and degradation"
+        )
+        parser.add_argument("--limit", type=int, default=0, help="clean slides to use (0: all)")
+        parser.add_argument(
+            "--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)}"
+        )
+        parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of outlines")
+
+    def handle(self, *args, **options) -> None:
+        started = time.perf_counter()
+        rng = random.Random(options["seed"])
+        paths = [path for path in options["paths"].split(",") if path in PATHS]
+        tally = Tally()
+        for case in clean_cases(options["samples"], options["limit"]):
+            self._case(case, paths, rng, tally)
+        figures = {
+            "seed": options["seed"],
+            "paths": {path: tally.figures(path) for path in paths},
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        self.stdout.write(json.dumps(figures, ensure_ascii=False))
+
+    def _case(self, case: dict, paths: list[str], rng: random.Random, tally: Tally) -> None:
+        plan, lines = case["plan"], plan_lines(case["plan"])
+        language = plan.get("language", "en")
+        clean = render_slide(plan, case["theme"], SIZE, case["params"])
+        passing = []
+        for path in paths:
+            result, ms = _check(path, clean, lines, rng)
+            flagged = "ocr_mismatch" in result.hints
+            tally.add_clean(path, flagged, clean.overflow, ms)
+            if not flagged:
+                passing.append(path)
+        skip = shown_elsewhere(lines, clean.boxes)
+        for kind in MUTATIONS:
+            garbled = garble(plan, kind, rng, skip=skip)
+            if garbled is None or not passing:
+                continue
+            render = render_slide(garbled.plan, case["theme"], SIZE, case["params"])
+            keys = {"kind": kind, "language": language, "length": length_bucket(garbled.line.text)}
+            for path in passing:
+                result, ms = _check(path, render, lines, rng)
+                rows = result.metrics["ocr_boxes"]
+                row = rows[garbled.index]
+                # A line planned twice: either copy failing catches the garble.
+                same = [r for r in rows if fold(r["expected"]) == fold(garbled.line.text)]
+                caught = any(r["failed"] for r in same)
+                corrected = row["distance"] == 0 or fold(row["got"]) == fold(garbled.line.text)
+                tally.add_garble(path, keys, caught, corrected, ms)
+
+
+def _check(path: str, render, lines: list, rng: random.Random) -> tuple:
+    """(assessment, milliseconds) of one path on one render."""
+    image = render.image if path == "box" else degrade(render.image, rng)
+    started = time.perf_counter()
+    result = assess_slide(
+        image,
+        expected_size=SIZE,
+        boxes=render.boxes if path == "box" else None,
+        safe_box=render.safe_box if path == "box" else None,
+        expected_lines=lines,
+    )
+    return result, (time.perf_counter() - started) * 1000

@@ -1,0 +1,160 @@
+"""Is the planned text on the slide? Every line of the page plan against what OCR reads.
+
+The expected text is the plan's (title, subtitle, each item's title and text, each child),
+never the renderer's own boxes: a renderer that drops, truncates or changes a line is caught.
+With boxes (local renders) the boxes only say where to read: each planned line is matched to
+the box that carries its text, else (the box text differs from the plan) to the unclaimed box
+whose reading is closest. A line fails at one edit after folding look-alikes (textdiff.fold);
+a failing line is read once more at another scale (one tesseract call for all of them) and
+fails only when that reading is wrong too (and, for lines of one or two characters, reads the
+same), so an OCR slip on a clean slide is not a failure; a line that passes on the second
+reading keeps that reading and the distance it has (0). A line without a box (fewer items
+shown than planned) fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from generation.quality.ocr import RGB, read_boxes, reread_boxes
+from generation.quality.textdiff import Comparison, compare, fold, normalize
+from generation.slides import TextBox
+
+SHORT_LINE_CHARS = 2
+Inked = tuple[TextBox, tuple[RGB, RGB]]  # a box with its (text colour, background colour)
+
+
+@dataclass(frozen=True)
+class Line:
+    role: str  # title | subtitle | item_title | item_text
+    text: str
+
+
+@dataclass(frozen=True)
+class LineResult:
+    role: str
+    expected: str  # the planned text
+    got: str  # what was read for it ("" when nothing on the slide carries it)
+    comparison: Comparison
+    failed: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "role": self.role,
+            "expected": self.expected,
+            "got": self.got,
+            "distance": self.comparison.distance,
+            "cer": self.comparison.cer,
+            "diff": self.comparison.diff,
+            "failed": self.failed,
+        }
+
+
+def plan_lines(plan: dict) -> list[Line]:
+    """Every line a page plan asks for, in reading order (lines without letters or digits left out)."""
+    return [line for _, line in plan_slots(plan)]
+
+
+def plan_slots(plan: dict) -> list[tuple[tuple, Line]]:
+    """plan_lines() with where each line sits in the plan: ("title",), ("items", 0, "text"),
+    ("items", 0, "children", 1) ..."""
+    slots = [(("title",), Line("title", plan.get("title") or ""))]
+    slots.append((("subtitle",), Line("subtitle", plan.get("subtitle") or "")))
+    for i, item in enumerate(plan.get("items") or ()):
+        if not isinstance(item, dict):
+            continue
+        slots.append((("items", i, "title"), Line("item_title", item.get("title") or "")))
+        slots.append((("items", i, "text"), Line("item_text", item.get("text") or "")))
+        for j, child in enumerate(item.get("children") or ()):
+            slots.append((("items", i, "children", j), Line("item_text", str(child))))
+    return [
+        (path, Line(line.role, line.text.strip())) for path, line in slots if normalize(line.text)
+    ]
+
+
+def box_lines(boxes: Sequence[TextBox]) -> list[Line]:
+    """The renderer's own texts as lines, for callers without a plan."""
+    return [Line(box.role, box.text) for box in boxes if normalize(box.text)]
+
+
+def check_boxes(
+    rgb: Image.Image,
+    inked: Sequence[Inked],
+    lines: Sequence[Line],
+    languages: str,
+    *,
+    reread_languages: str,
+) -> list[LineResult]:
+    """Each planned line against the OCR reading of its box.
+
+    languages: for the first reading (those that fit the text); reread_languages: for the
+    second when a failing line has Latin letters (all requested: chi_sim+eng rereads "Supply
+    chain" that chi_sim read "chaim"; it costs about twice as much as chi_sim alone).
+    """
+    planned = {fold(line.text) for line in lines}
+    # Badges the renderer numbers on its own ("01", "3") are not planned text: not read.
+    inked = [(box, ink) for box, ink in inked if box.role != "number" or fold(box.text) in planned]
+    boxes, inks = [box for box, _ in inked], [ink for _, ink in inked]
+    texts = read_boxes(rgb, boxes, inks, languages) if boxes else []
+    owners = _assign(lines, boxes, texts)
+    results = [
+        _result(line, texts[owner] if owner is not None else "")
+        for line, owner in zip(lines, owners, strict=True)
+    ]
+    again = [i for i, result in enumerate(results) if result.failed and owners[i] is not None]
+    if again:
+        chosen = [owners[i] for i in again]
+        # All requested languages only where they help: Latin words in a Chinese line.
+        latin = any(ch.isascii() and ch.isalpha() for i in again for ch in lines[i].text)
+        second = reread_boxes(
+            rgb,
+            [boxes[b] for b in chosen],
+            [inks[b] for b in chosen],
+            reread_languages if latin else languages,
+        )
+        for i, text in zip(again, second, strict=True):
+            if not _confirmed(lines[i].text, results[i].got, text):
+                results[i] = _result(lines[i], text, failed=False)
+    return results
+
+
+def _confirmed(expected: str, first: str, second: str) -> bool:
+    """Whether a second reading confirms that a line is wrong: it is wrong too, and for lines
+    of one or two characters (the easiest to misread) it reads the same as the first."""
+    if compare(expected, second).distance == 0:
+        return False
+    return len(fold(expected)) > SHORT_LINE_CHARS or fold(first) == fold(second)
+
+
+def _result(line: Line, got: str, *, failed: bool | None = None) -> LineResult:
+    comparison = compare(line.text, got)
+    wrong = comparison.distance > 0 if failed is None else failed
+    return LineResult(line.role, line.text, got, comparison, wrong)
+
+
+def _assign(
+    lines: Sequence[Line], boxes: Sequence[TextBox], texts: Sequence[str]
+) -> list[int | None]:
+    """For each line, the index of the box that shows it, or None: first the box whose source
+    text is the line, then the closest reading among the boxes left (closest pairs first)."""
+    owners: list[int | None] = [None] * len(lines)
+    free = list(range(len(boxes)))
+    for i, line in enumerate(lines):
+        owner = next((b for b in free if boxes[b].text.strip() == line.text), None)
+        if owner is not None:
+            owners[i] = owner
+            free.remove(owner)
+    pairs = sorted(
+        (compare(lines[i].text, texts[b]).cer, i, b)
+        for i in range(len(lines))
+        if owners[i] is None
+        for b in free
+    )
+    for _, i, b in pairs:
+        if owners[i] is None and b in free:
+            owners[i] = b
+            free.remove(b)
+    return owners
