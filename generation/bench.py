@@ -29,6 +29,20 @@ def bench_outline(pages: int, token: str) -> str:
     return f"# Benchmark deck {token}\n\n{body}"
 
 
+def provider_draw_seconds(batches: list) -> float:
+    """CPU seconds the benchmark provider spent drawing the batches' slides, from what the
+    answers used reported (a hedged duplicate that lost reports nothing: hedging is measured
+    with the OCR check off, where the provider draws nothing)."""
+    runs = StepRun.objects.filter(batch__in=batches, step="render", provider="latency")
+    return (
+        sum(
+            (run.output_data.get("usage") or {}).get("provider_draw_cpu_ms", 0.0)
+            for run in runs.only("output_data")
+        )
+        / 1000
+    )
+
+
 def nearest_rank(values: list[float], quantile: float) -> float:
     """The smallest value with at least `quantile` of the values at or below it."""
     ordered = sorted(values)

@@ -24,7 +24,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test.utils import override_settings
 
-from generation.bench import bench_outline, deck_figures, queries_per_page, summary
+from generation.bench import (
+    bench_outline,
+    deck_figures,
+    provider_draw_seconds,
+    queries_per_page,
+    summary,
+)
 from generation.cluster import ROOT, group_cpu_seconds, group_rss_mb, start_cluster, stop_cluster
 from generation.models import Batch
 from generation.providers.latency import Z95
@@ -116,7 +122,13 @@ class Command(BaseCommand):
                 concurrency=concurrency,
                 latency=options["latency"],
             )
-            figures["cpu_ms_per_page"] = round(1000 * cpu_s / (pages * len(decks)), 1)
+            # The latency provider's drawing (OCR on: it draws each page's plan) stands for a
+            # remote model's work, not ours: its CPU time is taken out.
+            drawing_s = provider_draw_seconds([batch for batch, _ in decks])
+            figures["cpu_ms_per_page"] = round(1000 * (cpu_s - drawing_s) / (pages * len(decks)), 1)
+            figures["provider_draw_cpu_ms_per_page"] = round(
+                1000 * drawing_s / (pages * len(decks)), 1
+            )
             figures["db_queries_per_page"] = queries_per_page(pages)
         figures.update(self._described(options, nanodeck))
         figures["load_average"] = [round(x, 2) for x in (*load_before[:1], *os.getloadavg())]

@@ -70,3 +70,37 @@ def test_a_cancelled_call_stops_waiting_at_once_and_is_priced_as_nano_banana_pro
     assert time.monotonic() - started < 1
     assert result.image.size == (320, 180)
     assert result.cost_usd == pytest.approx(0.134 + 0.0011)
+
+
+def plan(title: str) -> dict:
+    return {
+        "kind": "content",
+        "title": title,
+        "subtitle": "",
+        "items": [{"title": "潮汐", "text": "twice a day", "children": []}],
+        "language": "en",
+    }
+
+
+def test_with_the_ocr_check_on_it_draws_the_pages_own_plan_and_reports_the_cpu(settings):
+    settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": True, "LATENCY_PROVIDER_SECONDS": 0}
+
+    answer = LatencyProvider().generate(
+        ImageRequest(prompt="p", size=(1536, 864), page_plan=plan("Tides and the moon"))
+    )
+
+    texts = " ".join(box.text for box in answer.boxes)
+    assert "Tides and the moon" in texts
+    assert "潮汐" in texts
+    assert answer.usage["provider_draw_cpu_ms"] > 0
+
+
+def test_with_the_ocr_check_off_it_answers_with_the_sample_and_draws_nothing(settings):
+    settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False, "LATENCY_PROVIDER_SECONDS": 0}
+
+    answer = LatencyProvider().generate(
+        ImageRequest(prompt="p", size=(1536, 864), page_plan=plan("Tides and the moon"))
+    )
+
+    assert "Benchmark slide" in " ".join(box.text for box in answer.boxes)
+    assert answer.usage["provider_draw_cpu_ms"] == 0
