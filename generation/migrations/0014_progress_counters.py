@@ -105,6 +105,22 @@ def drop_sql(vendor):
     return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
 
 
+def remake_sqlite_triggers(table):
+    """For later migrations: SQLite changes a table by copying it into a new one, which drops
+    the table's triggers. The returned RunPython function makes the counters' triggers on
+    generation_<table> again there (PostgreSQL alters tables in place: nothing to do)."""
+
+    def remake(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        for statement in sqlite_sql():
+            if f" ON generation_{table} " in statement:
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {statement.split()[2]}")
+                schema_editor.execute(statement)
+
+    return remake
+
+
 def install(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor not in ("sqlite", "postgresql"):

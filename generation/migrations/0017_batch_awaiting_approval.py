@@ -7,15 +7,6 @@ from django.db import migrations, models
 COUNTERS = importlib.import_module("generation.migrations.0014_progress_counters")
 
 
-def batch_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return  # PostgreSQL alters the column in place, its trigger stays
-    schema_editor.execute("DROP TRIGGER IF EXISTS generation_batch_counters")
-    for statement in COUNTERS.sqlite_sql():
-        if " ON generation_batch " in statement:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("generation", "0016_batchapi_requests"),
@@ -40,5 +31,5 @@ class Migration(migrations.Migration):
                 max_length=20,
             ),
         ),
-        migrations.RunPython(batch_trigger, migrations.RunPython.noop),
+        migrations.RunPython(COUNTERS.remake_sqlite_triggers("batch"), migrations.RunPython.noop),
     ]

@@ -7,16 +7,6 @@ from django.db import migrations, models
 COUNTERS = importlib.import_module("generation.migrations.0014_progress_counters")
 
 
-def page_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return  # PostgreSQL adds the column in place, its triggers stay
-    for event in ("insert", "delete", "update"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS generation_page_counters_{event}")
-    for statement in COUNTERS.sqlite_sql():
-        if " ON generation_page " in statement:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("generation", "0017_batch_awaiting_approval"),
@@ -44,5 +34,5 @@ class Migration(migrations.Migration):
                 max_length=60,
             ),
         ),
-        migrations.RunPython(page_triggers, migrations.RunPython.noop),
+        migrations.RunPython(COUNTERS.remake_sqlite_triggers("page"), migrations.RunPython.noop),
     ]

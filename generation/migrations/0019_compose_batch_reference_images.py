@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 # SQLite adds a JSON column (it has a check) by copying the table, which drops its triggers:
 # the progress counters' trigger on batches is made again afterwards, as 0017 does.
-AWAITING = importlib.import_module("generation.migrations.0017_batch_awaiting_approval")
+COUNTERS = importlib.import_module("generation.migrations.0014_progress_counters")
 
 
 class Migration(migrations.Migration):
@@ -23,5 +23,5 @@ class Migration(migrations.Migration):
                 '[{"role": "logo" | "photo", "path", "sha256"}], sent after the template\'s.',
             ),
         ),
-        migrations.RunPython(AWAITING.batch_trigger, migrations.RunPython.noop),
+        migrations.RunPython(COUNTERS.remake_sqlite_triggers("batch"), migrations.RunPython.noop),
     ]

@@ -9,16 +9,6 @@ from django.db import migrations, models
 COUNTERS = importlib.import_module("generation.migrations.0014_progress_counters")
 
 
-def steprun_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return  # PostgreSQL adds the columns in place, its triggers stay
-    for event in ("insert", "delete", "update"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS generation_steprun_counters_{event}")
-    for statement in COUNTERS.sqlite_sql():
-        if " ON generation_steprun " in statement:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("generation", "0019_compose_batch_reference_images"),
@@ -81,5 +71,5 @@ class Migration(migrations.Migration):
                 fields=["provider", "step", "finished_at"], name="generation__provide_cf55c1_idx"
             ),
         ),
-        migrations.RunPython(steprun_triggers, migrations.RunPython.noop),
+        migrations.RunPython(COUNTERS.remake_sqlite_triggers("steprun"), migrations.RunPython.noop),
     ]

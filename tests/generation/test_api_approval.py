@@ -5,30 +5,18 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
 from generation.services.batches import batch_run
 from generation.services.sweeper import sweep
 from generation.tasks import plan_batch, run_page
+from tests.api_errors import error_of
 from tests.factories import SlideTemplateFactory, UserFactory, make_batch
 
 pytestmark = pytest.mark.django_db
 
 OUTLINE = "# 审批测试 Approval\n\n### 第一页\n- 要点一\n- 要点二\n\n### Second page\n- one\n- two\n"
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture
@@ -41,11 +29,6 @@ def paused(user) -> Batch:
 
 def approve(api, batch: Batch):
     return api.post(f"/api/v1/batches/{batch.pk}/approve/")
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()["error"]
 
 
 def test_a_batch_asked_to_pause_stops_after_planning_with_its_plans_readable(api, user):

@@ -9,13 +9,13 @@ import zipfile
 import pytest
 from django.core.files.storage import default_storage
 from django.db import connections
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
 from generation.services.batches import batch_run
 from generation.services.page_edits import page_insert
 from generation.tasks import plan_batch, run_page
+from tests.api_errors import error_of
 from tests.factories import UserFactory, make_batch
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +35,6 @@ NEW_ITEMS = [
     {"title": "Async first", "text": "write it down"},
     {"title": "Meet less", "text": "", "children": ["one weekly sync"]},
 ]
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture
@@ -85,11 +73,6 @@ def add(api, batch: Batch, index: object, plan: dict):
 def run_open_pages(batch: Batch) -> None:
     for page_id in batch.pages.exclude(status=PageStatus.COMPLETED).values_list("pk", flat=True):
         run_page(page_id)
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()["error"]
 
 
 def snapshot(batch: Batch) -> list[tuple]:

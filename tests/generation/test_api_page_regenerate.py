@@ -4,14 +4,12 @@ that change nothing. Image models: tests/generation/providers/test_regenerate_re
 
 import pytest
 from PIL import Image, ImageChops
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from generation.images import open_rgb
 from generation.models import Page, PageStatus, StepRun
 from generation.services.batches import batch_run
 from generation.services.pages import page_run
-from tests.factories import UserFactory, make_batch
+from tests.factories import make_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +18,6 @@ OUTLINE = (
     "### Three habits\n- Write it down: decisions live in documents\n"
     "- Ship small: one change at a time\n- Ask early: questions save days\n"
 )
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture

@@ -4,30 +4,18 @@ import io
 import zipfile
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
 from generation.services.batches import batch_run
 from generation.tasks import run_page
+from tests.api_errors import error_of
 from tests.factories import UserFactory, make_batch
 from tests.media import signed_name
 
 pytestmark = pytest.mark.django_db
 
 OUTLINE = "# Versions\n\n### One\n- a point\n- another point\n\n### Two\n- c\n- d\n"
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture
@@ -58,12 +46,6 @@ def versions_of(api, page: Page) -> list[dict]:
 
 def select(api, page: Page, run_id: object):
     return api.post(f"/api/v1/pages/{page.pk}/versions/{run_id}/select/")
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    return response.json()["error"]
 
 
 def test_versions_list_every_image_of_the_render_step_oldest_first(api, page):

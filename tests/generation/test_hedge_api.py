@@ -3,27 +3,13 @@ checked), the delay from the provider's recent calls, and both calls billed and 
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from generation.models import StepRun
 from generation.selectors import hedge_delay
 from generation.services.batches import batch_run
-from tests.factories import SlideTemplateFactory, UserFactory, make_batch
+from tests.factories import SlideTemplateFactory, make_batch
 
 SHORT_OUTLINE = "# Short deck\n\n### One\n- a\n- b\n\n### Two\n- c\n- d\n"
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ import json
 
 import pytest
 from PIL import Image
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from generation.models import Batch
 from generation.render.renderer import render_slide
 from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from generation.slides import Theme
-from tests.factories import SlideTemplateFactory, UserFactory
+from tests.factories import SlideTemplateFactory
 from tests.generation.providers.conftest import API_KEY
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +38,6 @@ EN_ANSWER = {
         },
     ],
 }
-
-
-@pytest.fixture
-def api():
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
-    return client
 
 
 @pytest.fixture

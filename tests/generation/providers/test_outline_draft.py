@@ -4,11 +4,9 @@ loopback servers speaking Gemini's and OpenAI's wire formats; the local provider
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generation.planning.outline import parse_outline
-from tests.factories import UserFactory
 from tests.generation.providers.conftest import API_KEY
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +15,6 @@ DRAFT = (
     "# 潮汐 Tides\n\n## 成因\n\n### 月球的引力\n- 引力拉起海水\n- 一天两次涨潮\n\n"
     "### The sun's part\n- Spring tides\n- Neap tides\n"
 )
-
-
-@pytest.fixture
-def api():
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
-    return client
 
 
 @pytest.fixture

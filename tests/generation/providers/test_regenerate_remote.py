@@ -9,15 +9,13 @@ import io
 import pytest
 from django.core.files.storage import default_storage
 from PIL import Image, ImageChops
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from generation.models import Page, PageStatus, StepRun
 from generation.render.renderer import render_slide
 from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from generation.slides import Theme
-from tests.factories import UserFactory, make_batch
+from tests.factories import make_batch
 from tests.generation.providers.conftest import API_KEY
 from tests.generation.providers.test_kie_flow import PUBLIC, callback, deliver
 from tests.generation.providers.test_openai import form_parts
@@ -25,18 +23,6 @@ from tests.generation.providers.test_openai import form_parts
 pytestmark = pytest.mark.django_db
 
 INSTRUCTION = "make the background dark blue"
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 @pytest.fixture(autouse=True)
