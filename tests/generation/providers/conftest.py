@@ -20,6 +20,16 @@ from generation.providers.base import ErrorKind, ProviderError
 API_KEY = "test-key-7f3a9c1e5b"
 
 
+def gemini_settings(server: Loopback) -> dict:
+    """PROVIDER_SETTINGS["gemini"] pointing at the loopback server, with the default models."""
+    return {
+        "api_key": API_KEY,
+        "base_url": server.url,
+        "image_model": "gemini-3-pro-image",
+        "text_model": "gemini-3.8-flash",
+    }
+
+
 @dataclass
 class Received:
     method: str

@@ -16,7 +16,7 @@ from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from generation.slides import Theme
 from tests.factories import SlideTemplateFactory
-from tests.generation.providers.conftest import API_KEY
+from tests.generation.providers.conftest import gemini_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +44,7 @@ EN_ANSWER = {
 def gemini(server, settings):
     settings.PROVIDER_SETTINGS = {
         **settings.PROVIDER_SETTINGS,
-        "gemini": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "gemini-3-pro-image",
-            "text_model": "gemini-3.8-flash",
-        },
+        "gemini": gemini_settings(server),
     }
     settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False, "TRANSIENT_BACKOFF": [0.0]}
     SlideTemplateFactory(slug="business")

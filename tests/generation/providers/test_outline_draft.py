@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from generation.planning.outline import parse_outline
-from tests.generation.providers.conftest import API_KEY
+from tests.generation.providers.conftest import API_KEY, gemini_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +20,7 @@ DRAFT = (
 @pytest.fixture
 def remote(server, settings):
     settings.PROVIDER_SETTINGS = {
-        "gemini": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "gemini-3-pro-image",
-            "text_model": "gemini-3.8-flash",
-        },
+        "gemini": gemini_settings(server),
         "openai": {
             "api_key": API_KEY,
             "base_url": server.url,

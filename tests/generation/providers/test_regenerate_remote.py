@@ -16,7 +16,7 @@ from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from generation.slides import Theme
 from tests.factories import make_batch
-from tests.generation.providers.conftest import API_KEY
+from tests.generation.providers.conftest import API_KEY, gemini_settings
 from tests.generation.providers.test_kie_flow import PUBLIC, callback, deliver
 from tests.generation.providers.test_openai import form_parts
 
@@ -29,12 +29,7 @@ INSTRUCTION = "make the background dark blue"
 def remote(server, settings):
     settings.PROVIDER_SETTINGS = {
         **settings.PROVIDER_SETTINGS,
-        "gemini": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "gemini-3-pro-image",
-            "text_model": "gemini-3.8-flash",
-        },
+        "gemini": gemini_settings(server),
         "openai": {
             "api_key": API_KEY,
             "base_url": server.url,

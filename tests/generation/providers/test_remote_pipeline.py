@@ -13,7 +13,7 @@ from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from generation.slides import Theme
 from tests.factories import SlideTemplateFactory, make_batch
-from tests.generation.providers.conftest import API_KEY
+from tests.generation.providers.conftest import gemini_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ocr]
 
@@ -34,12 +34,7 @@ def png_answer(plan: dict) -> tuple[int, dict, dict]:
 def test_wrong_text_from_the_model_is_retried_with_the_text_spelled_out(server, settings):
     settings.PROVIDER_SETTINGS = {
         **settings.PROVIDER_SETTINGS,
-        "gemini": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "gemini-3-pro-image",
-            "text_model": "gemini-3.8-flash",
-        },
+        "gemini": gemini_settings(server),
     }
     batch = batch_plan(batch=make_batch(options={"provider": "gemini"}))
     page = batch.pages.get(index=4)
@@ -70,12 +65,7 @@ def test_wrong_text_from_the_model_is_retried_with_the_text_spelled_out(server, 
 def test_batches_that_choose_different_image_models_never_share_a_cached_image(server, settings):
     settings.PROVIDER_SETTINGS = {
         **settings.PROVIDER_SETTINGS,
-        "gemini": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "gemini-3-pro-image",
-            "text_model": "gemini-3.8-flash",
-        },
+        "gemini": gemini_settings(server),
     }
     template = SlideTemplateFactory()
     pro, flash, pro_again = (
