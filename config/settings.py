@@ -391,5 +391,9 @@ SPECTACULAR_SETTINGS = {
         "PageKindEnum": "generation.slides.PAGE_KINDS",
         "PageStatusEnum": "generation.models.PageStatus",
         "StepEnum": "generation.models.Step",
+        # A page edit may ask for "auto" (the layout chosen by the content); a regeneration's
+        # edit names a layout.
+        "LayoutEnum": "generation.render.layouts.CONTENT_LAYOUTS",
+        "LayoutOrAutoEnum": "generation.services.page_edits.LAYOUT_CHOICES",
     },
 }

@@ -16,7 +16,7 @@ from tests.processes import manage
 from tests.stacks import STACKS, real_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTENT_PAGES = 23  # plus the cover: 24 pages
+CONTENT_PAGES = 23  # plus the cover: 24 pages (no ending page)
 OUTLINE = "# Crash drill\n\n" + "\n".join(
     f"## Page {n}\n- first point of page {n}\n- second point of page {n}\n"
     for n in range(1, CONTENT_PAGES + 1)
@@ -60,7 +60,9 @@ def test_a_batch_survives_a_worker_killed_mid_batch(stack, tmp_path):
     manage(env, "load_starter_templates")
     outline = tmp_path / "outline.md"
     outline.write_text(OUTLINE, encoding="utf-8")
-    batch_id = manage(env, "generate_deck", str(outline), "--async", "--provider", "latency")
+    batch_id = manage(
+        env, "generate_deck", str(outline), "--async", "--provider", "latency", "--no-ending"
+    )
     key = batch_id.replace("-", "") if db.kind == "sqlite" else batch_id
 
     def pages(status: str) -> int:
