@@ -27,6 +27,11 @@ from generation.api.edit_serializers import (
     PageInsertSerializer,
     PagesReorderSerializer,
 )
+from generation.api.page_serializers import (
+    PageDetailSerializer,
+    PageFlagSerializer,
+    PageVersionSerializer,
+)
 from generation.api.regenerate_serializers import PageRegenerateSerializer
 from generation.api.serializers import (
     BatchCreateSerializer,
@@ -37,10 +42,7 @@ from generation.api.serializers import (
     ExportQuerySerializer,
     OutlineDraftAnswerSerializer,
     OutlineDraftSerializer,
-    PageDetailSerializer,
-    PageFlagSerializer,
     PageSummarySerializer,
-    PageVersionSerializer,
     ProvidersSerializer,
     RetryFailedSerializer,
 )
