@@ -563,3 +563,6 @@ class BatchApiRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} in {self.job_name or 'no job yet'}"
+
+
+from generation.upload_models import Upload  # noqa: E402, F401  (its own module: models.py is long)

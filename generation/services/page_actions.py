@@ -9,7 +9,7 @@ from django.utils import timezone
 from generation.errors import Conflict, InvalidInput
 from generation.models import BatchStatus, Page, PageStatus, Step, StepRun
 from generation.pipeline.engine import StepContext, output_select
-from generation.pipeline.steps import PAGE_STEPS
+from generation.pipeline.steps import PAGE_STEPS, page_steps
 from generation.services.batches import batch_refresh
 from generation.services.queue import pages_enqueue
 from generation.services.regeneration import plan_with_edits, regeneration_request
@@ -70,7 +70,7 @@ def page_version_select(*, page: Page, run: StepRun) -> Page:
         raise Conflict(
             f"the page is held for review at {page.resume_step}; accept an attempt in review"
         )
-    output_select(PAGE_STEPS["render"], StepContext(batch=page.batch, page=page), run)
+    output_select(page_steps(page.batch)["render"], StepContext(batch=page.batch, page=page), run)
     return page_requeue(page, from_step="finish")
 
 
@@ -122,7 +122,7 @@ def page_release(*, page: Page, step_run: StepRun) -> Page:
     page = _held_page(page, step_run)
     if not step_run.selected:
         ctx = StepContext(batch=page.batch, page=page)
-        output_select(PAGE_STEPS[step_run.step], ctx, step_run)
+        output_select(page_steps(ctx.batch)[step_run.step], ctx, step_run)
     page.resume_step = Page.step_after(step_run.step)
     page.error = ""
     if page.resume_step:

@@ -28,7 +28,7 @@ from generation.errors import (
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, Step
 from generation.pipeline.engine import StepContext, run_step
-from generation.pipeline.steps import PAGE_STEPS
+from generation.pipeline.steps import page_steps
 from generation.pipeline.steps.common import load_theme
 from generation.selectors import batch_cost
 from generation.services.queue import pages_enqueue
@@ -141,7 +141,7 @@ def _run_steps(page: Page, ctx: StepContext) -> None:
         if page.resume_step == Step.RENDER and page.regeneration:
             # The render round someone asked for, whichever step the page was re-run from.
             ctx.requested_by = page.regeneration.get("requested_by", "")
-        run_step(PAGE_STEPS[page.resume_step], ctx)
+        run_step(page_steps(page.batch)[page.resume_step], ctx)
         ctx.instruction = ctx.requested_by = ""  # an instruction is for the step it was given to
         page.advance(lease=page.lease_owner)
 
