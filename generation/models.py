@@ -565,4 +565,4 @@ class BatchApiRequest(models.Model):
         return f"{self.key} in {self.job_name or 'no job yet'}"
 
 
-from generation.upload_models import Upload  # noqa: E402, F401  (its own module: models.py is long)
+from generation.upload_models import SingleImage, Upload  # noqa: E402, F401  (models.py is long)

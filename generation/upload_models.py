@@ -1,6 +1,6 @@
-"""A user's uploaded picture: a reference for image-to-image, or a deck's own image.
+"""A user's uploaded picture, and single images as a proxy of Batch (their admin gallery).
 
-Checked by decoding before it is stored (generation/services/uploads.py), stored privately
+An upload is a reference for image-to-image, or a deck's own photo. It is checked by decoding before it is stored (generation/services/uploads.py), stored privately
 under `uploads/<owner>/` and shown only through signed links; an upload no image or batch has
 used expires after UPLOAD_TTL_HOURS (the daily cleanup)."""
 
@@ -8,6 +8,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+
+from generation.models import Batch
 
 UPLOAD_FORMATS = ("PNG", "JPEG", "WEBP")
 
@@ -39,3 +41,11 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} {self.width}x{self.height} by {self.owner_id}"
+
+
+class SingleImage(Batch):
+    """A batch of kind image, for its own admin gallery (the rows are batches)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "single image"
