@@ -82,11 +82,9 @@ def batch_create(
     reference_images: list[File] | None = None,
     references: list | None = None,
 ) -> Batch:
-    """Create a batch; with `enqueue`, a worker plans and runs it once this commits.
-
-    `logo` and `reference_images` (photos) are the batch's own images, held to the template
-    image caps (generation/services/batch_images.py); `references` are ids of the owner's
-    uploads, photos too (after the files)."""
+    """Create a batch; with `enqueue`, a worker plans and runs it once this commits. `logo`,
+    `reference_images` (photos) and `references` (ids of the owner's uploads, photos too) are
+    the batch's own images, held to the template image caps (services/batch_images.py)."""
     outline = (outline or "").strip()
     if not outline:
         raise InvalidInput("the outline is empty", details={"outline": "empty"})
@@ -117,7 +115,7 @@ def batch_create(
     # Everything is checked before the template's images and the batch's own are copied into
     # the batch's folder, so a refused request leaves no file behind.
     batch.full_clean(exclude=["template_snapshot", "reference_images"])
-    chosen = uploads_resolve(owner=owner, ids=list(references or [])) if references else []
+    chosen = uploads_resolve(owner=owner, ids=list(references or []))
     photos = [*(reference_images or []), *uploads_as_files(chosen)]
     uploads = batch_images_prepare(logo=logo, photos=photos)
     folder = f"batches/{batch.pk}"

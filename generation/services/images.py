@@ -101,13 +101,9 @@ def _check_shape(*, provider: str, model: str, aspect_ratio: str, image_size: st
 def _options(
     *, provider: str, model: str, quality: str, aspect_ratio: str, image_size: str
 ) -> BatchOptions:
-    parsed = BatchOptions.parse(
-        {
-            key: value
-            for key, value in (("provider", provider), ("model", model), ("quality", quality))
-            if value
-        }
-    )
+    """The batch's options ("" for a default), sized for the ratio and size the chosen model
+    draws."""
+    parsed = BatchOptions.parse({"provider": provider, "model": model, "quality": quality})
     chosen = image_provider(parsed.provider, parsed.model or None)
     _check_shape(
         provider=parsed.provider,
@@ -149,6 +145,58 @@ def _references(*, owner: AbstractBaseUser, mode: str, ids: list) -> list[Upload
     return uploads
 
 
+def _asked(
+    *, prompt: str, mode: str, shape: tuple[str, str], quality: str, provider: str, model: str
+) -> tuple[dict, BatchOptions]:
+    """The image page's plan and the batch's options for what was asked, checked;
+    `shape` is (aspect ratio, image size), "" for the defaults."""
+    prompt = _check_prompt(prompt)
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}", details={"mode": mode})
+    plan = {
+        "kind": "image",
+        "mode": mode,
+        "prompt": prompt,
+        "aspect_ratio": shape[0] or DEFAULT_ASPECT_RATIO,
+        "image_size": shape[1] or default_image_size(quality),
+        "language": detect_language(prompt),
+    }
+    options = _options(
+        provider=provider,
+        model=model,
+        quality=quality,
+        aspect_ratio=plan["aspect_ratio"],
+        image_size=plan["image_size"],
+    )
+    return plan, options
+
+
+def _template(template: SlideTemplate | None) -> SlideTemplate | None:
+    """The template asked for (it must be active), else the first active one, else none."""
+    if template is None:
+        return SlideTemplate.objects.active().first()
+    if not template.is_active:
+        raise InvalidInput(
+            f"template '{template.slug}' is not active", details={"template": template.slug}
+        )
+    return template
+
+
+def _copy_images(batch: Batch, uploads: list[Upload]) -> None:
+    """The template's snapshot and the uploads, copied into the batch's folder; when one
+    cannot be copied, those already copied are removed."""
+    folder = f"batches/{batch.pk}"
+    if batch.template is not None:
+        batch.template_snapshot = template_snapshot(template=batch.template, copy_to=folder)
+    try:
+        files = [("photo", file) for file in uploads_as_files(uploads)]
+        batch.reference_images = batch_images_store(images=files, copy_to=folder)
+    except Exception:
+        for image in batch.template_snapshot.get("reference_images", []):
+            default_storage.delete(image["path"])
+        raise
+
+
 @transaction.atomic
 def image_create(
     *,
@@ -166,63 +214,37 @@ def image_create(
 ) -> Batch:
     """Create a single image and (with `enqueue`) queue its page for a worker. Everything is
     checked before a file is copied, so a refused request stores nothing."""
-    prompt = _check_prompt(prompt)
-    if mode not in MODES:
-        raise InvalidInput(f"mode must be one of {', '.join(MODES)}", details={"mode": mode})
-    aspect_ratio = aspect_ratio or DEFAULT_ASPECT_RATIO
-    image_size = size or default_image_size(quality)
-    options = _options(
+    plan, options = _asked(
+        prompt=prompt,
+        mode=mode,
+        shape=(aspect_ratio, size),
+        quality=quality,
         provider=provider,
         model=model,
-        quality=quality,
-        aspect_ratio=aspect_ratio,
-        image_size=image_size,
     )
+    prompt = plan["prompt"]
     uploads = _references(owner=owner, mode=mode, ids=list(references or []))
-    template = template or SlideTemplate.objects.active().first()
-    if template is not None and not template.is_active:
-        raise InvalidInput(
-            f"template '{template.slug}' is not active", details={"template": template.slug}
-        )
-    language = detect_language(prompt)
-    now = timezone.now()
     batch = Batch(
         owner=owner,
         kind="image",
-        template=template,
+        template=_template(template),
         outline=prompt,
         title=prompt[:300],
         options=options.as_json(),
         status=BatchStatus.RUNNING,
         total_pages=1,
-        started_at=now,
+        started_at=timezone.now(),
     )
-    folder = f"batches/{batch.pk}"
-    stored: list[dict] = []
+    _copy_images(batch, uploads)
     try:
-        if template is not None:
-            batch.template_snapshot = template_snapshot(template=template, copy_to=folder)
-            stored += batch.template_snapshot.get("reference_images", [])
-        batch.reference_images = batch_images_store(
-            images=[("photo", file) for file in uploads_as_files(uploads)], copy_to=folder
-        )
-        stored += batch.reference_images
         batch.save()
-        plan = {
-            "kind": "image",
-            "mode": mode,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "image_size": image_size,
-            "language": language,
-        }
         page = Page.objects.create(
             batch=batch,
             index=0,
             kind="image",
             title=prompt[:300],
             plan=plan,
-            image_prompt=_image_prompt(prompt, mode, batch.template_snapshot, language),
+            image_prompt=_image_prompt(prompt, mode, batch.template_snapshot, plan["language"]),
             resume_step=Step.RENDER,
             current_step=Step.RENDER,
         )
@@ -230,7 +252,10 @@ def image_create(
         if enqueue:
             pages_enqueue(page_ids=[page.pk])
     except Exception:
-        for image in stored:
+        for image in [
+            *batch.template_snapshot.get("reference_images", []),
+            *batch.reference_images,
+        ]:
             default_storage.delete(image["path"])
         raise
     logger.info("image_created batch=%s mode=%s provider=%s", batch.pk, mode, options.provider)
