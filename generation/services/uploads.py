@@ -6,8 +6,10 @@ cap, then width and height read from the header, so a decompression bomb is refu
 any pixel is decoded) with the upload caps (UPLOAD_MAX_BYTES, UPLOAD_MAX_PIXELS); then only
 PNG, JPEG and WebP are accepted, whatever the name or content type says, and the whole image
 must decode (a truncated file does not). The EXIF orientation is applied to the pixels and
-every metadata block (EXIF, XMP, ICC, text chunks) is left out of the stored copy:
+every metadata block (EXIF, XMP, ICC, text chunks) is left out of the stored copy, the
+pixels converted to sRGB first when a colour profile came with them:
 https://pillow.readthedocs.io/en/stable/reference/ImageOps.html#PIL.ImageOps.exif_transpose
+https://pillow.readthedocs.io/en/stable/reference/ImageCms.html#PIL.ImageCms.profileToProfile
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from generation.errors import InvalidInput
 from generation.upload_models import UPLOAD_FORMATS, Upload
@@ -36,6 +38,7 @@ from templates_app.services import KEPT_FORMATS, reference_image_check
 logger = logging.getLogger("nanodeck.uploads")
 
 MAX_FILES_PER_REQUEST = 10
+_SRGB = ImageCms.createProfile("sRGB")
 _SAVE_OPTIONS = {"PNG": {}, "JPEG": {"quality": 92}, "WEBP": {"quality": 92}}
 
 
@@ -87,14 +90,31 @@ def upload_check(*, file: File) -> CheckedImage:
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
-    """The pixels alone in `fmt`: Pillow writes no EXIF, ICC or text chunk unless asked to."""
-    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    elif fmt != "JPEG" and image.mode not in ("RGB", "RGBA", "L", "LA"):
+    """The pixels alone in `fmt`, in sRGB: an embedded colour profile is applied to the pixels
+    (so colours stay as they were shown) and, like every other block of `info`, not written."""
+    if image.mode == "P" or (fmt == "JPEG" and image.mode not in ("RGB", "L")):
+        transparent = fmt != "JPEG" and image.has_transparency_data
+        image = image.convert("RGBA" if transparent else "RGB")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    image = _in_srgb(image)
+    image.info = {}  # Pillow's PNG writer would copy an ICC profile from here
     buffer = io.BytesIO()
     image.save(buffer, fmt, **_SAVE_OPTIONS[fmt])
     return buffer.getvalue()
+
+
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """An RGB(A) image with an embedded profile converted to sRGB; any other as it is (a
+    profile that cannot be read is ignored)."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
 
 
 def uploads_create(*, owner: AbstractBaseUser, files: list[File]) -> list[Upload]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -165,6 +165,33 @@ def test_png_text_chunks_are_not_kept(api):
     assert post(api, upload_file(buffer.getvalue())).status_code == 201
     with Upload.objects.get().file.open("rb") as handle:
         assert b"Someone Private" not in handle.read()
+
+
+def test_a_colour_profile_is_not_kept(api):
+    # Pillow's PNG writer copies an ICC profile from the image's info unless it is removed;
+    # the pixels are converted to sRGB first (here already sRGB: the colours stay).
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), (200, 30, 30)).save(buffer, "PNG", icc_profile=srgb)
+    assert post(api, upload_file(buffer.getvalue())).status_code == 201
+    with Upload.objects.get().file.open("rb") as handle, Image.open(handle) as saved:
+        assert "icc_profile" not in saved.info
+        red = saved.convert("RGB").getpixel((5, 5))
+    assert abs(red[0] - 200) <= 2
+    assert abs(red[1] - 30) <= 2
+
+
+def test_a_palette_png_keeps_its_transparency(api):
+    image = Image.new("P", (20, 20), 0)
+    image.putpalette([255, 0, 0, 0, 0, 255])
+    image.paste(1, (10, 0, 20, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=0)
+    assert post(api, upload_file(buffer.getvalue())).status_code == 201
+    with Upload.objects.get().file.open("rb") as handle, Image.open(handle) as saved:
+        rgba = saved.convert("RGBA")
+        assert rgba.getpixel((2, 2))[3] == 0
+        assert rgba.getpixel((15, 2)) == (0, 0, 255, 255)
 
 
 def test_uploads_are_private_to_their_owner(api):
