@@ -38,6 +38,14 @@ def page_regenerate(
             details={"from_step": from_step},
         )
     page = page_lock_for_change(page, "regenerated")
+    if page.kind == "image":  # drawn from its prompt: no plan to describe or edit
+        from_step = Step.RENDER if from_step == Step.DESCRIBE else from_step
+        if edits:
+            raise InvalidInput(
+                "a single image takes no edits: create another image, or regenerate it "
+                "with an instruction (image models)",
+                details={"edits": "not for a single image"},
+            )
     request = regeneration_request(
         page=page,
         from_step=from_step,

@@ -248,3 +248,39 @@ def test_delete_removes_the_image_and_its_files(api, settings, django_capture_on
 def test_a_running_image_cannot_be_deleted(api):
     image_id = create(api).json()["id"]
     error_of(api.delete(f"{IMAGES}{image_id}/"), 409)
+
+
+def test_regenerating_an_image_draws_it_again_from_render(api):
+    image = drawn(api)
+    page = Page.objects.get(batch_id=image["id"])
+    response = api.post(f"/api/v1/pages/{page.pk}/regenerate/", {}, format="json")
+    assert response.status_code == 202, response.content
+    page.refresh_from_db()
+    assert page.resume_step == "render"
+    run_page(page.pk)
+    renders = StepRun.objects.filter(page=page, step="render")
+    assert renders.count() == 2
+    assert not StepRun.objects.filter(page=page, step="describe").exists()
+    assert api.get(f"{IMAGES}{image['id']}/").json()["status"] == "completed"
+
+
+def test_an_image_page_takes_no_edits_and_is_not_a_deck_to_edit(api):
+    image = drawn(api)
+    page = Page.objects.get(batch_id=image["id"])
+    before = (page.plan, page.image_prompt)
+    regenerate = api.post(
+        f"/api/v1/pages/{page.pk}/regenerate/", {"edits": {"title": "New"}}, format="json"
+    )
+    assert "no edits" in error_of(regenerate, 400)["message"]
+    patch = api.patch(f"/api/v1/pages/{page.pk}/", {"plan": {"title": "New"}}, format="json")
+    assert "single image" in error_of(patch, 409)["message"]
+    error_of(api.delete(f"/api/v1/pages/{page.pk}/"), 409)
+    insert = api.post(
+        f"/api/v1/batches/{image['id']}/pages/",
+        {"index": 1, "plan": {"title": "More"}},
+        format="json",
+    )
+    error_of(insert, 409)
+    page.refresh_from_db()
+    assert (page.plan, page.image_prompt) == before
+    assert Page.objects.filter(batch_id=image["id"]).count() == 1

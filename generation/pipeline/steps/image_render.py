@@ -4,7 +4,8 @@ It shares the slide render step's cache, provider call and hedging; what differs
 asked and how it is judged:
 
 - asked: the page's image prompt (the user's prompt with the template's style as a hint) at
-  the image's own size; in image mode the user's uploads go as the reference images (Gemini
+  the image's own size, with a regeneration's instruction (refine: the current image first
+  among the references), as for slides (render_request.py); in image mode the user's uploads go as the reference images (Gemini
   inline parts, OpenAI `images/edits`, kie's edit model through `mode: edit`), in text mode
   there are none. The local provider draws a poster or restyles the upload (render/poster.py).
 - judged: there is no plan whose text must appear, so the text check does not apply. The
@@ -20,9 +21,15 @@ from django.core.files.storage import default_storage
 
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.pipeline.steps.render import RenderStep
+from generation.pipeline.steps.render_request import (
+    refined_reference_urls,
+    refined_references,
+    requested_prompt,
+)
 from generation.providers.base import ImageRequest
 from generation.providers.registry import image_provider
 from generation.quality.image_checks import assess_slide
+from generation.services.regeneration import requested_params
 from generation.signing import signed_media_url
 from generation.slides import TextBox
 
@@ -36,7 +43,8 @@ class ImageRenderStep(RenderStep):
             params["mode"] = "edit"  # kie draws an edit from the references with its edit model
         if ctx.batch.opts.fresh:
             params["fresh"] = True
-        return params
+        # A regeneration asks with an instruction and a mode (refine: edit the current image).
+        return {**params, **requested_params(ctx.page.regeneration)}
 
     def input_digest(self, ctx: StepContext, params: dict) -> str:
         options = ctx.batch.opts
@@ -70,13 +78,15 @@ class ImageRenderStep(RenderStep):
             return cached
         provider = image_provider(ctx.batch.opts.provider, ctx.batch.opts.model or None)
         refs = ctx.batch.reference_images  # the user's uploads; none in text mode
+        page = ctx.page
         request = ImageRequest(
-            prompt=ctx.page.image_prompt,
+            prompt=requested_prompt(page, params, exact_text=""),
             size=ctx.batch.size,
             quality=ctx.batch.opts.quality,
-            references=self._read(refs),
+            references=refined_references(page, params) + self._read(refs),
             reference_urls=(
-                [signed_media_url(ref["path"]) for ref in refs]
+                refined_reference_urls(page, params)
+                + [signed_media_url(ref["path"]) for ref in refs]
                 if provider.wants_reference_urls
                 else []
             ),

@@ -179,3 +179,21 @@ def test_kie_text_mode_uses_its_image_model_without_references(api, server):
     assert sent["model"] == "nano-banana-pro"
     assert sent["input"]["image_input"] == []
     assert sent["input"]["aspect_ratio"] == "1:1"
+
+
+def test_gemini_refine_of_an_image_sends_it_first_with_the_instruction(api, server):
+    server.script(gemini_answer())
+    image = create_and_run(api, provider="gemini")
+    page = Batch.objects.get(pk=image["id"]).pages.get()
+    server.script(gemini_answer())
+    response = api.post(
+        f"/api/v1/pages/{page.pk}/regenerate/",
+        {"mode": "refine", "instruction": "make the wall blue"},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    run_page(page.pk)
+    parts = server.received[-1].json()["contents"][0]["parts"]
+    assert "make the wall blue" in parts[0]["text"]
+    assert len(parts) == 2  # the image being refined; text mode has no uploads
+    assert api.get(f"/api/v1/images/{image['id']}/").json()["status"] == "completed"
