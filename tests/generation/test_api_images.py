@@ -8,15 +8,18 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from generation.models import Batch, Page, StepRun, Upload
+from generation.models import Batch, Page, StepPolicy, StepRun, Upload
+from generation.policies import POLICY_DEFAULTS
 from generation.tasks import run_page
+from review.models import ReviewItem
 from tests.api_errors import error_of
-from tests.factories import SlideTemplateFactory, UserFactory
+from tests.factories import SlideTemplateFactory, UserFactory, make_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -228,8 +231,6 @@ def test_another_users_image_is_a_404(api):
 
 
 def test_a_deck_is_not_an_image(api):
-    from tests.factories import make_batch
-
     deck = make_batch(owner=UserFactory(username="deckowner"))
     error_of(api.get(f"{IMAGES}{deck.pk}/"), 404)
 
@@ -284,3 +285,21 @@ def test_an_image_page_takes_no_edits_and_is_not_a_deck_to_edit(api):
     page.refresh_from_db()
     assert (page.plan, page.image_prompt) == before
     assert Page.objects.filter(batch_id=image["id"]).count() == 1
+
+
+def test_a_sampled_image_goes_to_review_with_its_prompt(api, django_capture_on_commit_callbacks):
+    StepPolicy.objects.update_or_create(
+        step="render", defaults={**POLICY_DEFAULTS["render"], "review_sample_rate": 1.0}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        image = drawn(api, prompt="晨雾中的山谷")
+    item = ReviewItem.objects.get()
+    assert (item.step_run.page.batch_id, item.reason) == (Batch.objects.get().pk, "sampled")
+    evaluator = UserFactory(username="judge")
+    evaluator.groups.add(Group.objects.get(name="evaluators"))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=evaluator).key}")
+    body = client.get("/api/v1/review/next/", {"step": "render"}).json()
+    assert body["input"]["plan"]["prompt"] == "晨雾中的山谷"
+    assert body["output"]["image"]
+    assert image["status"] == "completed"
