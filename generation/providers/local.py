@@ -73,6 +73,7 @@ class LocalProvider:
             if not request.references:
                 raise ProviderError(ErrorKind.INVALID_REQUEST, "image mode needs a picture")
             photo = Image.open(io.BytesIO(request.references[0]))
+            photo.draft("RGB", request.size)  # a JPEG decodes at the smallest scale that covers it
         return draw_poster(
             plan.get("prompt", ""),
             request.theme or Theme(),

@@ -128,7 +128,12 @@ def _context(page: Page, worker: str) -> StepContext:
     return StepContext(
         batch=page.batch,
         page=page,
-        theme=load_theme(page.batch.template_snapshot, page.batch.reference_images),
+        # A deck's own photos are part of its theme (its cover); a single image's uploads are
+        # its references, read by its render step, never decoded for the theme.
+        theme=load_theme(
+            page.batch.template_snapshot,
+            page.batch.reference_images if page.batch.kind == "deck" else None,
+        ),
         instruction=page.instruction,
         requested_by=page.instruction_source,
         worker=worker,
