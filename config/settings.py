@@ -360,6 +360,7 @@ API_THROTTLE_RATES = {
     "batch_create": _throttle_rate("THROTTLE_BATCH_CREATE", "30/hour"),
     "regenerate": _throttle_rate("THROTTLE_REGENERATE", "120/hour"),
     "outline_draft": _throttle_rate("THROTTLE_OUTLINE_DRAFT", "60/hour"),
+    "upload": _throttle_rate("THROTTLE_UPLOAD", "120/hour"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -400,5 +401,6 @@ SPECTACULAR_SETTINGS = {
         # edit names a layout.
         "LayoutEnum": "generation.render.layouts.CONTENT_LAYOUTS",
         "LayoutOrAutoEnum": "generation.services.page_edits.LAYOUT_CHOICES",
+        "ImageModeEnum": "generation.services.images.MODES",
     },
 }

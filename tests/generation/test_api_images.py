@@ -303,3 +303,9 @@ def test_a_sampled_image_goes_to_review_with_its_prompt(api, django_capture_on_c
     assert body["input"]["plan"]["prompt"] == "晨雾中的山谷"
     assert body["output"]["image"]
     assert image["status"] == "completed"
+
+
+def test_images_count_against_the_batch_creation_rate(api, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "batch_create": "2/min"}
+    assert [create(api).status_code for _ in range(3)] == [202, 202, 429]
+    assert Batch.objects.count() == 2

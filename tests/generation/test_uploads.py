@@ -232,3 +232,11 @@ def test_unused_uploads_expire_and_used_ones_stay(api, settings):
     assert result["uploads"] == 1
     assert sorted(str(pk) for pk in Upload.objects.values_list("pk", flat=True)) == sorted(ids[1:])
     assert len(stored(settings)) == 2
+
+
+def test_the_upload_after_the_rate_is_throttled(api, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "upload": "2/min"}
+    answers = [post(api, upload_file(image_bytes((20, 20)))).status_code for _ in range(3)]
+    assert answers == [201, 201, 429]
+    assert error_of(post(api, upload_file(image_bytes((20, 20)))), 429)["code"] == "throttled"
+    assert Upload.objects.count() == 2
