@@ -107,6 +107,7 @@ class RenderStep:
                 snapshot.get("palette"),
                 options.provider,
                 provider.image_model,  # the image model: batches choosing other models share nothing
+                getattr(provider, "renderer_version", ""),  # the local renderer's code
                 options.size,
                 options.quality,
                 params,
