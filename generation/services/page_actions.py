@@ -11,6 +11,7 @@ from generation.models import BatchStatus, Page, PageStatus, Step, StepRun
 from generation.pipeline.engine import StepContext, output_select
 from generation.pipeline.steps import PAGE_STEPS
 from generation.services.batches import batch_refresh
+from generation.services.page_edits import deck_lock, sections_follow
 from generation.services.queue import pages_enqueue
 from generation.services.regeneration import plan_with_edits, regeneration_request
 from generation.signals import attempts_for_review
@@ -37,6 +38,8 @@ def page_regenerate(
             f"from_step must be one of {', '.join(PAGE_STEPS)}",
             details={"from_step": from_step},
         )
+    if edits and "title" in edits:  # a section's new title shows on the contents page too
+        deck_lock(page.batch)
     page = page_lock_for_change(page, "regenerated")
     request = regeneration_request(
         page=page,
@@ -46,13 +49,17 @@ def page_regenerate(
         edits=edits,
         source=source,
     )
+    before = page.plan
     if request.get("edits"):
         page.plan = plan_with_edits(page.plan, request["edits"])
     page.instruction = instruction
     page.instruction_source = source if instruction else ""
     page.regeneration = request
     page.save(update_fields=["instruction", "instruction_source", "regeneration", "plan"])
-    return page_requeue(page, from_step=from_step)
+    page = page_requeue(page, from_step=from_step)
+    if page.plan.get("title") != before.get("title"):
+        sections_follow(page=page, before=before)
+    return page
 
 
 @transaction.atomic
