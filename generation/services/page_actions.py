@@ -72,13 +72,23 @@ def page_version_select(*, page: Page, run: StepRun) -> Page:
             f"step run {run.pk} is not one of this page's images (see its versions)",
             details={"run": run.pk},
         )
+    drawn = run.output_data.get("plan")  # absent on versions drawn before it was kept
+    if drawn and drawn.get("title") != page.plan.get("title"):
+        deck_lock(page.batch)
     page = page_lock_for_change(page, "given another version")
     if page.status == PageStatus.HELD:
         raise Conflict(
             f"the page is held for review at {page.resume_step}; accept an attempt in review"
         )
     output_select(PAGE_STEPS["render"], StepContext(batch=page.batch, page=page), run)
-    return page_requeue(page, from_step="finish")
+    before = page.plan
+    if drawn and drawn != before:  # the page's text is the text its image shows
+        page.plan, page.title = drawn, drawn.get("title", page.title)[:300]
+        page.save(update_fields=["plan", "title"])
+    page = page_requeue(page, from_step="finish")
+    if page.plan.get("title") != before.get("title"):
+        sections_follow(page=page, before=before)
+    return page
 
 
 def page_lock_for_change(page: Page, what: str) -> Page:

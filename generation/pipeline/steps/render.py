@@ -183,6 +183,7 @@ class RenderStep:
             "safe_box": list(result.safe_box) if result.safe_box else None,
             "layout": result.layout,
             "usage": result.usage,
+            "plan": ctx.page.plan,  # the text drawn: choosing this version brings it back
         }
         duplicate_cost = result.cost_usd if hedge and hedge.started else 0.0
         return StepOutput(
