@@ -58,6 +58,7 @@ class ImageRenderStep(RenderStep):
                 ctx.batch.template_snapshot.get("palette"),
                 options.provider,
                 provider.image_model,
+                getattr(provider, "renderer_version", ""),  # the local poster's code
                 options.size,
                 options.quality,
                 params,
