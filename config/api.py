@@ -216,6 +216,10 @@ class OutlineDraftThrottle(_SettingsRateThrottle):
     scope = "outline_draft"
 
 
+class UploadThrottle(_SettingsRateThrottle):
+    scope = "upload"
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()

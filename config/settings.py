@@ -282,6 +282,11 @@ NANODECK = {
     "TEMPLATE_IMAGE_MAX_BYTES": env_int("TEMPLATE_IMAGE_MAX_BYTES", 10_000_000, minimum=10_000),
     "TEMPLATE_IMAGE_MAX_PIXELS": env_int("TEMPLATE_IMAGE_MAX_PIXELS", 40_000_000, minimum=65_536),
     "TEMPLATE_IMAGE_MAX_SIDE": env_int("TEMPLATE_IMAGE_MAX_SIDE", 2048, minimum=256),
+    # Uploads (POST /api/v1/uploads/): caps checked from the header before decoding, and the
+    # hours an upload no image or batch has used is kept before the daily cleanup deletes it.
+    "UPLOAD_MAX_BYTES": env_int("UPLOAD_MAX_BYTES", 10_000_000, minimum=10_000),
+    "UPLOAD_MAX_PIXELS": env_int("UPLOAD_MAX_PIXELS", 40_000_000, minimum=65_536),
+    "UPLOAD_TTL_HOURS": env_int("UPLOAD_TTL_HOURS", 24, minimum=1),
     # Finished batches (with their files) and the task queue's history are deleted this many
     # days after they finished, by the daily cleanup; 0 keeps them forever.
     "RETENTION_DAYS": env_int("RETENTION_DAYS", 30, minimum=0),
@@ -355,6 +360,7 @@ API_THROTTLE_RATES = {
     "batch_create": _throttle_rate("THROTTLE_BATCH_CREATE", "30/hour"),
     "regenerate": _throttle_rate("THROTTLE_REGENERATE", "120/hour"),
     "outline_draft": _throttle_rate("THROTTLE_OUTLINE_DRAFT", "60/hour"),
+    "upload": _throttle_rate("THROTTLE_UPLOAD", "120/hour"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -395,5 +401,6 @@ SPECTACULAR_SETTINGS = {
         # edit names a layout.
         "LayoutEnum": "generation.render.layouts.CONTENT_LAYOUTS",
         "LayoutOrAutoEnum": "generation.services.page_edits.LAYOUT_CHOICES",
+        "ImageModeEnum": "generation.services.images.MODES",
     },
 }

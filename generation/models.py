@@ -563,3 +563,6 @@ class BatchApiRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} in {self.job_name or 'no job yet'}"
+
+
+from generation.upload_models import SingleImage, Upload  # noqa: E402, F401  (models.py is long)

@@ -20,11 +20,15 @@ from templates_app.models import SlideTemplate
 KEPT_FORMATS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
 
 
-def reference_image_check(*, file: IO[bytes], size: int) -> tuple[int, int]:
+def reference_image_check(
+    *, file: IO[bytes], size: int, max_bytes: int | None = None, max_pixels: int | None = None
+) -> tuple[int, int]:
     """The image's (width, height), read from its header only, after the byte cap; raises
     ValidationError naming the cap it breaks. Nothing is decoded: a 144-megapixel PNG costs
-    what its header costs."""
-    max_bytes = settings.NANODECK["TEMPLATE_IMAGE_MAX_BYTES"]
+    what its header costs. The caps are the template images' unless given (uploads have
+    their own)."""
+    max_bytes = max_bytes or settings.NANODECK["TEMPLATE_IMAGE_MAX_BYTES"]
+    max_pixels = max_pixels or settings.NANODECK["TEMPLATE_IMAGE_MAX_PIXELS"]
     if size > max_bytes:
         raise ValidationError(
             f"the image is {size / 1e6:.1f} MB; reference images may be at most "
@@ -37,13 +41,19 @@ def reference_image_check(*, file: IO[bytes], size: int) -> tuple[int, int]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(file) as image:
                 width, height = image.size
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError):
+    except Image.DecompressionBombError:
+        # Pillow refuses to open beyond twice MAX_IMAGE_PIXELS, from the header alone.
+        raise ValidationError(
+            f"the image has more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels; "
+            f"reference images may have at most {max_pixels / 1e6:g} megapixels",
+            code="too_many_pixels",
+        ) from None
+    except (UnidentifiedImageError, OSError):
         raise ValidationError(
             "not an image this server reads (PNG, JPEG or WebP)", code="invalid_image"
         ) from None
     finally:
         file.seek(0)
-    max_pixels = settings.NANODECK["TEMPLATE_IMAGE_MAX_PIXELS"]
     if width * height > max_pixels:
         raise ValidationError(
             f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "

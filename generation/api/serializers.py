@@ -136,6 +136,13 @@ class BatchCreateSerializer(serializers.Serializer):
         "renderer puts the first on the cover, image models get them all after the template's "
         "images. Held to the template image caps (TEMPLATE_IMAGE_MAX_*).",
     )
+    references = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=MAX_PHOTOS,
+        help_text="Ids of your uploads (POST /api/v1/uploads/) to use as reference photos, "
+        "like reference_images (together at most the same number).",
+    )
 
 
 class BatchFilterSerializer(serializers.Serializer):

@@ -108,9 +108,10 @@ class KieProvider:
         raise ProviderPending(self.name, task_id, model=model)
 
     def _task_input(self, request: ImageRequest) -> tuple[str, dict]:
-        """The model and its input: a refine goes to kie's edit model, the image to edit as the
-        first of its `image_urls` (https://docs.kie.ai/market/google/nano-banana-edit)."""
-        if request.params.get("mode") == "refine":
+        """The model and its input: a refine, and a single image drawn from the user's
+        pictures (mode "edit"), go to kie's edit model, the image to edit as the first of its
+        `image_urls` (https://docs.kie.ai/market/google/nano-banana-edit)."""
+        if request.params.get("mode") in ("refine", "edit"):
             return self.edit_model, {
                 "prompt": request.prompt,
                 "image_urls": request.reference_urls,

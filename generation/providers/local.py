@@ -1,11 +1,20 @@
-"""The embedded provider: no key, no network. Plans with rules, renders with Pillow."""
+"""The embedded provider: no key, no network. Plans with rules, renders with Pillow.
+
+It is the offline stand-in, not an image model: slides are laid out from their plans, and a
+single image (a page of kind `image`) is a typographic poster of the prompt or the uploaded
+picture restyled with the template (render/poster.py), labelled as such."""
+
+import io
+
+from PIL import Image
 
 from generation.planning.describe import describe_page
 from generation.planning.outline import OutlineError, parse_outline
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
 from generation.providers.textprompts import plan_pages
+from generation.render.poster import draw_poster
 from generation.render.renderer import render_slide, renderer_digest
-from generation.slides import Theme
+from generation.slides import RenderResult, Theme
 
 
 class LocalProvider:
@@ -44,9 +53,12 @@ class LocalProvider:
                 ErrorKind.INVALID_REQUEST,
                 "the local renderer draws slides from a page plan; use an image model for free prompts",
             )
-        result = render_slide(
-            request.page_plan, request.theme or Theme(), request.size, request.params
-        )
+        if request.page_plan.get("kind") == "image":
+            result = self._poster(request)
+        else:
+            result = render_slide(
+                request.page_plan, request.theme or Theme(), request.size, request.params
+            )
         return ImageResult(
             image=result.image,
             provider=self.name,
@@ -55,4 +67,23 @@ class LocalProvider:
             safe_box=result.safe_box,
             layout=result.layout,
             usage={"overflow": result.overflow, "font_scale": result.font_scale},
+        )
+
+    def _poster(self, request: ImageRequest) -> RenderResult:
+        """A single image: the prompt as a poster, or (image mode) the first reference
+        restyled with the prompt as its caption."""
+        plan = request.page_plan
+        photo = None
+        if plan.get("mode") == "image":
+            if not request.references:
+                raise ProviderError(ErrorKind.INVALID_REQUEST, "image mode needs a picture")
+            photo = Image.open(io.BytesIO(request.references[0]))
+            photo.draft("RGB", request.size)  # a JPEG decodes at the smallest scale that covers it
+        return draw_poster(
+            plan.get("prompt", ""),
+            request.theme or Theme(),
+            request.size,
+            language=plan.get("language", "en"),
+            photo=photo,
+            contrast=request.params.get("text_contrast") or "auto",
         )

@@ -28,6 +28,7 @@ from generation.services.async_attempts import batch_jobs_cancel
 from generation.services.batch_images import batch_images_prepare, batch_images_store
 from generation.services.pages import page_claim, page_run, worker_id
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
+from generation.services.uploads import uploads_as_files, uploads_mark_used, uploads_resolve
 from templates_app.models import SlideTemplate
 from templates_app.services import template_snapshot
 
@@ -79,11 +80,11 @@ def batch_create(
     enqueue: bool = False,
     logo: File | None = None,
     reference_images: list[File] | None = None,
+    references: list | None = None,
 ) -> Batch:
-    """Create a batch; with `enqueue`, a worker plans and runs it once this commits.
-
-    `logo` and `reference_images` (photos) are the batch's own images, held to the template
-    image caps (generation/services/batch_images.py)."""
+    """Create a batch; with `enqueue`, a worker plans and runs it once this commits. `logo`,
+    `reference_images` (photos) and `references` (ids of the owner's uploads, photos too) are
+    the batch's own images, held to the template image caps (services/batch_images.py)."""
     outline = (outline or "").strip()
     if not outline:
         raise InvalidInput("the outline is empty", details={"outline": "empty"})
@@ -114,7 +115,9 @@ def batch_create(
     # Everything is checked before the template's images and the batch's own are copied into
     # the batch's folder, so a refused request leaves no file behind.
     batch.full_clean(exclude=["template_snapshot", "reference_images"])
-    uploads = batch_images_prepare(logo=logo, photos=list(reference_images or []))
+    chosen = uploads_resolve(owner=owner, ids=list(references or []))
+    photos = [*(reference_images or []), *uploads_as_files(chosen)]
+    uploads = batch_images_prepare(logo=logo, photos=photos)
     folder = f"batches/{batch.pk}"
     batch.template_snapshot = template_snapshot(template=template, copy_to=folder)
     try:
@@ -124,6 +127,7 @@ def batch_create(
         for image in [*batch.template_snapshot["reference_images"], *batch.reference_images]:
             default_storage.delete(image["path"])
         raise
+    uploads_mark_used(uploads=chosen)
     logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)
     if enqueue:
         batch_enqueue(batch=batch)

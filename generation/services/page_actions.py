@@ -9,7 +9,7 @@ from django.utils import timezone
 from generation.errors import Conflict, InvalidInput
 from generation.models import BatchStatus, Page, PageStatus, Step, StepRun
 from generation.pipeline.engine import StepContext, output_select
-from generation.pipeline.steps import PAGE_STEPS
+from generation.pipeline.steps import PAGE_STEPS, page_steps
 from generation.services.batches import batch_refresh
 from generation.services.page_edits import deck_lock, sections_follow
 from generation.services.queue import pages_enqueue
@@ -41,6 +41,14 @@ def page_regenerate(
     if edits and "title" in edits:  # a section's new title shows on the contents page too
         deck_lock(page.batch)
     page = page_lock_for_change(page, "regenerated")
+    if page.kind == "image":  # drawn from its prompt: no plan to describe or edit
+        from_step = Step.RENDER if from_step == Step.DESCRIBE else from_step
+        if edits:
+            raise InvalidInput(
+                "a single image takes no edits: create another image, or regenerate it "
+                "with an instruction (image models)",
+                details={"edits": "not for a single image"},
+            )
     request = regeneration_request(
         page=page,
         from_step=from_step,
@@ -80,7 +88,7 @@ def page_version_select(*, page: Page, run: StepRun) -> Page:
         raise Conflict(
             f"the page is held for review at {page.resume_step}; accept an attempt in review"
         )
-    output_select(PAGE_STEPS["render"], StepContext(batch=page.batch, page=page), run)
+    output_select(page_steps(page.batch)["render"], StepContext(batch=page.batch, page=page), run)
     before = page.plan
     if drawn and drawn != before:  # the page's text is the text its image shows
         page.plan, page.title = drawn, drawn.get("title", page.title)[:300]
@@ -139,7 +147,7 @@ def page_release(*, page: Page, step_run: StepRun) -> Page:
     page = _held_page(page, step_run)
     if not step_run.selected:
         ctx = StepContext(batch=page.batch, page=page)
-        output_select(PAGE_STEPS[step_run.step], ctx, step_run)
+        output_select(page_steps(ctx.batch)[step_run.step], ctx, step_run)
     page.resume_step = Page.step_after(step_run.step)
     page.error = ""
     if page.resume_step:

@@ -190,6 +190,11 @@ def _lock(batch: Batch, what: str) -> tuple[Batch, list[Page]]:
 
 
 def _check_editable(batch: Batch, what: str) -> None:
+    if batch.kind == "image":
+        raise Conflict(
+            f"a single image has one page drawn from its prompt; its page cannot be {what} "
+            "(regenerate it, or create another image)"
+        )
     if batch.status not in EDITABLE_BATCHES:
         raise Conflict(
             f"the batch is {batch.status}; pages can be {what} once it is planned "

@@ -28,7 +28,7 @@ from generation.errors import (
 )
 from generation.models import Batch, BatchStatus, Page, PageStatus, Step
 from generation.pipeline.engine import StepContext, run_step
-from generation.pipeline.steps import PAGE_STEPS
+from generation.pipeline.steps import page_steps
 from generation.pipeline.steps.common import load_theme
 from generation.selectors import batch_cost
 from generation.services.queue import pages_enqueue
@@ -128,7 +128,12 @@ def _context(page: Page, worker: str) -> StepContext:
     return StepContext(
         batch=page.batch,
         page=page,
-        theme=load_theme(page.batch.template_snapshot, page.batch.reference_images),
+        # A deck's own photos are part of its theme (its cover); a single image's uploads are
+        # its references, read by its render step, never decoded for the theme.
+        theme=load_theme(
+            page.batch.template_snapshot,
+            page.batch.reference_images if page.batch.kind == "deck" else None,
+        ),
         instruction=page.instruction,
         requested_by=page.instruction_source,
         worker=worker,
@@ -141,7 +146,7 @@ def _run_steps(page: Page, ctx: StepContext) -> None:
         if page.resume_step == Step.RENDER and page.regeneration:
             # The render round someone asked for, whichever step the page was re-run from.
             ctx.requested_by = page.regeneration.get("requested_by", "")
-        run_step(PAGE_STEPS[page.resume_step], ctx)
+        run_step(page_steps(page.batch)[page.resume_step], ctx)
         ctx.instruction = ctx.requested_by = ""  # an instruction is for the step it was given to
         page.advance(lease=page.lease_owner)
 

@@ -21,6 +21,7 @@ from django_q.models import Task
 
 from generation.errors import Conflict
 from generation.models import Batch
+from generation.services.uploads import uploads_expire
 
 logger = logging.getLogger("nanodeck.retention")
 
@@ -55,9 +56,11 @@ def batch_delete(*, batch: Batch) -> None:
 
 def expired_cleanup(*, now: datetime | None = None) -> dict:
     """Delete finished batches (with their files) and the task queue's finished tasks older
-    than RETENTION_DAYS (0: keep them), and batch folders no batch owns."""
+    than RETENTION_DAYS (0: keep them), batch folders no batch owns, and uploads nothing used
+    within UPLOAD_TTL_HOURS."""
     now = now or timezone.now()
     result = {"batches": 0, "files": 0, "tasks": 0, "orphan_folders": 0}
+    result["uploads"] = uploads_expire(now=now)
     days = settings.NANODECK["RETENTION_DAYS"]
     if days:
         cutoff = now - timedelta(days=days)
