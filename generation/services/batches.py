@@ -26,6 +26,8 @@ from generation.planning.planner import compose_pages
 from generation.render.fit import fit_measure, template_fonts
 from generation.services.async_attempts import batch_jobs_cancel
 from generation.services.batch_images import batch_images_prepare, batch_images_store
+from generation.services.credit_charges import credits_settle, deck_charge
+from generation.services.credits import reserve_for_batch
 from generation.services.pages import page_claim, page_run, worker_id
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
 from templates_app.models import SlideTemplate
@@ -79,11 +81,14 @@ def batch_create(
     enqueue: bool = False,
     logo: File | None = None,
     reference_images: list[File] | None = None,
+    payer: AbstractBaseUser | None = None,
 ) -> Batch:
     """Create a batch; with `enqueue`, a worker plans and runs it once this commits.
 
     `logo` and `reference_images` (photos) are the batch's own images, held to the template
-    image caps (generation/services/batch_images.py)."""
+    image caps (generation/services/batch_images.py). `payer` (the API's user) is charged
+    what the deck can cost (services/credit_charges.py): InsufficientCredits (402) stores
+    nothing. Without a payer (the command line) nothing is charged."""
     outline = (outline or "").strip()
     if not outline:
         raise InvalidInput("the outline is empty", details={"outline": "empty"})
@@ -104,6 +109,8 @@ def batch_create(
         raise InvalidInput(
             f"template '{template.slug}' is not active", details={"template": template.slug}
         )
+    fonts = template_fonts(template.fonts)
+    charge = deck_charge(payer=payer, outline=outline, options=parsed, fonts=fonts)
     batch = Batch(
         owner=owner,
         template=template,
@@ -120,6 +127,7 @@ def batch_create(
     try:
         batch.reference_images = batch_images_store(images=uploads, copy_to=folder)
         batch.save()
+        reserve_for_batch(batch=batch, user=payer, amount=charge, key=f"reserve:batch:{batch.pk}")
     except Exception:
         for image in [*batch.template_snapshot["reference_images"], *batch.reference_images]:
             default_storage.delete(image["path"])
@@ -198,14 +206,14 @@ def batch_plan(*, batch: Batch) -> Batch:
                 _run_waiting_for_provider(step, ctx)
     except (StepFailed, StepHeld) as exc:
         batch.fail(exc.message)
-        return batch
     except Exception as exc:  # a bug or an outage fails the batch instead of leaving it planning
         logger.exception("plan_crashed batch=%s", batch.pk)
         batch.fail(f"internal error while planning: {type(exc).__name__}: {exc}"[:2000])
-        return batch
-    paused = batch.opts.pause_after == "plan"
-    batch.status = BatchStatus.AWAITING_APPROVAL if paused else BatchStatus.RUNNING
-    batch.save(update_fields=["status", "updated_at"])
+    else:
+        paused = batch.opts.pause_after == "plan"
+        batch.status = BatchStatus.AWAITING_APPROVAL if paused else BatchStatus.RUNNING
+        batch.save(update_fields=["status", "updated_at"])
+    credits_settle(batch=batch)  # the estimate's surplus (or, failed, everything) goes back
     return batch
 
 
@@ -255,6 +263,7 @@ def batch_refresh(*, batch: Batch) -> Batch:
         batch.finished_at = timezone.now()
         fields += ["status", "finished_at"]
     batch.save(update_fields=fields)
+    credits_settle(batch=batch)
     return batch
 
 
@@ -309,6 +318,7 @@ def batch_cancel(*, batch: Batch) -> Batch:
     if batch.opts.delivery == "batch":  # its Gemini Batch API jobs stop too
         batch_id = batch.pk
         transaction.on_commit(lambda: batch_jobs_cancel(batch_id=batch_id))
+    credits_settle(batch=batch)
     logger.info("batch_cancelled batch=%s", batch.pk)
     return batch
 

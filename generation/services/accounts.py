@@ -1,0 +1,58 @@
+"""Accounts: sign up (with the sign-up credits) and the API token."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from generation.errors import InvalidInput
+from generation.services.credits import credits_grant
+
+logger = logging.getLogger("nanodeck.accounts")
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str) -> tuple[AbstractBaseUser, Token]:
+    """A new user with a token and SIGNUP_CREDITS. The username and the email address are
+    unique, case-blind; `password` has passed Django's password validators (the caller's
+    serializer runs them with the username and email)."""
+    users = get_user_model().objects
+    if users.filter(username__iexact=username).exists():
+        raise InvalidInput("username: that username is taken", details={"username": username})
+    if users.filter(email__iexact=email).exists():
+        raise InvalidInput(
+            "email: an account with that email address exists", details={"email": email}
+        )
+    try:
+        with transaction.atomic():
+            user = users.create_user(username=username, email=email, password=password)
+    except IntegrityError:  # the same username, registered at the same moment
+        raise InvalidInput(
+            "username: that username is taken", details={"username": username}
+        ) from None
+    if settings.SIGNUP_CREDITS:
+        credits_grant(
+            user=user,
+            amount=settings.SIGNUP_CREDITS,
+            reason="sign-up credits",
+            key=f"signup:user:{user.pk}",
+            by=None,
+        )
+    logger.info("user_registered user=%s", user.pk)
+    return user, Token.objects.create(user=user)
+
+
+def token_for(*, user: AbstractBaseUser) -> Token:
+    """The user's API token, made on first use (one per user)."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def token_revoke(*, user: AbstractBaseUser) -> None:
+    """Log out of the API: the user's token stops working; the next log-in makes a new one."""
+    Token.objects.filter(user=user).delete()
