@@ -1,6 +1,6 @@
-"""What the credit tests share: prices on, a user's balance, the ledger as tuples."""
+"""What the credit tests share: the prices (`priced` in conftest.py), a user's balance, the
+ledger as tuples."""
 
-import pytest
 from django.conf import settings
 
 from generation.credit_selectors import credit_balance
@@ -10,18 +10,6 @@ from generation.services.credits import credits_grant
 PRICES = {"image_1K": 1, "image_2K": 2, "image_4K": 4, "deck_page": 1}
 # cover, one content page, the ending: 3 slides, 3 credits at a credit a page
 THREE_PAGES = "# Tiny deck\n\n### One idea\n- first point\n- second point\n"
-
-
-@pytest.fixture
-def priced(settings):
-    settings.CREDIT_COSTS = dict(PRICES)
-    settings.CHARGE_STAFF = False
-    settings.API_THROTTLE_RATES = {
-        **settings.API_THROTTLE_RATES,
-        "batch_create": "1000/hour",
-        "regenerate": "1000/hour",
-    }
-    return settings.CREDIT_COSTS
 
 
 def give(user, amount: int) -> None:
