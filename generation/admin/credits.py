@@ -103,7 +103,7 @@ class CreditUserAdmin(UserAdmin):
         except NanodeckError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return None
-        self.message_user(request, f"granted {amount} credits to {queryset.count()} user(s)")
+        self.message_user(request, f"Granted {amount} credits to {queryset.count()} user(s)")
         return None
 
 
