@@ -287,3 +287,30 @@ def test_my_ledger_lists_my_entries_newest_first_paginated(api, user, priced):
     )
     assert entry["batch"] == str(Batch.objects.get().pk)
     assert entry["created_by"] == user.username
+
+
+def test_retrying_failed_pages_reserves_them_again(api, user, priced):
+    give(user, 3)
+    batch = run_all(create(api, provider="refusing").json()["id"])
+    assert balance(user) == (1, 0)
+
+    response = api.post(f"{BATCHES}{batch.pk}/retry-failed/")
+
+    assert response.status_code == 202
+    assert balance(user) == (0, 1)
+    assert ledger(user)[-1] == ("reserve", 1)
+
+
+def test_an_added_page_reserves_its_price_and_a_402_adds_nothing(api, user, priced):
+    give(user, 3)
+    batch = run_all(create(api).json()["id"])
+    url = f"{BATCHES}{batch.pk}/pages/"
+
+    error = error_of(api.post(url, {"index": 2, "plan": {"title": "More"}}, format="json"), 402)
+
+    assert error["details"] == {"needed": 1, "balance": 0}
+    assert batch.pages.count() == 3
+    give(user, 1)
+    assert api.post(url, {"index": 2, "plan": {"title": "More"}}, format="json").status_code == 201
+    assert batch.pages.count() == 4
+    assert balance(user) == (0, 1)
