@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.authtoken.models import Token
 
 from generation.errors import InvalidInput
@@ -21,6 +21,7 @@ def user_register(*, username: str, email: str, password: str) -> tuple[Abstract
     """A new user with a token and SIGNUP_CREDITS. The username and the email address are
     unique, case-blind; `password` has passed Django's password validators (the caller's
     serializer runs them with the username and email)."""
+    _one_at_a_time(f"register-username:{username.casefold()}", f"register-email:{email.casefold()}")
     users = get_user_model().objects
     if users.filter(username__iexact=username).exists():
         raise InvalidInput("username: that username is taken", details={"username": username})
@@ -45,6 +46,19 @@ def user_register(*, username: str, email: str, password: str) -> tuple[Abstract
         )
     logger.info("user_registered user=%s", user.pk)
     return user, Token.objects.create(user=user)
+
+
+def _one_at_a_time(*names: str) -> None:
+    """Registrations of one username or email address wait for each other until commit, so
+    the case-blind checks above hold under concurrent sign-ups (the database's own unique
+    constraint on usernames is case-sensitive, and emails have none). PostgreSQL: transaction
+    advisory locks, always taken in the order given; SQLite's IMMEDIATE transactions already
+    run one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
 
 
 def token_for(*, user: AbstractBaseUser) -> Token:

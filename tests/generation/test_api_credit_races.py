@@ -77,3 +77,28 @@ def test_3_credits_and_10_requests_of_3_start_at_most_one_provider_call(user):
     plan_batch(str(Batch.objects.get().pk))
     # the one deck's planning is the only work that ran: its outline and plan steps
     assert StepRun.objects.filter(page__isnull=True).count() == 2
+
+
+def test_concurrent_sign_ups_with_one_email_in_any_case_make_one_account(settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "register": "1000/hour"}
+    statuses, start = [], threading.Barrier(8)
+
+    def sign_up(n: int) -> None:
+        payload = {"username": f"twin{n}", "email": f"Twin@Example.{'com' if n % 2 else 'COM'}"}
+        try:
+            start.wait()
+            response = APIClient().post(
+                "/api/v1/auth/register/", {**payload, "password": "plum-blossom-4821"}
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert (statuses.count(201), statuses.count(400)) == (1, 7)
+    assert CreditEntry.objects.filter(reason="sign-up credits").count() == 1
