@@ -56,6 +56,8 @@ def _one_at_a_time(*names: str) -> None:
     run one writer at a time."""
     if connection.vendor != "postgresql":
         return
+    # pg_advisory_xact_lock is released when the transaction ends:
+    # https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADVISORY-LOCKS
     with connection.cursor() as cursor:
         for name in names:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])

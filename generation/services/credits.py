@@ -36,6 +36,10 @@ def payer_is_charged(user: AbstractBaseUser | None) -> bool:
 
 
 def _locked_balance(user: AbstractBaseUser) -> CreditBalance:
+    """The user's balance row, locked until the transaction ends (made on first use). Locks
+    are always taken in one order, a batch's row before a balance row, so that two writers
+    never wait for each other (https://docs.djangoproject.com/en/5.2/ref/models/querysets/
+    #select-for-update; https://zulip.readthedocs.io/en/latest/subsystems/database-concurrency.html)."""
     CreditBalance.objects.get_or_create(user=user)
     return CreditBalance.objects.select_for_update().get(user=user)
 
