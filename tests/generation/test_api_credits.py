@@ -31,12 +31,28 @@ class RefusingProvider(LocalProvider):
         return super().generate(request)
 
 
+class FlakyProvider(LocalProvider):
+    """Its first call times out (transient: tried again), the others draw."""
+
+    name = "flaky"
+    calls = 0
+
+    def generate(self, request):
+        type(self).calls += 1
+        if type(self).calls == 1:
+            raise ProviderError(ErrorKind.TRANSIENT, "timed out for the test")
+        return super().generate(request)
+
+
 @pytest.fixture(autouse=True)
 def _setup(settings, monkeypatch):
     settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False}
-    monkeypatch.setitem(
-        registry.PROVIDERS, "refusing", f"{__name__}.{RefusingProvider.__qualname__}"
-    )
+    settings.NANODECK["TRANSIENT_BACKOFF"] = [0.0]
+    for provider in (RefusingProvider, FlakyProvider):
+        monkeypatch.setitem(
+            registry.PROVIDERS, provider.name, f"{__name__}.{provider.__qualname__}"
+        )
+    FlakyProvider.calls = 0
     SlideTemplateFactory(slug="business")
 
 
@@ -314,3 +330,27 @@ def test_an_added_page_reserves_its_price_and_a_402_adds_nothing(api, user, pric
     assert api.post(url, {"index": 2, "plan": {"title": "More"}}, format="json").status_code == 201
     assert batch.pages.count() == 4
     assert balance(user) == (0, 1)
+
+
+def test_a_call_tried_again_costs_the_user_nothing_more(api, user, priced):
+    give(user, 10)
+
+    batch = run_all(create(api, provider="flaky").json()["id"])
+
+    assert batch.status == "completed"
+    assert FlakyProvider.calls == 4  # three pages, one call tried twice
+    assert balance(user) == (7, 0)
+    assert ledger(user)[1:] == [("reserve", 3), *[("capture", 1)] * 3]
+
+
+def test_pages_stopped_by_the_budget_give_their_credits_back(api, user, priced):
+    give(user, 10)
+
+    batch = run_all(create(api, budget_usd=0).json()["id"])
+
+    assert batch.status == "failed"
+    assert set(batch.pages.values_list("error", flat=True)) == {
+        "the batch's budget of $0.00 is reached ($0.00 spent)"
+    }
+    assert balance(user) == (10, 0)
+    assert ledger(user)[1:] == [("reserve", 3), ("release", 1), ("release", 1), ("release", 1)]
