@@ -189,13 +189,12 @@ def _open_page_ids(batch_id: object) -> set[int]:
 
 
 @contextmanager
-def credits_for_reruns(
-    *, batch: Batch, payer: AbstractBaseUser | None, key: str = ""
-) -> Iterator[None]:
+def credits_for_reruns(*, batch: Batch, payer: AbstractBaseUser | None) -> Iterator[None]:
     """Run the block (a regenerate, an edit, an added page, a retry) in one transaction and
     reserve a page's price for each page of `batch` it sends (back) to the workers; when the
     payer's balance is short, InsufficientCredits (402) undoes the block: nothing is stored
-    or queued. `key` (e.g. from an Idempotency-Key header) names the reservation."""
+    or queued. (A retried request is served once by its Idempotency-Key, api/idempotency.py,
+    so the reservation's own key is new each time.)"""
     with transaction.atomic():
         before = _open_page_ids(batch.pk)
         yield
@@ -208,6 +207,6 @@ def credits_for_reruns(
             user=payer,
             amount=rerun * price,
             reason=f"{rerun} page(s) of {batch.kind} {batch.pk} run again",
-            key=f"reserve:batch:{batch.pk}:{key or uuid.uuid4().hex}",
+            key=f"reserve:batch:{batch.pk}:{uuid.uuid4().hex}",
             batch=locked,
         )

@@ -12,10 +12,11 @@ from generation.errors import InsufficientCredits, InvalidInput
 from generation.models import CreditBalance, CreditEntry
 from generation.options import BatchOptions
 from generation.services.batches import batch_cancel, batch_refresh, batch_run
-from generation.services.credit_charges import credits_settle, deck_page_estimate
+from generation.services.credit_charges import credits_settle, deck_page_estimate, image_price
 from generation.services.credits import (
     credits_adjust,
     credits_grant,
+    credits_release,
     credits_reserve,
     reserve_for_batch,
 )
@@ -148,3 +149,17 @@ def test_a_plan_with_fewer_pages_than_reserved_gives_the_surplus_back(user, pric
     assert batch.status == "failed"
     assert ledger(user)[1:] == [("reserve", 5), ("release", 5)]
     assert balance(user) == (10, 0)
+
+
+def test_nothing_is_released_beyond_what_is_held(user):
+    give(user, 5)
+    credits_reserve(user=user, amount=2, reason="deck", key="r")
+
+    with pytest.raises(InvalidInput, match="only 2 credits are held"):
+        credits_release(user=user, amount=3, reason="x", key="rel", batch=None)
+
+    assert balance(user) == (3, 2)
+
+
+def test_a_single_image_costs_what_its_size_costs(priced):
+    assert [image_price(size) for size in ("1K", "2K", "4K")] == [1, 2, 4]
