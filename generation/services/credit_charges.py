@@ -130,13 +130,17 @@ def _capture_key(run_id: int) -> str:
     return f"capture:run:{run_id}"
 
 
-@transaction.atomic
 def credits_settle(*, batch: Batch) -> None:
     """Capture a page's price for every finished page's new image and release what is held
     beyond one page's price per open page (all of it once the batch is final). Call it with
-    the batch's state as committed; it changes nothing when already settled."""
-    if not CreditEntry.objects.filter(batch=batch, kind=CreditKind.RESERVE).exists():
-        return
+    the batch's state as committed; it changes nothing when already settled. A batch nobody
+    paid for costs one query."""
+    if CreditEntry.objects.filter(batch=batch, kind=CreditKind.RESERVE).exists():
+        _settle(batch)
+
+
+@transaction.atomic
+def _settle(batch: Batch) -> None:
     # One settlement at a time per batch; the batch's row before any balance row, always.
     status = Batch.objects.select_for_update().values_list("status", flat=True).get(pk=batch.pk)
     if status in (BatchStatus.PENDING, BatchStatus.PLANNING):  # no pages yet: the estimate holds
