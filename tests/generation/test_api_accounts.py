@@ -259,3 +259,13 @@ def test_a_grant_without_a_reason_is_a_400(staff_api):
 
     assert error["details"] == {"reason": ["This field is required."]}
     assert not CreditEntry.objects.exists()
+
+
+def test_logging_out_of_a_session_ends_it():
+    client = APIClient()
+    client.force_login(UserFactory())
+    assert client.get(ME).status_code == 200
+
+    assert client.post(LOGOUT).status_code == 204
+
+    assert error_of(client.get(ME), 401)["code"] == "not_authenticated"
