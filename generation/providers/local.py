@@ -4,7 +4,7 @@ from generation.planning.describe import describe_page
 from generation.planning.outline import OutlineError, parse_outline
 from generation.providers.base import ErrorKind, ImageRequest, ImageResult, ProviderError
 from generation.providers.textprompts import plan_pages
-from generation.render.renderer import render_slide
+from generation.render.renderer import render_slide, renderer_digest
 from generation.slides import Theme
 
 
@@ -15,6 +15,11 @@ class LocalProvider:
     text_model = "nanodeck-local-1"
     known_models: tuple[str, ...] = ()
     wants_reference_urls = False
+
+    @property
+    def renderer_version(self) -> str:
+        """Part of the render step's cache key: a cached image is reused only by the same drawing code."""
+        return renderer_digest()
 
     def structure_outline(self, text: str, *, params: dict) -> dict:
         try:

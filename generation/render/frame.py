@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from generation.render.canvas import Slide
 from generation.render.colour import BLACK, mix
 from generation.render.geometry import Box, box_height
@@ -59,3 +61,25 @@ def image_background(slide: Slide) -> None:
     primary = slide.theme.primary
     gradient = vertical_gradient(slide.image.size, primary, mix(primary, BLACK, 0.35))
     slide.image.paste(gradient, (0, 0))
+
+
+def clear_half_width(slide: Slide, centre: int, rows: tuple[int, int], limit: int) -> int:
+    """How far text centred on `centre` may reach to either side (at most `limit`) between
+    `rows` without covering anything the template's reference image draws there: the
+    distance to the nearest column holding more than a trace of colour other than the band's
+    own background (its median colour). Text kept inside never sits on a decoration."""
+    top, bottom = rows
+    band = np.asarray(slide.image.convert("RGB"), dtype=np.int16)[top:bottom]
+    if band.size == 0:
+        return limit
+    ground = np.median(band.reshape(-1, 3), axis=0)
+    differs = np.abs(band - ground).max(axis=2) > _DECORATION_CONTRAST
+    busy = differs.sum(axis=0) > max(2, (bottom - top) // 100)
+    for reach in range(limit + 1):
+        left, right = centre - reach, centre + reach
+        if (left >= 0 and busy[left]) or (right < slide.w and busy[right]):
+            return reach
+    return limit
+
+
+_DECORATION_CONTRAST = 28  # per channel, 0-255: JPEG noise and gradients stay below it

@@ -10,11 +10,11 @@ import math
 from collections.abc import Callable
 
 from generation.render.canvas import Slide
-from generation.render.frame import content_area, image_background
+from generation.render.frame import clear_half_width, content_area, image_background
 from generation.render.geometry import box_height, box_width, centred, group_height, moved, offset
 from generation.render.parts import marker_size
 from generation.render.shapes import cover_crop, fill, tint
-from generation.render.text import Block, bounds, layout, stack
+from generation.render.text import Block, bounds, break_at, layout, stack
 
 PAGE_LAYOUTS = ("cover", "contents", "transition")
 
@@ -28,9 +28,10 @@ def cover(slide: Slide) -> str:
     def attempt(factor: float) -> tuple[list[Block], bool]:
         theme = slide.theme
         parts = [slide.part("cover_title", slide.title, factor, theme.primary, align="center")]
-        parts.append(
-            slide.part("cover_subtitle", subtitle, factor, theme.muted, align="center", space=1.6)
+        part = slide.part(
+            "cover_subtitle", subtitle, factor, theme.muted, align="center", space=1.6
         )
+        parts.append(break_at(part, " · ", width))  # the ending page lists sections "A · B · C"
         blocks = stack(parts, left, 0, width)
         return blocks, group_height(blocks) <= round((y1 - y0) * 0.72)
 
@@ -50,8 +51,8 @@ def _cover_column(slide: Slide) -> tuple[int, int, int]:
     x0, y0, x1, y1 = slide.safe
     photo = slide.theme.photo if slide.plan.get("kind") == "cover" else None
     if photo is None:
-        width = round((x1 - x0) * 0.84)
-        return x0 + ((x1 - x0) - width) // 2, width, slide.w // 2
+        width = _clear_cover_width(slide, round((x1 - x0) * 0.84))
+        return slide.w // 2 - width // 2, width, slide.w // 2
     split = x0 + (x1 - x0) // 2
     box = (split + slide.unit(0.055), y0, x1, y1)
     size = (box[2] - box[0], box[3] - box[1])
@@ -59,6 +60,19 @@ def _cover_column(slide: Slide) -> tuple[int, int, int]:
     bar = max(4, slide.vunit(0.008))
     fill(slide, (box[0], box[3] - bar, box[2], box[3]), slide.theme.accent)
     return x0, split - x0, (x0 + split) // 2
+
+
+def _clear_cover_width(slide: Slide, widest: int) -> int:
+    """The cover text's width: `widest`, narrowed so that it stays clear of the decorations
+    of the template's reference image in the rows the text may take; a background busy
+    everywhere near the centre (a photo, a texture) keeps `widest` behind the scrim panel."""
+    if slide.theme.reference_image is None:
+        return widest
+    _x0, y0, _x1, y1 = slide.safe
+    reach = round((y1 - y0) * 0.36)
+    rows = (slide.vunit(0.47) - reach, slide.vunit(0.47) + reach)
+    half = clear_half_width(slide, slide.w // 2, rows, widest // 2) - slide.unit(0.03)
+    return widest if half * 2 < widest * 0.5 else half * 2
 
 
 def _cover_panel(slide: Slide, blocks: list[Block], centre: int) -> None:

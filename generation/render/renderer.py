@@ -14,6 +14,10 @@ work on a `canvas.Slide` with the helpers of `frame.py` (background, band, title
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
+
 from PIL import Image, ImageDraw
 
 from generation.render.canvas import Options, Slide, plan_items
@@ -120,3 +124,13 @@ def lay_out(
     layout_name = PAGE_KINDS.get(plan.get("kind", ""), draw_content)(slide)
     place_logo(slide)
     return slide, layout_name
+
+
+@functools.cache
+def renderer_digest() -> str:
+    """A digest of the renderer's own code: a render cached by an earlier version of it (the
+    result cache, generation/pipeline/steps/render.py) is not reused once the drawing changes."""
+    sha = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        sha.update(path.read_bytes())
+    return sha.hexdigest()[:16]

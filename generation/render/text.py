@@ -117,6 +117,24 @@ def wrap(text: str, px: int, bold: bool, max_width: float, family: str = "") -> 
     )
 
 
+def break_at(part: Part, separator: str, max_width: float) -> Part:
+    """`part` with its text broken after `separator`s instead of inside the phrases they
+    separate ("A · B · C" → "A · B ·" / "C") when it needs more than one line; phrases
+    longer than a line still wrap. Only whitespace changes, so the text read back is the same."""
+    phrases = part.text.split(separator)
+    if len(phrases) < 2 or len(wrap(part.text, part.px, part.bold, max_width, part.family)) < 2:
+        return part
+    lines = [phrases[0]]
+    for phrase in phrases[1:]:
+        joined = lines[-1] + separator + phrase
+        if text_width(joined, part.px, part.bold, part.family) <= max_width:
+            lines[-1] = joined
+        else:
+            lines[-1] += separator.rstrip()
+            lines.append(phrase.lstrip())
+    return replace(part, text="\n".join(lines))
+
+
 @dataclass(frozen=True)
 class Part:
     """One text block to lay out: its text, TextBox role, size and style."""

@@ -11,6 +11,7 @@ from generation.models import BatchStatus, Page, PageStatus, Step, StepRun
 from generation.pipeline.engine import StepContext, output_select
 from generation.pipeline.steps import PAGE_STEPS
 from generation.services.batches import batch_refresh
+from generation.services.page_edits import deck_lock, sections_follow
 from generation.services.queue import pages_enqueue
 from generation.services.regeneration import plan_with_edits, regeneration_request
 from generation.signals import attempts_for_review
@@ -37,6 +38,8 @@ def page_regenerate(
             f"from_step must be one of {', '.join(PAGE_STEPS)}",
             details={"from_step": from_step},
         )
+    if edits and "title" in edits:  # a section's new title shows on the contents page too
+        deck_lock(page.batch)
     page = page_lock_for_change(page, "regenerated")
     request = regeneration_request(
         page=page,
@@ -46,13 +49,17 @@ def page_regenerate(
         edits=edits,
         source=source,
     )
+    before = page.plan
     if request.get("edits"):
         page.plan = plan_with_edits(page.plan, request["edits"])
     page.instruction = instruction
     page.instruction_source = source if instruction else ""
     page.regeneration = request
     page.save(update_fields=["instruction", "instruction_source", "regeneration", "plan"])
-    return page_requeue(page, from_step=from_step)
+    page = page_requeue(page, from_step=from_step)
+    if page.plan.get("title") != before.get("title"):
+        sections_follow(page=page, before=before)
+    return page
 
 
 @transaction.atomic
@@ -65,13 +72,23 @@ def page_version_select(*, page: Page, run: StepRun) -> Page:
             f"step run {run.pk} is not one of this page's images (see its versions)",
             details={"run": run.pk},
         )
+    drawn = run.output_data.get("plan")  # absent on versions drawn before it was kept
+    if drawn and drawn.get("title") != page.plan.get("title"):
+        deck_lock(page.batch)
     page = page_lock_for_change(page, "given another version")
     if page.status == PageStatus.HELD:
         raise Conflict(
             f"the page is held for review at {page.resume_step}; accept an attempt in review"
         )
     output_select(PAGE_STEPS["render"], StepContext(batch=page.batch, page=page), run)
-    return page_requeue(page, from_step="finish")
+    before = page.plan
+    if drawn and drawn != before:  # the page's text is the text its image shows
+        page.plan, page.title = drawn, drawn.get("title", page.title)[:300]
+        page.save(update_fields=["plan", "title"])
+    page = page_requeue(page, from_step="finish")
+    if page.plan.get("title") != before.get("title"):
+        sections_follow(page=page, before=before)
+    return page
 
 
 def page_lock_for_change(page: Page, what: str) -> Page:

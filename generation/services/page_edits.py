@@ -163,6 +163,25 @@ def pages_reorder(*, batch: Batch, page_ids: list[int]) -> list[Page]:
     return order
 
 
+def deck_lock(batch: Batch) -> list[Page]:
+    """Lock the batch, then its pages in order (the order every change to a deck's pages
+    takes, so that two changes never wait for each other)."""
+    Batch.objects.select_for_update().get(pk=batch.pk)
+    return list(batch.pages.select_for_update().order_by("index"))
+
+
+def sections_follow(*, page: Page, before: dict) -> None:
+    """After `page`'s plan changed from `before` other than through page_edit (a regenerate's
+    edits), the pages that show the deck's sections follow, as they do after page_edit. Call
+    inside a transaction that took deck_lock first."""
+    pages = list(page.batch.pages.order_by("index"))
+    order = [page if p.pk == page.pk else p for p in pages]
+    plans = [before if p.pk == page.pk else p.plan for p in pages]
+    reruns = [rerun for rerun in _sections_refresh(order, plans, page.batch) if rerun.page != page]
+    if reruns:
+        _apply(page.batch, reruns)
+
+
 def _lock(batch: Batch, what: str) -> tuple[Batch, list[Page]]:
     """The batch and its pages in order, locked, once its pages may change."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)

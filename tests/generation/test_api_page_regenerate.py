@@ -197,3 +197,30 @@ def test_a_plain_regeneration_starts_from_the_default_params(api, content, setti
     assert after.output_data["layout"] == "grid"  # the page's own, chosen again
     assert after.requested_by == ""
     assert Image.open(after.output_image).size == (1536, 864)
+
+
+def test_a_sections_new_title_shows_on_the_contents_and_ending_pages(api, user):
+    deck = batch_run(batch=make_batch(owner=user))  # sections Foundations, Practice; an ending
+    section = deck.pages.get(plan__kind="transition", title="Practice")
+
+    response = regenerate(api, section, {"from_step": "render", "edits": {"title": "In practice"}})
+
+    assert response.status_code == 202, response.json()
+    contents = deck.pages.get(plan__kind="contents")
+    assert [item["title"] for item in contents.plan["items"]] == ["Foundations", "In practice"]
+    ending = deck.pages.get(plan__kind="ending")
+    assert ending.plan["subtitle"] == "Foundations · In practice"
+    for page in (contents, ending):
+        assert (page.status, page.resume_step) == (PageStatus.PENDING, "describe")
+    for page in deck.pages.exclude(status=PageStatus.COMPLETED):
+        assert page_run(page=page).status == PageStatus.COMPLETED
+
+
+def test_an_edit_that_keeps_the_title_leaves_the_other_pages_alone(api, user):
+    deck = batch_run(batch=make_batch(owner=user))
+    section = deck.pages.get(plan__kind="transition", title="Practice")
+
+    response = regenerate(api, section, {"from_step": "render", "edits": {"text_scale": 1.2}})
+
+    assert response.status_code == 202, response.json()
+    assert list(deck.pages.exclude(status=PageStatus.COMPLETED)) == [section]

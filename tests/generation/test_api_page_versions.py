@@ -171,3 +171,35 @@ def test_other_users_see_no_versions_and_select_none(batch, page):
 
     assert stranger.get(f"/api/v1/pages/{page.pk}/versions/").status_code == 404
     assert error_of(select(stranger, page, run.pk), 404)["code"] == "not_found"
+
+
+def test_an_earlier_version_brings_back_the_text_it_shows(api, page):
+    earlier, later = versions_of(api, page)
+
+    response = select(api, page, earlier["id"])
+
+    assert response.status_code == 202
+    page.refresh_from_db()
+    assert (page.title, page.plan["title"]) == ("One", "One")
+    run_page(page.pk)
+    assert select(api, page, later["id"]).status_code == 202
+    page.refresh_from_db()
+    assert (page.title, page.plan["title"]) == ("One, retitled", "One, retitled")
+
+
+def test_a_sections_earlier_title_comes_back_on_the_contents_page(api, user):
+    deck = batch_run(batch=make_batch(owner=user))  # sections Foundations, Practice
+    section = deck.pages.get(plan__kind="transition", title="Practice")
+    edits = {"from_step": "render", "edits": {"title": "In practice"}}
+    assert (
+        api.post(f"/api/v1/pages/{section.pk}/regenerate/", edits, format="json").status_code == 202
+    )
+    for page_id in deck.pages.exclude(status=PageStatus.COMPLETED).values_list("pk", flat=True):
+        run_page(page_id)
+    first = versions_of(api, section)[0]
+
+    assert select(api, section, first["id"]).status_code == 202
+
+    contents = deck.pages.get(plan__kind="contents")
+    assert [item["title"] for item in contents.plan["items"]] == ["Foundations", "Practice"]
+    assert (contents.status, contents.resume_step) == (PageStatus.PENDING, "describe")

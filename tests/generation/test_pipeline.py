@@ -181,6 +181,17 @@ def test_an_identical_request_reuses_the_stored_image_and_records_the_cache_hit(
     assert not StepRun.objects.filter(batch=first, step="render", cache_hit=True).exists()
 
 
+def test_a_render_cached_by_an_earlier_version_of_the_renderer_is_not_reused(monkeypatch):
+    template = SlideTemplateFactory()
+    batch_run(batch=make_batch(template=template))
+    # A new release of the drawing code (generation/render/) has another digest.
+    monkeypatch.setattr("generation.providers.local.renderer_digest", lambda: "next-release")
+
+    second = batch_run(batch=make_batch(template=template))
+
+    assert not StepRun.objects.filter(batch=second, step="render", cache_hit=True).exists()
+
+
 def test_a_batch_that_asks_for_fresh_images_never_hits_the_cache():
     template = SlideTemplateFactory()
     batch_run(batch=make_batch(template=template))

@@ -107,6 +107,7 @@ class RenderStep:
                 snapshot.get("palette"),
                 options.provider,
                 provider.image_model,  # the image model: batches choosing other models share nothing
+                getattr(provider, "renderer_version", ""),  # the local renderer's code
                 options.size,
                 options.quality,
                 params,
@@ -182,6 +183,7 @@ class RenderStep:
             "safe_box": list(result.safe_box) if result.safe_box else None,
             "layout": result.layout,
             "usage": result.usage,
+            "plan": ctx.page.plan,  # the text drawn: choosing this version brings it back
         }
         duplicate_cost = result.cost_usd if hedge and hedge.started else 0.0
         return StepOutput(
