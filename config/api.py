@@ -22,7 +22,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -52,7 +52,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         exc = BrokerUnavailable(f"the task queue is unreachable ({exc}); try again later")
     if isinstance(exc, NanodeckError) and exc.status_code != 500:
         set_rollback()
-        details = {field: [exc.message] for field in exc.details}
+        details = exc.api_details()
         headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)} if exc.status_code == 503 else None
         return Response(
             error_body(exc.code, exc.message, details), status=exc.status_code, headers=headers
@@ -220,6 +220,15 @@ class UploadThrottle(_SettingsRateThrottle):
     scope = "upload"
 
 
+class RegisterThrottle(AnonRateThrottle):
+    """Sign-ups per client address (REMOTE_ADDR), rate from settings.API_THROTTLE_RATES."""
+
+    scope = "register"
+
+    def get_rate(self) -> str:
+        return settings.API_THROTTLE_RATES[self.scope]
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -235,6 +244,7 @@ class ErrorSerializer(serializers.Serializer):
 ERROR_MEANINGS = {
     400: "Invalid input: details name each field and its messages.",
     401: "No credentials, or a token or session that is not valid.",
+    402: "Not enough credits: details give `needed` and `balance`; nothing was stored.",
     403: "Not allowed for this user (or a session write without its CSRF token).",
     404: "Not found, or not yours.",
     406: "The Accept header names no type this operation answers with (JSON).",

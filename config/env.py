@@ -83,3 +83,21 @@ def env_json(name: str, default: dict) -> dict:
     if not isinstance(value, dict):
         raise ImproperlyConfigured(f"{name} must be a JSON object, got {type(value).__name__}")
     return value
+
+
+CREDIT_COST_DEFAULTS = {"image_1K": 1, "image_2K": 2, "image_4K": 4, "deck_page": 1}
+
+
+def env_credit_costs(name: str) -> dict[str, int]:
+    """Prices in credits, JSON over the defaults: '{"deck_page": 2}'. Every key is one of
+    CREDIT_COST_DEFAULTS' and every value a whole number from 0."""
+    costs = {**CREDIT_COST_DEFAULTS, **env_json(name, {})}
+    for key, value in costs.items():
+        if key not in CREDIT_COST_DEFAULTS:
+            known = ", ".join(CREDIT_COST_DEFAULTS)
+            raise ImproperlyConfigured(f"{name}: unknown price {key!r} (known: {known})")
+        if type(value) is not int or value < 0:
+            raise ImproperlyConfigured(
+                f"{name}: {key} must be a whole number from 0, got {value!r}"
+            )
+    return costs

@@ -6,7 +6,16 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_json, env_list, env_map_int, env_str
+from config.env import (
+    env_bool,
+    env_credit_costs,
+    env_float,
+    env_int,
+    env_json,
+    env_list,
+    env_map_int,
+    env_str,
+)
 from config.keyfile import check_not_public, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -361,7 +370,14 @@ API_THROTTLE_RATES = {
     "regenerate": _throttle_rate("THROTTLE_REGENERATE", "120/hour"),
     "outline_draft": _throttle_rate("THROTTLE_OUTLINE_DRAFT", "60/hour"),
     "upload": _throttle_rate("THROTTLE_UPLOAD", "120/hour"),
+    "register": _throttle_rate("THROTTLE_REGISTER", "10/hour"),  # per client address
 }
+
+# Credits (generation/services/credits.py): what new users get, what work costs, and whether
+# staff pay. Prices are whole credits: an image by size (1K, 2K, 4K) and a deck page.
+SIGNUP_CREDITS = env_int("SIGNUP_CREDITS", 20, minimum=0)
+CREDIT_COSTS = env_credit_costs("CREDIT_COSTS")
+CHARGE_STAFF = env_bool("CHARGE_STAFF", default=False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "config.auth.TokenAuthentication",

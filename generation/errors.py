@@ -15,10 +15,30 @@ class NanodeckError(Exception):
         self.message = message
         self.details = details or {}
 
+    def api_details(self) -> dict:
+        """The error's `details` in the API's shape: each field named with the message."""
+        return {field: [self.message] for field in self.details}
+
 
 class InvalidInput(NanodeckError):
     status_code = 400
     code = "invalid"
+
+
+class InsufficientCredits(NanodeckError):
+    """The work costs more credits than the user has: HTTP 402, nothing stored or queued."""
+
+    status_code = 402
+    code = "insufficient_credits"
+
+    def __init__(self, *, needed: int, balance: int) -> None:
+        super().__init__(
+            f"this needs {needed} credits; you have {balance}",
+            details={"needed": needed, "balance": balance},
+        )
+
+    def api_details(self) -> dict:
+        return dict(self.details)
 
 
 class StepFailed(NanodeckError):

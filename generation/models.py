@@ -565,4 +565,12 @@ class BatchApiRequest(models.Model):
         return f"{self.key} in {self.job_name or 'no job yet'}"
 
 
+# Credits live in their own module (models.py is long enough); imported here so that Django
+# finds them with the app's other models.
+from generation.credit_models import (  # noqa: E402, F401
+    CreditBalance,
+    CreditEntry,
+    CreditKind,
+    IdempotentRequest,
+)
 from generation.upload_models import SingleImage, Upload  # noqa: E402, F401  (models.py is long)

@@ -22,3 +22,10 @@ def _fresh_throttle_history(settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
     }
+
+
+@pytest.fixture(autouse=True)
+def _work_costs_no_credits(settings):
+    """Work is free unless a test is about credits: those set CREDIT_COSTS themselves
+    (tests/generation/credits.py, `priced`), so the other tests need no balance."""
+    settings.CREDIT_COSTS = dict.fromkeys(settings.CREDIT_COSTS, 0)

@@ -1,3 +1,3 @@
 """The generation admin, one module per page; importing them registers them."""
 
-from generation.admin import batches, images, pages, policies, providers  # noqa: F401
+from generation.admin import batches, credits, images, pages, policies, providers  # noqa: F401

@@ -1,6 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from generation.api.accounts import (
+    CreditGrantView,
+    LogoutView,
+    MeView,
+    MyCreditsView,
+    RegisterView,
+    TokenView,
+)
 from generation.api.image_views import ImageViewSet, UploadViewSet
 from generation.api.views import BatchViewSet, OutlineDraftView, PageViewSet, ProviderHealthView
 from generation.api.webhooks import KieWebhookView
@@ -16,4 +24,10 @@ urlpatterns = [
     path("outlines/", OutlineDraftView.as_view(), name="outline-draft"),
     path("providers/", ProviderHealthView.as_view(), name="provider-list"),
     path("webhooks/kie/", KieWebhookView.as_view(), name="kie-webhook"),
+    path("auth/register/", RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("me/", MeView.as_view(), name="me"),
+    path("me/credits/", MyCreditsView.as_view(), name="me-credits"),
+    path("credits/grants/", CreditGrantView.as_view(), name="credit-grant"),
 ]

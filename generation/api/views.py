@@ -27,6 +27,7 @@ from generation.api.edit_serializers import (
     PageInsertSerializer,
     PagesReorderSerializer,
 )
+from generation.api.idempotency import IDEMPOTENCY_PARAMETER, served_once
 from generation.api.page_serializers import (
     PageDetailSerializer,
     PageFlagSerializer,
@@ -56,6 +57,7 @@ from generation.services.batches import (
     batch_create,
     batch_retry_failed,
 )
+from generation.services.credit_charges import credits_for_reruns
 from generation.services.outlines import outline_draft
 from generation.services.page_actions import page_flag, page_regenerate, page_version_select
 from generation.services.page_edits import page_delete, page_edit, page_insert, pages_reorder
@@ -121,15 +123,22 @@ class BatchViewSet(viewsets.GenericViewSet):
             "application/json": BatchCreateSerializer,
             "multipart/form-data": BatchCreateSerializer,
         },
-        responses={201: BatchSerializer, **error_responses(400, 429, 503)},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: BatchSerializer, **error_responses(400, 402, 409, 429, 503)},
     )
     def create(self, request: Request) -> Response:
         """Create a batch from JSON, or from a multipart form: `outline`, `template`,
         `options` (JSON text), `title`, and the batch's own images `logo` and
-        `reference_images` (files)."""
+        `reference_images` (files). It reserves the credits the deck can cost (402 when
+        they are short: nothing is stored); a retry with the same Idempotency-Key gets the
+        first answer."""
+        return served_once(request, scope="batch-create", run=lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         incoming = BatchCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        batch = batch_create(owner=request.user, enqueue=True, **incoming.validated_data)
+        user = request.user
+        batch = batch_create(owner=user, payer=user, enqueue=True, **incoming.validated_data)
         body = self.get_serializer(batch).data
         return Response(
             body, status=status.HTTP_201_CREATED, headers={"Location": body["links"]["self"]}
@@ -169,18 +178,19 @@ class BatchViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        request=None, responses={202: RetryFailedSerializer, **error_responses(404, 409)}
+        request=None, responses={202: RetryFailedSerializer, **error_responses(402, 404, 409)}
     )
     @action(detail=True, methods=["post"], url_path="retry-failed")
     def retry_failed(self, request: Request, pk: str) -> Response:
         batch = self.get_object()
-        retried = batch_retry_failed(batch=batch)
+        with credits_for_reruns(batch=batch, payer=request.user):
+            retried = batch_retry_failed(batch=batch)
         body = RetryFailedSerializer({"batch_id": batch.pk, "retried": retried}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=PageInsertSerializer,
-        responses={201: PageDetailSerializer, **error_responses(400, 404, 409, 429, 503)},
+        responses={201: PageDetailSerializer, **error_responses(400, 402, 404, 409, 429, 503)},
     )
     @action(detail=True, methods=["post"], url_path="pages", throttle_classes=[RegenerateThrottle])
     def add_page(self, request: Request, pk: str) -> Response:
@@ -188,7 +198,9 @@ class BatchViewSet(viewsets.GenericViewSet):
         approval, once approved). 409 at the page limit or while the batch is not planned."""
         incoming = PageInsertSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        page = page_insert(batch=self.get_object(), **incoming.validated_data)
+        batch = self.get_object()
+        with credits_for_reruns(batch=batch, payer=request.user):
+            page = page_insert(batch=batch, **incoming.validated_data)
         body = PageDetailSerializer(
             _with_render_stats(Page.objects.all()).get(pk=page.pk), context={"request": request}
         ).data
@@ -196,7 +208,10 @@ class BatchViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=PagesReorderSerializer,
-        responses={200: PageSummarySerializer(many=True), **error_responses(400, 404, 409, 503)},
+        responses={
+            200: PageSummarySerializer(many=True),
+            **error_responses(400, 402, 404, 409, 503),
+        },
     )
     @action(detail=True, methods=["post"])
     def reorder(self, request: Request, pk: str) -> Response:
@@ -205,7 +220,8 @@ class BatchViewSet(viewsets.GenericViewSet):
         incoming = PagesReorderSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         batch = self.get_object()
-        pages_reorder(batch=batch, page_ids=incoming.validated_data["pages"])
+        with credits_for_reruns(batch=batch, payer=request.user):
+            pages_reorder(batch=batch, page_ids=incoming.validated_data["pages"])
         pages = _with_render_stats(batch.pages.order_by("index"))
         return Response(PageSummarySerializer(pages, many=True, context={"request": request}).data)
 
@@ -258,21 +274,30 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=PageRegenerateSerializer,
-        responses={202: PageDetailSerializer, **error_responses(400, 404, 409, 429)},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={202: PageDetailSerializer, **error_responses(400, 402, 404, 409, 429)},
     )
     @action(detail=True, methods=["post"], throttle_classes=[RegenerateThrottle])
     def regenerate(self, request: Request, pk: str) -> Response:
+        """Run the page again; it reserves a page's credits (402 when they are short). A retry
+        with the same Idempotency-Key gets the first answer."""
+        return served_once(
+            request, scope=f"page-regenerate:{pk}", run=lambda: self._regenerate(request)
+        )
+
+    def _regenerate(self, request: Request) -> Response:
         page = self.get_object()
         incoming = PageRegenerateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        page_regenerate(page=page, source=f"user:{request.user.pk}", **incoming.validated_data)
+        with credits_for_reruns(batch=page.batch, payer=request.user):
+            page_regenerate(page=page, source=f"user:{request.user.pk}", **incoming.validated_data)
         return Response(
             self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED
         )
 
     @extend_schema(
         request=PageEditSerializer,
-        responses={200: PageDetailSerializer, **error_responses(400, 404, 409, 429, 503)},
+        responses={200: PageDetailSerializer, **error_responses(400, 402, 404, 409, 429, 503)},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         """Change what the page shows (plan: title, subtitle, items, layout); it runs again
@@ -280,7 +305,8 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         page = self.get_object()
         incoming = PageEditSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        page_edit(page=page, changes=incoming.validated_data["plan"])
+        with credits_for_reruns(batch=page.batch, payer=request.user):
+            page_edit(page=page, changes=incoming.validated_data["plan"])
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(responses={204: None, **error_responses(404, 409)})

@@ -26,6 +26,8 @@ from generation.planning.planner import compose_pages
 from generation.render.fit import fit_measure, template_fonts
 from generation.services.async_attempts import batch_jobs_cancel
 from generation.services.batch_images import batch_images_prepare, batch_images_store
+from generation.services.credit_charges import credits_settle, deck_charge
+from generation.services.credits import reserve_for_batch
 from generation.services.pages import page_claim, page_run, worker_id
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
 from generation.services.uploads import uploads_as_files, uploads_mark_used, uploads_resolve
@@ -81,10 +83,15 @@ def batch_create(
     logo: File | None = None,
     reference_images: list[File] | None = None,
     references: list | None = None,
+    payer: AbstractBaseUser | None = None,
 ) -> Batch:
-    """Create a batch; with `enqueue`, a worker plans and runs it once this commits. `logo`,
-    `reference_images` (photos) and `references` (ids of the owner's uploads, photos too) are
-    the batch's own images, held to the template image caps (services/batch_images.py)."""
+    """Create a batch; with `enqueue`, a worker plans and runs it once this commits.
+
+    `logo`, `reference_images` (photos) and `references` (ids of the owner's uploads, photos
+    too) are the batch's own images, held to the template image caps
+    (generation/services/batch_images.py). `payer` (the API's user) is charged what the deck
+    can cost (services/credit_charges.py): InsufficientCredits (402) stores nothing. Without a
+    payer (the command line) nothing is charged."""
     outline = (outline or "").strip()
     if not outline:
         raise InvalidInput("the outline is empty", details={"outline": "empty"})
@@ -105,6 +112,8 @@ def batch_create(
         raise InvalidInput(
             f"template '{template.slug}' is not active", details={"template": template.slug}
         )
+    fonts = template_fonts(template.fonts)
+    charge = deck_charge(payer=payer, outline=outline, options=parsed, fonts=fonts)
     batch = Batch(
         owner=owner,
         template=template,
@@ -123,6 +132,7 @@ def batch_create(
     try:
         batch.reference_images = batch_images_store(images=uploads, copy_to=folder)
         batch.save()
+        reserve_for_batch(batch=batch, user=payer, amount=charge, key=f"reserve:batch:{batch.pk}")
     except Exception:
         for image in [*batch.template_snapshot["reference_images"], *batch.reference_images]:
             default_storage.delete(image["path"])
@@ -202,14 +212,14 @@ def batch_plan(*, batch: Batch) -> Batch:
                 _run_waiting_for_provider(step, ctx)
     except (StepFailed, StepHeld) as exc:
         batch.fail(exc.message)
-        return batch
     except Exception as exc:  # a bug or an outage fails the batch instead of leaving it planning
         logger.exception("plan_crashed batch=%s", batch.pk)
         batch.fail(f"internal error while planning: {type(exc).__name__}: {exc}"[:2000])
-        return batch
-    paused = batch.opts.pause_after == "plan"
-    batch.status = BatchStatus.AWAITING_APPROVAL if paused else BatchStatus.RUNNING
-    batch.save(update_fields=["status", "updated_at"])
+    else:
+        paused = batch.opts.pause_after == "plan"
+        batch.status = BatchStatus.AWAITING_APPROVAL if paused else BatchStatus.RUNNING
+        batch.save(update_fields=["status", "updated_at"])
+    credits_settle(batch=batch)  # the estimate's surplus (or, failed, everything) goes back
     return batch
 
 
@@ -259,6 +269,7 @@ def batch_refresh(*, batch: Batch) -> Batch:
         batch.finished_at = timezone.now()
         fields += ["status", "finished_at"]
     batch.save(update_fields=fields)
+    credits_settle(batch=batch)
     return batch
 
 
@@ -313,6 +324,7 @@ def batch_cancel(*, batch: Batch) -> Batch:
     if batch.opts.delivery == "batch":  # its Gemini Batch API jobs stop too
         batch_id = batch.pk
         transaction.on_commit(lambda: batch_jobs_cancel(batch_id=batch_id))
+    credits_settle(batch=batch)
     logger.info("batch_cancelled batch=%s", batch.pk)
     return batch
 

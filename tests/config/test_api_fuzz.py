@@ -38,9 +38,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def fuzz_env(settings) -> dict[str, str]:
-    """A user with a batch and a page, a staff evaluator with a review item, a template;
-    throttles high enough that fuzzing meets them rarely (a 429 is documented, but it would
-    hide the rest)."""
+    """A user with a batch and a page, a staff evaluator with a review item, a template, a
+    user whose token logging out revokes; throttles high enough that fuzzing meets them rarely
+    (a 429 is documented, but it would hide the rest)."""
     settings.API_THROTTLE_RATES = dict.fromkeys(settings.API_THROTTLE_RATES, "10000/hour")
     user, staff = UserFactory(), UserFactory(is_staff=True)
     staff.groups.add(Group.objects.get_or_create(name="evaluators")[0])
@@ -50,6 +50,7 @@ def fuzz_env(settings) -> dict[str, str]:
     return {
         "NANODECK_FUZZ_USER_TOKEN": Token.objects.create(user=user).key,
         "NANODECK_FUZZ_STAFF_TOKEN": Token.objects.create(user=staff).key,
+        "NANODECK_FUZZ_LEAVING_TOKEN": Token.objects.create(user=UserFactory()).key,
         "NANODECK_FUZZ_BATCH": str(batch.pk),
         "NANODECK_FUZZ_PAGE": str(page.pk),
         "NANODECK_FUZZ_ITEM": str(item.pk),

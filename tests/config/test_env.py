@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list
+from config.env import env_bool, env_credit_costs, env_int, env_list
 
 
 def test_booleans_accept_the_usual_spellings(monkeypatch):
@@ -33,3 +33,33 @@ def test_lists_split_on_commas(monkeypatch):
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
     monkeypatch.delenv("HOSTS")
     assert env_list("HOSTS", ["x"]) == ["x"]
+
+
+def test_credit_costs_given_replace_the_defaults(monkeypatch):
+    monkeypatch.setenv("CREDIT_COSTS", '{"deck_page": 2, "image_4K": 0}')
+
+    assert env_credit_costs("CREDIT_COSTS") == {
+        "image_1K": 1,
+        "image_2K": 2,
+        "image_4K": 0,
+        "deck_page": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ('{"deck_pages": 2}', "unknown price 'deck_pages'"),
+        ('{"deck_page": -1}', "whole number from 0"),
+        ('{"deck_page": 1.5}', "whole number from 0"),
+        ('{"deck_page": "2"}', "whole number from 0"),
+        ('{"deck_page": true}', "whole number from 0"),
+        ("[1]", "JSON object"),
+        ("{deck_page: 1}", "JSON object"),
+    ],
+)
+def test_malformed_credit_costs_fail_loudly(monkeypatch, raw, words):
+    monkeypatch.setenv("CREDIT_COSTS", raw)
+
+    with pytest.raises(ImproperlyConfigured, match=words):
+        env_credit_costs("CREDIT_COSTS")

@@ -5,6 +5,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.generation.credits import PRICES
 
 
 @pytest.fixture
@@ -17,3 +18,17 @@ def api(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
+
+
+@pytest.fixture
+def priced(settings):
+    """Work costs credits (tests/conftest.py makes it free for every other test); staff are
+    not charged; the create and regenerate throttles are out of the way."""
+    settings.CREDIT_COSTS = dict(PRICES)
+    settings.CHARGE_STAFF = False
+    settings.API_THROTTLE_RATES = {
+        **settings.API_THROTTLE_RATES,
+        "batch_create": "1000/hour",
+        "regenerate": "1000/hour",
+    }
+    return settings.CREDIT_COSTS
