@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
-from generation.models import CreditBalance, CreditEntry
+from generation.models import Batch, CreditBalance, CreditEntry, CreditKind
 
 
 def credit_balance(*, user: AbstractBaseUser) -> dict[str, int]:
@@ -20,4 +21,19 @@ def credit_entries(*, user: AbstractBaseUser) -> QuerySet[CreditEntry]:
         CreditEntry.objects.filter(user=user)
         .select_related("created_by")
         .order_by("-created_at", "-id")
+    )
+
+
+def _sum_of(kind: str) -> Coalesce:
+    entries = Sum("credit_entries__amount", filter=Q(credit_entries__kind=kind))
+    return Coalesce(entries, Value(0), output_field=IntegerField())
+
+
+def with_credits(batches: QuerySet[Batch]) -> QuerySet[Batch]:
+    """`batches` annotated with what their work cost in credits: `credits_spent` (captured)
+    and `credits_held` (reserved, neither captured nor released yet)."""
+    return batches.annotate(
+        credits_spent=_sum_of(CreditKind.CAPTURE),
+        credits_reserved=_sum_of(CreditKind.RESERVE),
+        credits_released=_sum_of(CreditKind.RELEASE),
     )

@@ -106,6 +106,11 @@ class ImageLinksSerializer(serializers.Serializer):
     batch = serializers.URLField()
 
 
+class ImageCreditsSerializer(serializers.Serializer):
+    spent = serializers.IntegerField(help_text="Credits captured for the image.")
+    held = serializers.IntegerField(help_text="Credits reserved and not yet captured or released.")
+
+
 class ImageSerializer(serializers.ModelSerializer):
     """A single image: a batch of kind image; its one page holds the result."""
 
@@ -123,6 +128,7 @@ class ImageSerializer(serializers.ModelSerializer):
     thumbnail = serializers.SerializerMethodField()
     references = serializers.SerializerMethodField()
     cost_usd = serializers.FloatField(source="counters.cost_usd", read_only=True)
+    credits = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -144,12 +150,20 @@ class ImageSerializer(serializers.ModelSerializer):
             "thumbnail",
             "references",
             "cost_usd",
+            "credits",
             "error",
             "created_at",
             "finished_at",
             "links",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ImageCreditsSerializer)
+    def get_credits(self, batch: Batch) -> dict[str, int]:
+        """What the image cost in credits: spent (captured) and held (reserved, not settled)."""
+        spent = getattr(batch, "credits_spent", 0)
+        held = getattr(batch, "credits_reserved", 0) - spent - getattr(batch, "credits_released", 0)
+        return {"spent": spent, "held": held}
 
     @staticmethod
     def _page(batch: Batch) -> Page | None:

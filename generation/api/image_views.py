@@ -21,6 +21,7 @@ from generation.api.image_serializers import (
     UploadSerializer,
     UploadsSerializer,
 )
+from generation.credit_selectors import with_credits
 from generation.models import Batch, Page, Step, StepRun, Upload
 from generation.services.images import image_create
 from generation.services.retention import batch_delete
@@ -74,7 +75,7 @@ class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             Prefetch("step_runs", queryset=renders, to_attr="selected_renders")
         )
         return (
-            Batch.objects.filter(owner=self.request.user, kind="image")
+            with_credits(Batch.objects.filter(owner=self.request.user, kind="image"))
             .select_related("counters")
             .prefetch_related(Prefetch("pages", queryset=pages))
             .order_by("-created_at")
@@ -106,14 +107,14 @@ class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=ImageCreateSerializer,
-        responses={202: ImageSerializer, **error_responses(400, 429, 503)},
+        responses={202: ImageSerializer, **error_responses(400, 402, 429, 503)},
     )
     def create(self, request: Request) -> Response:
         """Draw one image from a prompt (mode text) or from your uploads (mode image); a
         worker draws it (202), poll the image or its progress link."""
         incoming = ImageCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        batch = image_create(owner=request.user, **incoming.validated_data)
+        batch = image_create(owner=request.user, payer=request.user, **incoming.validated_data)
         body = self.get_serializer(self.get_queryset().get(pk=batch.pk)).data
         return Response(
             body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["links"]["self"]}

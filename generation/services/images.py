@@ -28,6 +28,8 @@ from generation.providers.base import IMAGE_SIZES, default_image_size
 from generation.providers.gemini_models import IMAGE_MODELS, TEN_RATIOS
 from generation.providers.registry import image_provider
 from generation.services.batch_images import MAX_PHOTOS, batch_images_store
+from generation.services.credit_charges import image_price
+from generation.services.credits import credits_check, payer_is_charged, reserve_for_batch
 from generation.services.queue import pages_enqueue
 from generation.services.uploads import uploads_as_files, uploads_mark_used, uploads_resolve
 from generation.upload_models import Upload
@@ -211,9 +213,12 @@ def image_create(
     template: SlideTemplate | None = None,
     references: list | None = None,
     enqueue: bool = True,
+    payer: AbstractBaseUser | None = None,
 ) -> Batch:
     """Create a single image and (with `enqueue`) queue its page for a worker. Everything is
-    checked before a file is copied, so a refused request stores nothing."""
+    checked before a file is copied, so a refused request stores nothing. `payer` (the API's
+    user) is charged the image's price by size (CREDIT_COSTS): InsufficientCredits (402)
+    stores nothing; the capture or release follows the page (services/credit_charges.py)."""
     plan, options = _asked(
         prompt=prompt,
         mode=mode,
@@ -223,6 +228,8 @@ def image_create(
         model=model,
     )
     prompt = plan["prompt"]
+    price = image_price(plan["image_size"]) if payer_is_charged(payer) else 0
+    credits_check(user=payer, amount=price)
     uploads = _references(owner=owner, mode=mode, ids=list(references or []))
     batch = Batch(
         owner=owner,
@@ -238,6 +245,7 @@ def image_create(
     _copy_images(batch, uploads)
     try:
         batch.save()
+        reserve_for_batch(batch=batch, user=payer, amount=price, key=f"reserve:batch:{batch.pk}")
         page = Page.objects.create(
             batch=batch,
             index=0,
