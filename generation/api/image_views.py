@@ -13,6 +13,7 @@ from rest_framework.throttling import BaseThrottle
 
 from config.api import BatchCreateThrottle, UploadThrottle, error_responses
 from config.parsers import JSONParser, MultiPartParser
+from generation.api.idempotency import IDEMPOTENCY_PARAMETER, served_once
 from generation.api.image_serializers import (
     ImageCreateSerializer,
     ImageFilterSerializer,
@@ -107,11 +108,17 @@ class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=ImageCreateSerializer,
-        responses={202: ImageSerializer, **error_responses(400, 402, 429, 503)},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={202: ImageSerializer, **error_responses(400, 402, 409, 429, 503)},
     )
     def create(self, request: Request) -> Response:
         """Draw one image from a prompt (mode text) or from your uploads (mode image); a
-        worker draws it (202), poll the image or its progress link."""
+        worker draws it (202), poll the image or its progress link. It reserves the image's
+        credits (402 when they are short: nothing is stored); a retry with the same
+        Idempotency-Key gets the first answer."""
+        return served_once(request, scope="image-create", run=lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         incoming = ImageCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         batch = image_create(owner=request.user, payer=request.user, **incoming.validated_data)

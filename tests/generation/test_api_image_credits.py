@@ -125,3 +125,19 @@ def test_staff_draw_images_without_being_charged(api, user):
 
     assert draw(api, size="4K").status_code == 202
     assert balance(user) == (0, 0)
+
+
+def test_an_image_retried_with_its_idempotency_key_is_drawn_and_charged_once(api, user):
+    give(user, 10)
+    headers = {"HTTP_IDEMPOTENCY_KEY": "image-7f3c"}
+
+    first = api.post(IMAGES, {"prompt": "A lighthouse"}, format="json", **headers)
+    again = api.post(IMAGES, {"prompt": "A lighthouse"}, format="json", **headers)
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Batch.objects.filter(kind="image").count() == 1
+    assert balance(user) == (9, 1)
+    other = api.post(IMAGES, {"prompt": "A harbour"}, format="json", **headers)
+    assert error_of(other, 409)["code"] == "conflict"
