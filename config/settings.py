@@ -296,6 +296,7 @@ NANODECK = {
     "UPLOAD_MAX_BYTES": env_int("UPLOAD_MAX_BYTES", 10_000_000, minimum=10_000),
     "UPLOAD_MAX_PIXELS": env_int("UPLOAD_MAX_PIXELS", 40_000_000, minimum=65_536),
     "UPLOAD_TTL_HOURS": env_int("UPLOAD_TTL_HOURS", 24, minimum=1),
+    "IDEMPOTENCY_TTL_HOURS": env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1),
     # Finished batches (with their files) and the task queue's history are deleted this many
     # days after they finished, by the daily cleanup; 0 keeps them forever.
     "RETENTION_DAYS": env_int("RETENTION_DAYS", 30, minimum=0),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_q.models import Task
 
 from generation.errors import Conflict
-from generation.models import Batch
+from generation.models import Batch, IdempotentRequest
 from generation.services.uploads import uploads_expire
 
 logger = logging.getLogger("nanodeck.retention")
@@ -56,11 +56,16 @@ def batch_delete(*, batch: Batch) -> None:
 
 def expired_cleanup(*, now: datetime | None = None) -> dict:
     """Delete finished batches (with their files) and the task queue's finished tasks older
-    than RETENTION_DAYS (0: keep them), batch folders no batch owns, and uploads nothing used
-    within UPLOAD_TTL_HOURS."""
+    than RETENTION_DAYS (0: keep them), batch folders no batch owns, uploads nothing used
+    within UPLOAD_TTL_HOURS, and the answers kept for Idempotency-Keys older than
+    IDEMPOTENCY_TTL_HOURS (a retry after that is a new request)."""
     now = now or timezone.now()
     result = {"batches": 0, "files": 0, "tasks": 0, "orphan_folders": 0}
     result["uploads"] = uploads_expire(now=now)
+    answered = now - timedelta(hours=settings.NANODECK["IDEMPOTENCY_TTL_HOURS"])
+    result["idempotency_keys"], _ = IdempotentRequest.objects.filter(
+        created_at__lt=answered
+    ).delete()
     days = settings.NANODECK["RETENTION_DAYS"]
     if days:
         cutoff = now - timedelta(days=days)

@@ -16,8 +16,9 @@ from django_q.models import Schedule, Task
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from generation.models import Batch, BatchStatus, Page, StepRun
+from generation.models import Batch, BatchStatus, IdempotentRequest, Page, StepRun
 from generation.services.batches import batch_run
+from generation.services.retention import expired_cleanup
 from review.models import Evaluation
 from tests.factories import SlideTemplateFactory, UserFactory, make_batch, make_judged_runs
 
@@ -243,3 +244,19 @@ def test_deleting_a_batch_removes_its_objects_from_s3_storage(
     assert response.status_code == 204
     assert keys(batch) == []
     assert len(keys(kept)) > 2 * kept.total_pages
+
+
+def test_answers_kept_for_idempotency_keys_expire_after_their_hours(settings):
+    settings.NANODECK = {**settings.NANODECK, "IDEMPOTENCY_TTL_HOURS": 24}
+    user = UserFactory()
+    now = timezone.now()
+    for key, hours in (("old", 25), ("recent", 23)):
+        claim = IdempotentRequest.objects.create(user=user, key=key, scope="batch-create")
+        IdempotentRequest.objects.filter(pk=claim.pk).update(
+            created_at=now - timedelta(hours=hours)
+        )
+
+    result = expired_cleanup(now=now)
+
+    assert result["idempotency_keys"] == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["recent"]
