@@ -202,3 +202,18 @@ def test_a_losing_call_whose_release_the_database_refuses_once_still_gives_its_s
         connection_created.disconnect(refuse_in_call_threads)
     assert refused.times == 0
     assert "slot_release_retry provider=remote" in caplog.text
+
+
+def test_a_due_duplicate_whose_slot_query_is_refused_once_asks_again_and_starts(caplog):
+    calls = Calls(10.0, 0.05)
+    # Refused once while only the first call runs: the duplicate's first look at the gate.
+    refused = RefusedDeletes(1, statement="SELECT COUNT", now=lambda: len(calls.started) == 1)
+
+    with connection.execute_wrapper(refused):
+        result, hedge, elapsed = run(calls, after=0.1)
+
+    assert refused.times == 0
+    assert (result, hedge.won) == ("call-1", True)
+    assert elapsed < 1.5
+    assert "hedge_slot_retry provider=remote" in caplog.text
+    assert slots_given_back()
