@@ -1,6 +1,5 @@
 import logging
 import math
-from dataclasses import replace
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
@@ -9,7 +8,7 @@ from generation.render import fonts, text
 from generation.render.colour import BLACK, WHITE, contrast_ratio, required_contrast
 from generation.render.layouts import CONTENT_LAYOUTS
 from generation.render.pages import PAGE_LAYOUTS
-from generation.render.renderer import lay_out, render_slide
+from generation.render.renderer import render_slide
 from generation.slides import LOGIC_TYPES, SUPPORTED_SIZES, Theme, px_per_pt
 
 
@@ -149,26 +148,6 @@ def test_a_forced_layout_is_used(theme, layout):
 def test_invalid_params_are_rejected(theme, params):
     with pytest.raises(ValueError, match="must"):
         render_slide(COVER, theme, (1536, 864), params)
-
-
-def _blocks(slide) -> list:
-    return [(block.box, block.lines) for block in slide.blocks]
-
-
-@pytest.mark.parametrize("size", SUPPORTED_SIZES)
-def test_laying_out_without_drawing_places_every_block_where_drawing_does(theme, size):
-    # The fit measure (draw=False) must see exactly the geometry render_slide draws, with the
-    # batch's own logo and photo too (the photo moves the cover's text).
-    own = replace(theme, logo=Image.new("RGBA", (80, 40), "red"), photo=_reference_image())
-    pages = {**_normal_pages(), "overflowing": _overflowing_page()}
-    for name, plan in pages.items():
-        for look, params in [(theme, None), (own, None), (theme, {"font_scale": 0.8})]:
-            drawn, drawn_layout = lay_out(plan, look, size, params)
-            measured, measured_layout = lay_out(plan, look, size, params, draw=False)
-            assert _blocks(measured) == _blocks(drawn), name
-            assert (measured_layout, measured.overflow) == (drawn_layout, drawn.overflow), name
-            assert (measured.w, measured.h, measured.safe) == (*size, drawn.safe), name
-            assert measured.image.size == (1, 1)  # nothing was drawn
 
 
 @pytest.mark.parametrize("size", SUPPORTED_SIZES)
