@@ -495,6 +495,9 @@ class StepRun(models.Model):
             models.Index(fields=["step", "passed"]),
             # A provider's recent call times (the hedge delay).
             models.Index(fields=["provider", "step", "finished_at"]),
+            # The render cache: an identical request's stored image, looked up before every
+            # provider call (without it, a scan of every render the database holds).
+            models.Index(fields=["step", "input_digest"]),
         ]
 
     def __str__(self) -> str:

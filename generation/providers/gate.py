@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from generation.errors import ProviderWaiting
@@ -25,6 +25,8 @@ logger = logging.getLogger("nanodeck.providers")
 T = TypeVar("T")
 # A longer retry-after (a daily quota) fails the attempt instead of holding a worker.
 MAX_WAIT_SECONDS = 60
+RELEASE_TRIES = 5  # a refused slot release is tried again after 0.02, 0.04, … s
+RELEASE_BACKOFF_SECONDS = 0.02
 
 
 def concurrency_limit(provider: str) -> int:
@@ -119,7 +121,33 @@ def slot_take(provider: str, *, holder: str, checkpoint: Callable[[], None]) -> 
 
 
 def slot_release(slot: Slot) -> None:
-    ProviderCall.objects.filter(pk=slot.call_id).delete()
+    """Give the slot back. A delete the database refuses for a moment (SQLite's "database
+    table is locked", which its busy timeout does not wait out) is tried again, up to
+    RELEASE_TRIES times: a slot not given back would count against the provider until it
+    expires (Q_CLUSTER's timeout)."""
+    for tries in range(1, RELEASE_TRIES + 1):
+        try:
+            with transaction.atomic():  # inside a caller's transaction: a savepoint to retry from
+                ProviderCall.objects.filter(pk=slot.call_id).delete()
+            break
+        except OperationalError as exc:
+            if tries == RELEASE_TRIES:
+                logger.error(
+                    "slot_release_failed provider=%s call=%s tries=%s error=%s",
+                    slot.provider,
+                    slot.call_id,
+                    tries,
+                    exc,
+                )
+                raise
+            logger.warning(
+                "slot_release_retry provider=%s call=%s try=%s error=%s",
+                slot.provider,
+                slot.call_id,
+                tries,
+                exc,
+            )
+            time.sleep(RELEASE_BACKOFF_SECONDS * tries)
     announce_release(slot.provider, limit=concurrency_limit(slot.provider))
 
 

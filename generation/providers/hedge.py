@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from django.db import connection
+from django.db import OperationalError, connection
 
 from generation.errors import ProviderWaiting
 from generation.providers.base import ErrorKind, ProviderError
@@ -177,12 +177,18 @@ def _first_good(
 
 
 def _start_duplicate(race: _Race, provider: str, *, holder: str, reserve: bool) -> bool:
-    """Send the duplicate if a slot is free now; until then (`reserve`) hold the next one."""
-    if reserve and race.reservation is None:
-        race.reservation = slot_reserve(provider, holder=holder)
+    """Send the duplicate if a slot is free now; until then (`reserve`) hold the next one.
+    A database that refuses the gate's queries for a moment (SQLite: "database table is
+    locked") only means no duplicate yet: it is asked for again at the next poll, while the
+    first call goes on."""
     try:
+        if reserve and race.reservation is None:
+            race.reservation = slot_reserve(provider, holder=holder)
         slot = slot_try(provider, holder=holder, reservation=race.reservation)
     except ProviderWaiting:  # the circuit opened meanwhile: no new call
+        return False
+    except OperationalError as exc:
+        logger.warning("hedge_slot_retry provider=%s error=%s", provider, exc)
         return False
     if slot is None:
         return False

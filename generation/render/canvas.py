@@ -92,14 +92,23 @@ class Slide:
     options: Options
     blocks: list[Block] = field(default_factory=list)
     overflow: bool = False
+    # False: only lay the text out (the fit measure) on a slide of `size`; shapes,
+    # backgrounds and images are left undrawn (and `image` is a blank placeholder), which
+    # moves no block.
+    draws: bool = True
+    size: tuple[int, int] = (0, 0)  # (0, 0): the image's
+
+    def __post_init__(self) -> None:
+        if self.size == (0, 0):
+            self.size = self.image.size
 
     @property
     def w(self) -> int:
-        return self.image.width
+        return self.size[0]
 
     @property
     def h(self) -> int:
-        return self.image.height
+        return self.size[1]
 
     @property
     def ppt(self) -> float:

@@ -12,6 +12,8 @@ from generation.render.text import Block, layout
 
 
 def _background(slide: Slide) -> None:
+    if not slide.draws:
+        return
     theme = slide.theme
     gradient = vertical_gradient(slide.image.size, theme.background, tint(slide, 0.06))
     slide.image.paste(gradient, (0, 0))
@@ -20,7 +22,7 @@ def _background(slide: Slide) -> None:
 def _band(slide: Slide) -> None:
     band_h = max(4, slide.vunit(0.028))
     reference = slide.theme.reference_image
-    if reference is not None:
+    if reference is not None and slide.draws:
         slide.image.paste(cover_crop(reference, (slide.w, band_h)), (0, 0))
     else:
         fill(slide, (0, 0, slide.w, band_h), slide.theme.primary)
@@ -54,6 +56,8 @@ def content_area(slide: Slide, *, with_title: bool = True) -> Box:
 
 
 def image_background(slide: Slide) -> None:
+    if not slide.draws:
+        return
     reference = slide.theme.reference_image
     if reference is not None:
         slide.image.paste(cover_crop(reference, slide.image.size), (0, 0))

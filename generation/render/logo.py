@@ -17,7 +17,7 @@ INSET = 0.016  # of the slide height: from the bottom and right edges, and the p
 def place_logo(slide: Slide) -> None:
     """Draw the theme's logo (if any) in the bottom-right corner."""
     logo = slide.theme.logo
-    if logo is None:
+    if logo is None or not slide.draws:
         return
     height = max(8, slide.vunit(HEIGHT))
     scaled = logo.convert("RGBA")

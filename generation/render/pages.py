@@ -56,7 +56,8 @@ def _cover_column(slide: Slide) -> tuple[int, int, int]:
     split = x0 + (x1 - x0) // 2
     box = (split + slide.unit(0.055), y0, x1, y1)
     size = (box[2] - box[0], box[3] - box[1])
-    slide.image.paste(cover_crop(photo, size), box[:2])
+    if slide.draws:
+        slide.image.paste(cover_crop(photo, size), box[:2])
     bar = max(4, slide.vunit(0.008))
     fill(slide, (box[0], box[3] - bar, box[2], box[3]), slide.theme.accent)
     return x0, split - x0, (x0 + split) // 2

@@ -111,15 +111,27 @@ def render_slide(
 
 
 def lay_out(
-    plan: dict, theme: Theme, size: tuple[int, int], params: dict | None = None
+    plan: dict,
+    theme: Theme,
+    size: tuple[int, int],
+    params: dict | None = None,
+    *,
+    draw: bool = True,
 ) -> tuple[Slide, str]:
     """The page drawn without its text: the slide (image, placed text blocks, safe box) and
     the name of the layout used. `render_slide` colours and draws the blocks; `fit.py`
-    measures them."""
+    measures them without drawing anything (`draw=False`: the same blocks, a blank image)."""
     options = _parse_options(params)
-    image = Image.new("RGB", (int(size[0]), int(size[1])), to_rgb(theme.background))
+    size = int(size[0]), int(size[1])
+    image = Image.new("RGB", size if draw else (1, 1), to_rgb(theme.background))
     slide = Slide(
-        image, theme, plan, plan_items(plan, options.max_items, options.emphasis), options
+        image,
+        theme,
+        plan,
+        plan_items(plan, options.max_items, options.emphasis),
+        options,
+        draws=draw,
+        size=size,
     )
     layout_name = PAGE_KINDS.get(plan.get("kind", ""), draw_content)(slide)
     place_logo(slide)

@@ -61,7 +61,7 @@ def fill(
 ) -> None:
     """Fill `box` with an anti-aliased rounded rectangle, ellipse or arrow."""
     x0, y0, x1, y1 = (round(value) for value in box)
-    if x1 <= x0 or y1 <= y0:
+    if x1 <= x0 or y1 <= y0 or not slide.draws:
         return
     opacity = round(alpha * 255)
     if shape == "round" and radius == 0 and opacity == 255:

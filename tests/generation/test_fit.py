@@ -2,14 +2,17 @@
 text stays inside the safe box; the planner splits by it, in Chinese and English."""
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from generation.planning.outline import parse_outline
 from generation.planning.planner import compose_pages
 from generation.render.fit import boxes_outside, fit_measure, page_fits
-from generation.render.renderer import render_slide
+from generation.render.layouts import CONTENT_LAYOUTS
+from generation.render.renderer import lay_out, render_slide
 from generation.slides import SUPPORTED_SIZES, Theme
 
 SIZE = (1536, 864)
@@ -122,3 +125,38 @@ def test_every_supported_slide_size_gets_pages_that_fit(name, size):
 
     assert all(page_fits(page, size) for page in pages)
     assert _chars(pages) >= _chars(compose_pages(outline))
+
+
+def _placed(plan: dict, theme: Theme, size: tuple[int, int], params: dict | None, draw: bool):
+    slide, layout = lay_out(plan, theme, size, params, draw=draw)
+    blocks = [(block.box, block.lines) for block in slide.blocks]
+    return blocks, layout, slide.overflow, (slide.w, slide.h, slide.safe)
+
+
+@pytest.mark.parametrize("size", SUPPORTED_SIZES)
+def test_measuring_without_drawing_places_every_block_where_drawing_does(size):
+    # The measure must see exactly what render_slide draws: every page kind and layout, pages
+    # that overflow, and the batch's own logo and photo (the photo moves the cover's text).
+    own = replace(
+        Theme(), logo=Image.new("RGBA", (80, 40), "red"), photo=Image.new("RGB", (60, 90))
+    )
+    pages = [
+        page
+        for name in ("ai-classroom-zh.md", "long-talk-en.md", "remote-work-en.md")
+        for page in compose_pages(
+            parse_outline((SAMPLES / name).read_text(encoding="utf-8")),
+            max_items_per_page=None,
+            ending=True,
+        )
+    ]
+    content = next(page for page in pages if page["kind"] == "content")
+    cases = [(page, theme, None) for page in pages for theme in (Theme(), own)]
+    cases += [(content, Theme(), {"layout": layout}) for layout in CONTENT_LAYOUTS]
+    assert {page["kind"] for page, _, _ in cases} >= {"cover", "contents", "transition", "content"}
+    assert any(_outside(page) for page, _, _ in cases)  # overflowing pages too
+
+    for plan, theme, params in cases:
+        drawn = _placed(plan, theme, size, params, draw=True)
+        measured = _placed(plan, theme, size, params, draw=False)
+        assert measured == drawn, plan["title"]
+        assert lay_out(plan, theme, size, params, draw=False)[0].image.size == (1, 1)

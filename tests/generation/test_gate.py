@@ -4,16 +4,18 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from generation.errors import ProviderWaiting
-from generation.models import Page, ProviderGate, StepRun
+from generation.models import Page, ProviderCall, ProviderGate, StepRun
 from generation.providers.base import ErrorKind, ProviderError
-from generation.providers.gate import call_provider
+from generation.providers.gate import RELEASE_TRIES, call_provider, slot_release, slot_try
 from generation.selectors import batch_progress
 from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from generation.services.sweeper import sweep
+from tests.db_faults import RefusedDeletes
 from tests.factories import make_batch
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +143,31 @@ def test_requests_per_minute_are_shared_and_the_next_call_waits_for_the_window(s
 
     assert time.monotonic() - started >= 0.9
     assert ProviderGate.objects.get(provider="remote").window_count == 1
+
+
+def test_a_release_the_database_refuses_once_still_gives_the_slot_back(settings, caplog):
+    settings.NANODECK = {**settings.NANODECK, "PROVIDER_CONCURRENCY": {"remote": 1}}
+    slot = slot_try("remote", holder="page 1")
+
+    with connection.execute_wrapper(RefusedDeletes(1)):
+        slot_release(slot)
+
+    assert not ProviderCall.objects.exists()
+    assert slot_try("remote", holder="page 2") is not None  # not held until it expires
+    assert "slot_release_retry provider=remote" in caplog.text
+
+
+def test_a_release_refused_every_time_fails_loudly_after_a_bounded_number_of_tries(
+    settings, caplog
+):
+    settings.NANODECK = {**settings.NANODECK, "PROVIDER_CONCURRENCY": {"remote": 1}}
+    slot = slot_try("remote", holder="page 1")
+    refused = RefusedDeletes(RELEASE_TRIES)
+
+    with connection.execute_wrapper(refused), pytest.raises(OperationalError):
+        slot_release(slot)
+
+    assert refused.times == 0
+    assert "slot_release_failed provider=remote" in caplog.text
+    slot_release(slot)  # the database answers again
+    assert not ProviderCall.objects.exists()

@@ -6,11 +6,13 @@ import time
 
 import pytest
 from django.db import connection
+from django.db.backends.signals import connection_created
 
 from generation.models import ProviderCall
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import slot_try
 from generation.providers.hedge import Hedge, hedged_call
+from tests.db_faults import RefusedDeletes
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the calls run in threads
 
@@ -181,4 +183,37 @@ def test_a_due_duplicate_takes_the_next_free_slot_before_calls_not_started_yet(s
 
     assert newcomer == [None]  # the freed slot was held for the duplicate
     assert (result, hedge.won) == ("call-1", True)
+    assert slots_given_back()
+
+
+def test_a_losing_call_whose_release_the_database_refuses_once_still_gives_its_slot_back(caplog):
+    refused = RefusedDeletes(1)
+
+    def refuse_in_call_threads(sender, connection, **kwargs) -> None:
+        if threading.current_thread().name.startswith("provider-"):
+            connection.execute_wrappers.append(refused)
+
+    connection_created.connect(refuse_in_call_threads)
+    try:
+        result, hedge, _ = run(Calls(10.0, 0.05), after=0.1)
+        assert (result, hedge.won) == ("call-1", True)
+        assert slots_given_back()  # the loser's thread gave its slot back at the second try
+    finally:
+        connection_created.disconnect(refuse_in_call_threads)
+    assert refused.times == 0
+    assert "slot_release_retry provider=remote" in caplog.text
+
+
+def test_a_due_duplicate_whose_slot_query_is_refused_once_asks_again_and_starts(caplog):
+    calls = Calls(10.0, 0.05)
+    # Refused once while only the first call runs: the duplicate's first look at the gate.
+    refused = RefusedDeletes(1, statement="SELECT COUNT", now=lambda: len(calls.started) == 1)
+
+    with connection.execute_wrapper(refused):
+        result, hedge, elapsed = run(calls, after=0.1)
+
+    assert refused.times == 0
+    assert (result, hedge.won) == ("call-1", True)
+    assert elapsed < 1.5
+    assert "hedge_slot_retry provider=remote" in caplog.text
     assert slots_given_back()
