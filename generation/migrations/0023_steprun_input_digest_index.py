@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generation", "0020_hedge_steprun_hedge"),
+        ("generation", "0022_credits"),
     ]
 
     operations = [
