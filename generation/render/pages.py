@@ -22,20 +22,27 @@ PAGE_LAYOUTS = ("cover", "contents", "transition")
 def cover(slide: Slide) -> str:
     image_background(slide)
     _x0, y0, _x1, y1 = slide.safe
-    left, width, centre = _cover_column(slide)
     subtitle = str(slide.plan.get("subtitle") or "").strip()
 
-    def attempt(factor: float) -> tuple[list[Block], bool]:
-        theme = slide.theme
-        parts = [slide.part("cover_title", slide.title, factor, theme.primary, align="center")]
-        part = slide.part(
-            "cover_subtitle", subtitle, factor, theme.muted, align="center", space=1.6
-        )
-        parts.append(break_at(part, " · ", width))  # the ending page lists sections "A · B · C"
-        blocks = stack(parts, left, 0, width)
-        return blocks, group_height(blocks) <= round((y1 - y0) * 0.72)
+    def attempt_in(left: int, width: int) -> Callable[[float], tuple[list[Block], bool]]:
+        def attempt(factor: float) -> tuple[list[Block], bool]:
+            theme = slide.theme
+            title = slide.part("cover_title", slide.title, factor, theme.primary, align="center")
+            part = slide.part(
+                "cover_subtitle", subtitle, factor, theme.muted, align="center", space=1.6
+            )
+            # The ending page lists the sections "A · B · C": lines break between them.
+            blocks = stack([title, break_at(part, " · ", width)], left, 0, width)
+            return blocks, group_height(blocks) <= round((y1 - y0) * 0.72)
 
-    blocks = slide.fit(attempt)
+        return attempt
+
+    for column in _cover_columns(slide):
+        slide.overflow = False
+        blocks = slide.fit(attempt_in(*column[:2]))
+        if not slide.overflow:
+            break
+    centre = column[2]
     if not blocks:
         return "cover"
     top = slide.vunit(0.47) - group_height(blocks) // 2
@@ -45,14 +52,20 @@ def cover(slide: Slide) -> str:
     return "cover"
 
 
-def _cover_column(slide: Slide) -> tuple[int, int, int]:
-    """(left, width, centre) of the cover's text: centred on the slide, or beside the batch's photo on the left half
-    of the slide when there is one (the photo fills the right, inside the safe area)."""
+def _cover_columns(slide: Slide) -> list[tuple[int, int, int]]:
+    """(left, width, centre) of the cover's text, best first: beside the batch's photo on the
+    left half of the slide when there is one (the photo fills the right, inside the safe
+    area); otherwise centred, clear of the template's decorations, then (for text that does
+    not fit there) as wide as the slide allows, behind the scrim panel."""
     x0, y0, x1, y1 = slide.safe
     photo = slide.theme.photo if slide.plan.get("kind") == "cover" else None
     if photo is None:
-        width = _clear_cover_width(slide, round((x1 - x0) * 0.84))
-        return slide.w // 2 - width // 2, width, slide.w // 2
+        widest = round((x1 - x0) * 0.84)
+        clear = _clear_cover_width(slide, widest)
+        return [
+            (slide.w // 2 - width // 2, width, slide.w // 2)
+            for width in dict.fromkeys((clear, widest))
+        ]
     split = x0 + (x1 - x0) // 2
     box = (split + slide.unit(0.055), y0, x1, y1)
     size = (box[2] - box[0], box[3] - box[1])
@@ -60,7 +73,7 @@ def _cover_column(slide: Slide) -> tuple[int, int, int]:
         slide.image.paste(cover_crop(photo, size), box[:2])
     bar = max(4, slide.vunit(0.008))
     fill(slide, (box[0], box[3] - bar, box[2], box[3]), slide.theme.accent)
-    return x0, split - x0, (x0 + split) // 2
+    return [(x0, split - x0, (x0 + split) // 2)]
 
 
 def _clear_cover_width(slide: Slide, widest: int) -> int:

@@ -58,7 +58,7 @@ def _text_box(block: Block) -> TextBox:
     part = block.part
     return TextBox(
         role=part.role,
-        text=part.text,
+        text=part.source or part.text,
         x=x0,
         y=y0,
         w=x1 - x0,

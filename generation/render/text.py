@@ -132,7 +132,7 @@ def break_at(part: Part, separator: str, max_width: float) -> Part:
         else:
             lines[-1] += separator.rstrip()
             lines.append(phrase.lstrip())
-    return replace(part, text="\n".join(lines))
+    return replace(part, text="\n".join(lines), source=part.text)
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,7 @@ class Part:
     space_before: int = 0  # pixels above this block when stacked
     indent: int = 0  # pixels from the stack's left edge when stacked
     family: str = ""  # the template's font family for this text ("": the default face)
+    source: str = ""  # the text as planned when `text` has line breaks of its own (break_at)
 
 
 @dataclass(frozen=True)

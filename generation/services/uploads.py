@@ -154,6 +154,8 @@ def uploads_create(*, owner: AbstractBaseUser, files: list[File]) -> list[Upload
 def uploads_resolve(*, owner: AbstractBaseUser, ids: list) -> list[Upload]:
     """The owner's uploads with these ids, in the order given; an id that is not one of the
     owner's uploads (unknown, expired, someone else's) is InvalidInput naming it."""
+    if not ids:
+        return []
     wanted = [str(value) for value in ids]
     valid = []
     for value in wanted:

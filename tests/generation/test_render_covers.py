@@ -100,3 +100,19 @@ def test_a_section_longer_than_a_line_still_wraps():
 
     assert broken.text.split("\n") == ["Intro ·", long]
     assert len(wrap(broken.text, 40, False, 500)) > 2
+
+
+def test_text_that_cannot_fit_clear_of_the_decorations_takes_the_full_width_instead():
+    sections = " · ".join(f"Section number {n} with a rather long name" for n in range(1, 9))
+    ending = {**ENDING, "subtitle": sections}
+    plain = render_slide(
+        ending, Theme.from_palette(PALETTE, reference_image=_reference(None)), SIZE
+    )
+    assert not plain.overflow
+    narrow = _reference(SIZE[0] // 2 + 346)  # a clear column of 600 px: too narrow for it
+
+    decorated = render_slide(ending, Theme.from_palette(PALETTE, reference_image=narrow), SIZE)
+
+    assert not decorated.overflow
+    assert _right_edge(decorated) == _right_edge(plain)
+    assert {box.text for box in decorated.boxes} == {box.text for box in plain.boxes}
