@@ -1,0 +1,215 @@
+"""Is the planned text on a slide that came without text boxes? Read region by region.
+
+An image model's slide has no boxes to say where the text is, and reading it whole crosses
+columns and cards. So the text regions are found in the image (regions.find_regions: runs of
+text on one line, split at columns and wide gaps), each is cropped, turned dark-on-white by
+its own text and background colours and scaled like a text box, and all are read with one
+tesseract call (ocr.read_crops). Each planned line is then matched to its best chain of whole
+regions along the reading links (regions.links: on along the row, down into the same column),
+compared over the whole line: a chain may not stop or start inside a region, so an edit at a
+line's end costs as much as one in its middle. The rule is the per-box path's (text_check): a
+line fails at one edit after folding look-alikes; a failing line's regions are read once more
+at another scale and the line fails only when that reading is wrong too (for lines of one or
+two characters, wrong the same way). A line with no region left to match fails.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from generation.quality.ocr import RGB, Word, join_words, read_words
+from generation.quality.regions import Region, chains, find_regions, links
+from generation.quality.text_check import Line, LineResult, confirmed
+from generation.quality.textdiff import compare, fold, levenshtein
+from generation.slides import TextBox
+
+RING_PX = 4  # the background colour is the median of a ring this wide around a region
+TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
+SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
+SPLIT_SHARE = 0.55  # words further apart than this share of the region's height are not one run
+SHORT_CHARS = 2  # planned lines this short are looked for in regions that read empty, as blocks
+
+
+def check_slide(
+    rgb: Image.Image, lines: Sequence[Line], languages: str, *, reread_languages: str
+) -> list[LineResult]:
+    """Each planned line against the reading of its best chain of text runs on the slide.
+
+    languages: for the first reading; reread_languages: for the second when a failing line
+    has Latin letters (as text_check.check_boxes).
+    """
+    pixels = np.asarray(rgb)
+    inked = [(r, ink) for r in find_regions(rgb) if (ink := _ink(pixels, r)) is not None]
+    boxes, inks = [_box(region) for region, _ in inked], [ink for _, ink in inked]
+    words = read_words(rgb, boxes, inks, languages) if boxes else []
+    if any(len(fold(line.text)) <= SHORT_CHARS for line in lines):
+        _read_lone(rgb, boxes, inks, languages, words)
+    runs = [run for i in range(len(inked)) for run in _split(i, words[i])]
+    reading = Reading(runs)
+    matches = [reading.best(line.text) for line in lines]
+    results = [
+        _result(line, reading.text(chain)) for line, chain in zip(lines, matches, strict=True)
+    ]
+    again = [i for i, result in enumerate(results) if result.failed and matches[i]]
+    if not again:
+        return results
+    chosen = sorted({runs[r].box for i in again for r in matches[i]})
+    latin = any(ch.isascii() and ch.isalpha() for i in again for ch in lines[i].text)
+    second = read_words(
+        rgb,
+        [boxes[b] for b in chosen],
+        [inks[b] for b in chosen],
+        reread_languages if latin else languages,
+        mode="reread",
+    )
+    reread = dict(zip(chosen, second, strict=True))
+    for i in again:
+        text = join_words(word.text for r in matches[i] for word in runs[r].within(reread))
+        if not confirmed(lines[i].text, results[i].got, text):
+            results[i] = _result(lines[i], text, failed=False)
+    return results
+
+
+@dataclass(frozen=True)
+class Run:
+    """Words read close together on one line of one region (box: the region's index;
+    region: where the words are)."""
+
+    box: int
+    region: Region
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return _joined(self.words)
+
+    def within(self, readings: dict[int, list[Word]]) -> list[Word]:
+        """The words of another reading of this run's region that lie on this run."""
+        slack = SPLIT_SHARE * max(word.height for word in self.words) / 2
+        left, right = self.words[0].left - slack, self.words[-1].right + slack
+        return [
+            word for word in readings[self.box] if left <= (word.left + word.right) / 2 <= right
+        ]
+
+
+def _split(box: int, words: list[Word]) -> list[Run]:
+    """A region's words in runs: a new run at each new line (a word left of the last one or
+    centred below it) and where the gap is wider than SPLIT_SHARE of the median word height (a
+    bullet or badge before the text, an item's title before its text on one row)."""
+    runs: list[list[Word]] = []
+    gap = SPLIT_SHARE * statistics.median(word.height for word in words) if words else 0
+    for word in words:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is None
+            or word.left < last.left  # back to the left: the next line
+            or (word.top + word.bottom) / 2 > last.bottom
+            or word.left - last.right > gap
+        ):
+            runs.append([])
+        runs[-1].append(word)
+    return [Run(box, _bounds(run), tuple(run)) for run in runs if fold(_joined(run))]
+
+
+def _bounds(words: Sequence[Word]) -> Region:
+    left, top = min(word.left for word in words), min(word.top for word in words)
+    right, bottom = max(word.right for word in words), max(word.bottom for word in words)
+    return Region(round(left), round(top), max(round(right - left), 1), max(round(bottom - top), 1))
+
+
+def _joined(words: Sequence[Word]) -> str:
+    return join_words(word.text for word in words)
+
+
+def _read_lone(
+    rgb: Image.Image,
+    boxes: list[TextBox],
+    inks: list[tuple[RGB, RGB]],
+    languages: str,
+    words: list[list[Word]],
+) -> None:
+    """Read the short regions that came back empty once more as blocks, in place: line-finding
+    drops a lone character ("A", "省")."""
+    empty = [i for i, box in enumerate(boxes) if not words[i] and box.w <= 3 * box.h]
+    if empty:
+        again = read_words(
+            rgb, [boxes[i] for i in empty], [inks[i] for i in empty], languages, mode="block"
+        )
+        for i, found in zip(empty, again, strict=True):
+            words[i] = found
+
+
+class Reading:
+    """The runs of text read on a slide and the reading links between them."""
+
+    def __init__(self, runs: Sequence[Run]) -> None:
+        self.texts = [run.text for run in runs]
+        self.folded = [fold(text) for text in self.texts]
+        self.following = links([run.region for run in runs])
+
+    def text(self, chain: Sequence[int]) -> str:
+        """The reading of a chain of regions, as one line."""
+        return join_words(self.texts[i] for i in chain)
+
+    def best(self, expected: str) -> tuple[int, ...]:
+        """The chain whose reading is closest to expected over its whole length (ties: the
+        first found, top to bottom); () when nothing was read."""
+        target = fold(expected)
+        sizes = [len(text) for text in self.folded]
+        candidates = []
+        for start in range(len(self.folded)):
+            for chain in chains(self.following, sizes, start=start, limit=len(target)):
+                got = "".join(self.folded[i] for i in chain)
+                if got == target:
+                    return chain
+                candidates.append((abs(len(got) - len(target)), start, chain, got))
+        best, best_distance = (), len(target) + 1
+        for bound, _, chain, got in sorted(candidates, key=lambda c: (c[0], c[1])):
+            if bound >= best_distance:
+                break
+            edits = levenshtein(target, got)
+            if edits < best_distance:
+                best, best_distance = chain, edits
+        return best
+
+
+def _result(line: Line, got: str, *, failed: bool | None = None) -> LineResult:
+    comparison = compare(line.text, got)
+    wrong = comparison.distance > 0 if failed is None else failed
+    return LineResult(line.role, line.text, got, comparison, wrong)
+
+
+def _box(region: Region) -> TextBox:
+    """A region as a text box to crop and scale: its ink height stands for the font size."""
+    return TextBox("region", "", region.x, region.y, region.w, region.h, region.h, "#000000")
+
+
+def _ink(pixels: np.ndarray, region: Region) -> tuple[RGB, RGB] | None:
+    """(text colour, background colour) of a region: the background is the median of a ring
+    around it, the text the median of the pixels inside farthest from that. None for a solid
+    shape (most of its pixels nearer the text colour)."""
+    height, width = pixels.shape[:2]
+    x0, y0 = max(region.x - RING_PX, 0), max(region.y - RING_PX, 0)
+    x1, y1 = min(region.right + RING_PX, width), min(region.bottom + RING_PX, height)
+    outer = pixels[y0:y1, x0:x1].reshape(-1, 3)
+    inner = pixels[region.y : region.bottom, region.x : region.right].reshape(-1, 3)
+    ring = np.ones((y1 - y0, x1 - x0), dtype=bool)
+    ring[region.y - y0 : region.bottom - y0, region.x - x0 : region.right - x0] = False
+    background = np.median(outer[ring.reshape(-1)], axis=0) if ring.any() else inner[0]
+    far = np.abs(inner.astype(np.int16) - background).sum(axis=1)
+    count = max(round(len(far) * TEXT_SHARE), 1)
+    text = np.median(inner[np.argsort(far)[-count:]], axis=0)
+    nearer_text = np.abs(inner - text).sum(axis=1) < np.abs(inner - background).sum(axis=1)
+    if nearer_text.mean() > SOLID_SHARE:
+        return None
+    return _rgb(text), _rgb(background)
+
+
+def _rgb(values: np.ndarray) -> RGB:
+    red, green, blue = (round(float(v)) for v in values)
+    return red, green, blue
