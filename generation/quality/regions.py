@@ -24,6 +24,7 @@ from PIL import Image
 SCALE = 2  # the mask is computed at 1/SCALE of the slide size
 INK_STEP = 40  # a colour change (max over R, G, B) between neighbouring pixels that marks ink
 RULE_PX = 36  # straight runs of ink at least this long (half-size pixels) are rules, not text
+CAP_GAP_PX = 2  # a band of rows thinner than MIN_HEIGHT_PX this close to another joins it
 GAP_SHARE = 0.45  # blank columns this share of the band height split a band ...
 GAP_MIN_PX, GAP_MAX_PX = 5, 12  # ... at least and at most this wide (half-size pixels)
 MIN_HEIGHT_PX = 6  # half-size pixels: lower leaves are rules, corners or noise
@@ -66,8 +67,8 @@ def find_regions(rgb: Image.Image) -> list[Region]:
 
 
 def links(regions: list[Region]) -> list[list[int]]:
-    """For each region, the regions text may continue in: the next on its row; below the row
-    it ends (from the row's first region to it), the nearest region and the first of that row."""
+    """For each region, the regions text may continue in: the next on its row; below it, and
+    below the row it ends (from the row's first region to it), see _below."""
     rights = [_right_of(regions, s) for s in regions]
     starts = list(range(len(regions)))  # the first region of the row each one ends
     for i in sorted(range(len(regions)), key=lambda i: regions[i].x):
@@ -76,23 +77,28 @@ def links(regions: list[Region]) -> list[list[int]]:
     following = []
     for i, s in enumerate(regions):
         nexts = [rights[i]] if rights[i] is not None else []
-        left = regions[starts[i]].x
-        below = [
-            j
-            for j, t in enumerate(regions)
-            if t.y >= s.y + s.h / 2
-            and t.y - s.bottom <= DOWN_GAP_EM * max(s.h, t.h)
-            and min(s.right, t.right) > max(left, t.x)
-        ]
-        if below:
-            # The nearest region below, and the first of its row (where a left-aligned wrap
-            # goes on); both when they differ (a centred wrap goes on under the middle).
-            top = min(below, key=lambda j: (regions[j].y, regions[j].x))
-            row = [j for j in below if _row_overlap(regions[top], regions[j]) > 0]
-            first = min(row, key=lambda j: regions[j].x)
-            nexts.extend(dict.fromkeys((first, top)))
+        for left in dict.fromkeys((s.x, regions[starts[i]].x)):
+            nexts.extend(j for j in _below(regions, s, left) if j not in nexts)
         following.append(nexts)
     return following
+
+
+def _below(regions: list[Region], s: Region, left: int) -> list[int]:
+    """Where text goes on below s (its row spanning left..s.right): the nearest region below
+    that overlaps the span, and the first of that region's row (a left-aligned wrap goes on
+    there, a centred one under the middle)."""
+    below = [
+        j
+        for j, t in enumerate(regions)
+        if t.y >= s.y + s.h / 2
+        and t.y - s.bottom <= DOWN_GAP_EM * max(s.h, t.h)
+        and min(s.right, t.right) > max(left, t.x)
+    ]
+    if not below:
+        return []
+    top = min(below, key=lambda j: (regions[j].y, regions[j].x))
+    row = [j for j in below if _row_overlap(regions[top], regions[j]) > 0]
+    return list(dict.fromkeys((min(row, key=lambda j: regions[j].x), top)))
 
 
 def _right_of(regions: list[Region], s: Region) -> int | None:
@@ -158,7 +164,7 @@ def _long_runs(mask: np.ndarray) -> np.ndarray:
 def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:
     """Split box at blank rows, then a single band at wide blank columns; leaves to out."""
     x0, y0, x1, y1 = box
-    bands = _runs(mask[y0:y1, x0:x1].any(axis=1), 1)
+    bands = _lines(_runs(mask[y0:y1, x0:x1].any(axis=1), 1))
     if len(bands) > 1:
         for top, bottom in bands:
             _cut(mask, (x0, y0 + top, x1, y0 + bottom), out)
@@ -173,6 +179,21 @@ def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:
             _cut(mask, (x0 + left, y0, x0 + right, y1), out)
         return
     out.append((x0 + pieces[0][0], y0, x0 + pieces[0][1], y1))
+
+
+def _lines(bands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Bands of rows with the thin ones (lower than MIN_HEIGHT_PX) joined to a neighbour at
+    most CAP_GAP_PX away: strokes that stand apart (the dot of 问, the bars of 三) are no line."""
+    out: list[tuple[int, int]] = []
+    for top, bottom in bands:
+        if out:
+            last_top, last_bottom = out[-1]
+            thin = bottom - top < MIN_HEIGHT_PX or last_bottom - last_top < MIN_HEIGHT_PX
+            if thin and top - last_bottom <= CAP_GAP_PX:
+                out[-1] = (last_top, bottom)
+                continue
+        out.append((top, bottom))
+    return out
 
 
 def _runs(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:

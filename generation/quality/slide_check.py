@@ -49,7 +49,7 @@ def check_slide(
     words = read_words(rgb, boxes, inks, languages) if boxes else []
     if any(len(fold(line.text)) <= SHORT_CHARS for line in lines):
         _read_lone(rgb, boxes, inks, languages, words)
-    runs = [run for i in range(len(inked)) for run in _split(i, words[i])]
+    runs = [run for i, (region, _) in enumerate(inked) for run in _split(i, region, words[i])]
     reading = Reading(runs)
     matches = [reading.best(line.text) for line in lines]
     results = [
@@ -97,7 +97,7 @@ class Run:
         ]
 
 
-def _split(box: int, words: list[Word]) -> list[Run]:
+def _split(box: int, region: Region, words: list[Word]) -> list[Run]:
     """A region's words in runs: a new run at each new line (a word left of the last one or
     centred below it) and where the gap is wider than SPLIT_SHARE of the median word height (a
     bullet or badge before the text, an item's title before its text on one row)."""
@@ -113,12 +113,15 @@ def _split(box: int, words: list[Word]) -> list[Run]:
         ):
             runs.append([])
         runs[-1].append(word)
-    return [Run(box, _bounds(run), tuple(run)) for run in runs if fold(_joined(run))]
+    return [Run(box, _bounds(run, region), tuple(run)) for run in runs if fold(_joined(run))]
 
 
-def _bounds(words: Sequence[Word]) -> Region:
-    left, top = min(word.left for word in words), min(word.top for word in words)
-    right, bottom = max(word.right for word in words), max(word.bottom for word in words)
+def _bounds(words: Sequence[Word], region: Region) -> Region:
+    """Where the words are, within their region (tesseract's boxes for Chinese words reach
+    above and below the ink)."""
+    left, right = min(word.left for word in words), max(word.right for word in words)
+    top = max(min(word.top for word in words), region.y)
+    bottom = min(max(word.bottom for word in words), region.bottom)
     return Region(round(left), round(top), max(round(right - left), 1), max(round(bottom - top), 1))
 
 
