@@ -32,7 +32,6 @@ RING_PX = 4  # the background colour is the median of a ring this wide around a 
 TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
 SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
 SPLIT_SHARE = 0.55  # words further apart than this share of the region's height are not one run
-SHORT_CHARS = 2  # planned lines this short are looked for in regions that read empty, as blocks
 
 
 def check_slide(
@@ -47,14 +46,17 @@ def check_slide(
     inked = [(r, ink) for r in find_regions(rgb) if (ink := _ink(pixels, r)) is not None]
     boxes, inks = [_box(region) for region, _ in inked], [ink for _, ink in inked]
     words = read_words(rgb, boxes, inks, languages) if boxes else []
-    if any(len(fold(line.text)) <= SHORT_CHARS for line in lines):
-        _read_lone(rgb, boxes, inks, languages, words)
-    runs = [run for i, (region, _) in enumerate(inked) for run in _split(i, region, words[i])]
-    reading = Reading(runs)
-    matches = [reading.best(line.text) for line in lines]
-    results = [
-        _result(line, reading.text(chain)) for line, chain in zip(lines, matches, strict=True)
-    ]
+    runs, matches, results = _match(inked, words, lines)
+    empty = [i for i, found in enumerate(words) if not found]
+    if empty and any(result.failed for result in results):
+        # Line-finding drops a lone character ("A", "省") and now and then a whole stack of
+        # bold lines: the regions that read empty once more, as blocks.
+        again = read_words(
+            rgb, [boxes[i] for i in empty], [inks[i] for i in empty], languages, mode="block"
+        )
+        for i, found in zip(empty, again, strict=True):
+            words[i] = found
+        runs, matches, results = _match(inked, words, lines)
     again = [i for i, result in enumerate(results) if result.failed and matches[i]]
     if not again:
         return results
@@ -73,6 +75,19 @@ def check_slide(
         if not confirmed(lines[i].text, results[i].got, text):
             results[i] = _result(lines[i], text, failed=False)
     return results
+
+
+def _match(
+    inked: list[tuple[Region, tuple[RGB, RGB]]], words: list[list[Word]], lines: Sequence[Line]
+) -> tuple[list[Run], list[tuple[int, ...]], list[LineResult]]:
+    """(runs, each line's best chain of runs, each line's result) from the words read."""
+    runs = [run for i, (region, _) in enumerate(inked) for run in _split(i, region, words[i])]
+    reading = Reading(runs)
+    matches = [reading.best(line.text) for line in lines]
+    results = [
+        _result(line, reading.text(chain)) for line, chain in zip(lines, matches, strict=True)
+    ]
+    return runs, matches, results
 
 
 @dataclass(frozen=True)
@@ -127,24 +142,6 @@ def _bounds(words: Sequence[Word], region: Region) -> Region:
 
 def _joined(words: Sequence[Word]) -> str:
     return join_words(word.text for word in words)
-
-
-def _read_lone(
-    rgb: Image.Image,
-    boxes: list[TextBox],
-    inks: list[tuple[RGB, RGB]],
-    languages: str,
-    words: list[list[Word]],
-) -> None:
-    """Read the short regions that came back empty once more as blocks, in place: line-finding
-    drops a lone character ("A", "省")."""
-    empty = [i for i, box in enumerate(boxes) if not words[i] and box.w <= 3 * box.h]
-    if empty:
-        again = read_words(
-            rgb, [boxes[i] for i in empty], [inks[i] for i in empty], languages, mode="block"
-        )
-        for i, found in zip(empty, again, strict=True):
-            words[i] = found
 
 
 class Reading:
