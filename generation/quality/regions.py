@@ -3,15 +3,14 @@
 The slide is reduced to half size and turned into an ink mask: pixels where the colour changes
 sharply within one pixel (glyph edges; soft textures, gradients and JPEG noise do not). Long
 straight runs of ink (card borders, rules, connector lines) are taken out. A recursive cut then
-splits the mask at blank rows (lines of text) and, inside one band of rows, at blank columns
-wider than a share of the band's height (columns, cards, a bullet before its text, the gap
-after a full-width comma), until nothing splits: each leaf is a run of text on one line, a
-region. Regions too thin or too large to be text are dropped.
+splits the mask at blank rows (lines of text; bands thinner than a line join their neighbour)
+and, inside one band of rows, at blank columns wider than a share of the band's height
+(columns, cards, a badge before its text, the gap after a full-width comma), until nothing
+splits: each leaf is a region. Regions too thin or too large to be text are dropped.
 
-Regions are then linked the way text is read: to the nearest region to the right on the same
-row, and to the nearest region on the row below that overlaps it horizontally (a wrapped line
-continues there, in the same column). A planned line is matched to a chain of whole regions
-along these links (regions.chains), never to part of one.
+Boxes of text (slide_check's runs) are linked the way text is read (links): to the nearest box
+to the right on the same row, and below, into the same column (a wrapped line goes on there).
+slide_check matches a planned line to a chain of whole boxes along these links (chains).
 """
 
 from __future__ import annotations

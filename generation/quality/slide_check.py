@@ -1,16 +1,19 @@
 """Is the planned text on a slide that came without text boxes? Read region by region.
 
 An image model's slide has no boxes to say where the text is, and reading it whole crosses
-columns and cards. So the text regions are found in the image (regions.find_regions: runs of
-text on one line, split at columns and wide gaps), each is cropped, turned dark-on-white by
-its own text and background colours and scaled like a text box, and all are read with one
-tesseract call (ocr.read_crops). Each planned line is then matched to its best chain of whole
-regions along the reading links (regions.links: on along the row, down into the same column),
-compared over the whole line: a chain may not stop or start inside a region, so an edit at a
-line's end costs as much as one in its middle. The rule is the per-box path's (text_check): a
-line fails at one edit after folding look-alikes; a failing line's regions are read once more
-at another scale and the line fails only when that reading is wrong too (for lines of one or
-two characters, wrong the same way). A line with no region left to match fails.
+columns and cards. So the text regions are found in the image (regions.find_regions: text on
+one line or a few close ones, split at columns and wide gaps); each is cropped, turned
+dark-on-white by its own text and background colours and scaled like a text box, and all are
+read with one tesseract call (ocr.read_words). The words of a region are split into runs at new
+lines and at gaps wider than SPLIT_SHARE of a word's height (a bullet or badge before the text,
+an item's title before its text on one row). Each planned line is then matched to its best
+chain of whole runs along the reading links (regions.links: on along the row, down into the
+same column), compared over the whole line: a chain neither starts nor stops inside a run, so
+an edit at a line's end costs as much as one in its middle. The rule is the per-box path's
+(text_check): a line fails at one edit after folding look-alikes; when a line fails, regions
+that read empty are read once more as blocks (lone characters), and a failing line's regions
+are read once more at another scale: the line fails only when that reading is wrong too (for
+lines of one or two characters, wrong the same way). A line with nothing read to match fails.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from generation.slides import TextBox
 RING_PX = 4  # the background colour is the median of a ring this wide around a region
 TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
 SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
-SPLIT_SHARE = 0.55  # words further apart than this share of the region's height are not one run
+SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
 def check_slide(
@@ -153,7 +156,7 @@ class Reading:
         self.following = links([run.region for run in runs])
 
     def text(self, chain: Sequence[int]) -> str:
-        """The reading of a chain of regions, as one line."""
+        """The reading of a chain of runs, as one line."""
         return join_words(self.texts[i] for i in chain)
 
     def best(self, expected: str) -> tuple[int, ...]:
