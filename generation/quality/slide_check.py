@@ -11,9 +11,12 @@ chain of whole runs along the reading links (regions.links: on along the row, do
 same column), compared over the whole line: a chain neither starts nor stops inside a run, so
 an edit at a line's end costs as much as one in its middle. The rule is the per-box path's
 (text_check): a line fails at one edit after folding look-alikes; when a line fails, regions
-that read empty are read once more as blocks (lone characters), and a failing line's regions
-are read once more at another scale: the line fails only when that reading is wrong too (for
-lines of one or two characters, wrong the same way). A line with nothing read to match fails.
+that read empty are read once more as blocks (lone characters), and then every region no
+passing line was found in is read once more at another scale and the failing lines are matched
+again there: a line fails unless that reading is right. (The per-box path lets a line of one or
+two characters pass when two readings of its box disagree; here the two best matches need not
+be the same region, and a missing lone character would pass that way.) A line with nothing read
+to match fails.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from PIL import Image
 
 from generation.quality.ocr import RGB, Word, join_words, read_words
 from generation.quality.regions import Region, chains, find_regions, links
-from generation.quality.text_check import Line, LineResult, confirmed
+from generation.quality.text_check import Line, LineResult
 from generation.quality.textdiff import compare, fold, levenshtein
 from generation.slides import TextBox
 
@@ -60,23 +63,33 @@ def check_slide(
         for i, found in zip(empty, again, strict=True):
             words[i] = found
         runs, matches, results = _match(inked, words, lines)
-    again = [i for i, result in enumerate(results) if result.failed and matches[i]]
-    if not again:
+    failed = [i for i, result in enumerate(results) if result.failed]
+    if not failed:
         return results
-    chosen = sorted({runs[r].box for i in again for r in matches[i]})
-    latin = any(ch.isascii() and ch.isalpha() for i in again for ch in lines[i].text)
-    second = read_words(
-        rgb,
-        [boxes[b] for b in chosen],
-        [inks[b] for b in chosen],
-        reread_languages if latin else languages,
-        mode="reread",
+    # The second reading: every region no passing line is read in, at another scale.
+    used = {runs[r].box for i, chain in enumerate(matches) if i not in failed for r in chain}
+    chosen = [b for b in range(len(boxes)) if b not in used]
+    latin = any(ch.isascii() and ch.isalpha() for i in failed for ch in lines[i].text)
+    second = (
+        read_words(
+            rgb,
+            [boxes[b] for b in chosen],
+            [inks[b] for b in chosen],
+            reread_languages if latin else languages,
+            mode="reread",
+        )
+        if chosen
+        else []
     )
-    reread = dict(zip(chosen, second, strict=True))
-    for i in again:
-        text = join_words(word.text for r in matches[i] for word in runs[r].within(reread))
-        if not confirmed(lines[i].text, results[i].got, text):
-            results[i] = _result(lines[i], text, failed=False)
+    words = [[] for _ in boxes]
+    for b, found in zip(chosen, second, strict=True):
+        words[b] = found
+    reread, _, _ = _match(inked, words, [])
+    reading = Reading(reread)
+    for i in failed:
+        text = reading.text(reading.best(lines[i].text))
+        if compare(lines[i].text, text).distance == 0:
+            results[i] = _result(lines[i], text)
     return results
 
 
@@ -105,14 +118,6 @@ class Run:
     @property
     def text(self) -> str:
         return _joined(self.words)
-
-    def within(self, readings: dict[int, list[Word]]) -> list[Word]:
-        """The words of another reading of this run's region that lie on this run."""
-        slack = SPLIT_SHARE * max(word.height for word in self.words) / 2
-        left, right = self.words[0].left - slack, self.words[-1].right + slack
-        return [
-            word for word in readings[self.box] if left <= (word.left + word.right) / 2 <= right
-        ]
 
 
 def _split(box: int, region: Region, words: list[Word]) -> list[Run]:
@@ -181,10 +186,9 @@ class Reading:
         return best
 
 
-def _result(line: Line, got: str, *, failed: bool | None = None) -> LineResult:
+def _result(line: Line, got: str) -> LineResult:
     comparison = compare(line.text, got)
-    wrong = comparison.distance > 0 if failed is None else failed
-    return LineResult(line.role, line.text, got, comparison, wrong)
+    return LineResult(line.role, line.text, got, comparison, comparison.distance > 0)
 
 
 def _box(region: Region) -> TextBox:

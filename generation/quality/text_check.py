@@ -116,12 +116,12 @@ def check_boxes(
             reread_languages if latin else languages,
         )
         for i, text in zip(again, second, strict=True):
-            if not confirmed(lines[i].text, results[i].got, text):
+            if not _confirmed(lines[i].text, results[i].got, text):
                 results[i] = _result(lines[i], text, failed=False)
     return results
 
 
-def confirmed(expected: str, first: str, second: str) -> bool:
+def _confirmed(expected: str, first: str, second: str) -> bool:
     """Whether a second reading confirms that a line is wrong: it is wrong too, and for lines
     of one or two characters (the easiest to misread) it reads the same as the first."""
     if compare(expected, second).distance == 0:

@@ -175,3 +175,37 @@ def test_a_look_alike_character_in_a_chinese_line_is_caught_on_a_degraded_slide(
     garbled = changed(ZH_PLAN, 0, "text", "权重量化到八位整数，显存占用减半".replace("减", "咸"))
     image = degrade(slide(garbled, "grid", template=1), random.Random(12))
     assert failing(image, ZH_PLAN) == [ZH_PLAN["items"][0]["text"]]
+
+
+@needs_tesseract
+def test_lone_characters_and_numbered_badges_are_read_apart_from_the_text():
+    plan = {
+        "kind": "content",
+        "title": "三个关键词",
+        "subtitle": "",
+        "items": [
+            {"title": "省", "text": "", "children": []},
+            {"title": "快", "text": "", "children": []},
+            {"title": "稳定可靠", "text": "", "children": []},
+        ],
+        "language": "zh",
+    }
+    image = degrade(slide(plan, "steps", template=1), random.Random(3))
+    assert failing(image, plan) == []
+
+
+@needs_tesseract
+def test_a_lone_character_that_is_missing_is_caught():
+    plan = {
+        "kind": "content",
+        "title": "三个关键词",
+        "subtitle": "",
+        "items": [
+            {"title": "省", "text": "", "children": []},
+            {"title": "快", "text": "", "children": []},
+            {"title": "稳定可靠", "text": "", "children": []},
+        ],
+        "language": "zh",
+    }
+    garbled = changed(plan, 1, "title", "")
+    assert failing(slide(garbled, "steps"), plan) == ["快"]
