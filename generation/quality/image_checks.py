@@ -16,9 +16,8 @@ Checks, each reported in `SlideAssessment.metrics` (JSON) and, when it fails, as
   look-alikes, a missing or truncated line), see `text_check`.
 
 The expected lines are the page plan's (`text_check.plan_lines`); without them, the boxes' own
-texts. Without boxes (an image from a remote model) the box checks are null, and OCR reads the
-whole slide and looks for each expected line anywhere in it (a line fails above
-OCR_MISMATCH_CER there).
+texts. Without boxes (an image from a remote model) the box checks are null, and OCR finds
+the text regions in the image and reads them one by one, see `slide_check`.
 
 Score, with the weights in WEIGHTS:
 
@@ -40,9 +39,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageColor, ImageStat
 
-from generation.quality.ocr import RGB, OcrUnavailable, languages_for, read_slide
-from generation.quality.text_check import Line, LineResult, box_lines, check_boxes
-from generation.quality.textdiff import compare_in
+from generation.quality.ocr import RGB, OcrUnavailable, languages_for
+from generation.quality.slide_check import check_slide
+from generation.quality.text_check import Line, box_lines, check_boxes
 from generation.slides import TextBox, px_per_pt
 from generation.wcag import contrast_ratio, min_font_pt, required_contrast
 
@@ -62,7 +61,6 @@ BLANK_DOMINANT_FRACTION = 0.999
 RING_GAP_PX = 2
 RING_WIDTH_PX = 6
 OVERFLOW_TOLERANCE_PX = 2
-OCR_MISMATCH_CER = 0.2
 
 BOX_METRICS = (
     "contrast_min",
@@ -234,7 +232,7 @@ def _ocr_metrics(
         if inked is not None:
             results = check_boxes(rgb, inked, lines, languages, reread_languages=requested)
         else:
-            results = _read_expected(rgb, lines, languages)
+            results = check_slide(rgb, lines, languages, reread_languages=requested)
     except OcrUnavailable as exc:
         return _ocr_skipped(str(exc))
     total = sum(len(result.comparison.expected) for result in results)
@@ -246,17 +244,6 @@ def _ocr_metrics(
         "ocr_languages": languages,
         "ocr_skipped": None,
     }
-
-
-def _read_expected(rgb: Image.Image, lines: list[Line], languages: str) -> list[LineResult]:
-    """OCR of the whole slide; each expected line against its best matching span in it."""
-    recognised = read_slide(rgb, languages)
-    results = []
-    for line in lines:
-        comparison = compare_in(line.text, recognised)
-        failed = comparison.cer > OCR_MISMATCH_CER
-        results.append(LineResult(line.role, line.text, comparison.got, comparison, failed))
-    return results
 
 
 def _ocr_skipped(reason: str) -> dict:

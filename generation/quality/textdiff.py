@@ -23,7 +23,7 @@ LOOK_ALIKES = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "s": "5", "
 @dataclass(frozen=True)
 class Comparison:
     expected: str  # normalised expected text
-    got: str  # normalised recognised text (the best matching span in substring mode)
+    got: str  # normalised recognised text
     distance: int  # Levenshtein distance between the two, look-alikes folded
     cer: float  # distance / len(expected); 0.0 when both are empty
     diff: str  # short human-readable diff, see diff_text()
@@ -60,46 +60,9 @@ def levenshtein(a: str, b: str) -> int:
     return previous[-1]
 
 
-def best_substring(needle: str, haystack: str) -> tuple[int, int, int]:
-    """(distance, start, end) of the span of haystack closest to needle (free start and end)."""
-    if not needle:
-        return 0, 0, 0
-    exact = haystack.find(needle)
-    if exact >= 0:
-        return 0, exact, exact + len(needle)
-    previous = [(0, j) for j in range(len(haystack) + 1)]  # (cost, span start) per end column
-    for i, char_n in enumerate(needle, 1):
-        current = [(i, 0)]
-        for j, char_h in enumerate(haystack, 1):
-            diagonal = previous[j - 1]
-            current.append(
-                min(
-                    (diagonal[0] + (char_n != char_h), diagonal[1]),
-                    (previous[j][0] + 1, previous[j][1]),
-                    (current[j - 1][0] + 1, current[j - 1][1]),
-                )
-            )
-        previous = current
-
-    def closeness(end: int) -> tuple[int, int]:  # ties: the span closest to needle's length
-        cost, start = previous[end]
-        return cost, abs(end - start - len(needle))
-
-    end = min(range(len(previous)), key=closeness)
-    distance, start = previous[end]
-    return distance, start, end
-
-
 def compare(expected: str, got: str) -> Comparison:
     """Compare expected text with the text recognised for it."""
     return _comparison(normalize(expected), normalize(got), distance(expected, got))
-
-
-def compare_in(expected: str, recognised: str) -> Comparison:
-    """Compare expected text with its best matching span anywhere in a longer recognised text."""
-    norm_expected = normalize(expected)
-    distance, start, end = best_substring(norm_expected, normalize(recognised))
-    return _comparison(norm_expected, normalize(recognised)[start:end], distance)
 
 
 def cer(expected: str, got: str) -> float:

@@ -80,7 +80,7 @@ def test_the_command_prints_one_json_line_with_figures_per_path():
     assert len(lines) == 1
     figures = json.loads(lines[0])
     assert set(figures) == {"seed", "paths", "seconds"}
-    assert set(figures["paths"]) == {"box", "slide"}
+    assert set(figures["paths"]) == {"box", "slide", "slide_clean"}
     box = figures["paths"]["box"]
     assert box["clean_slides"] == 1
     assert 0 <= box["clean_flag_rate"] <= 1

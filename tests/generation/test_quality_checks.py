@@ -16,10 +16,8 @@ from generation.quality.image_checks import SlideAssessment, assess_slide
 from generation.quality.ocr import languages_for
 from generation.quality.text_check import Line
 from generation.quality.textdiff import (
-    best_substring,
     cer,
     compare,
-    compare_in,
     diff_text,
     levenshtein,
     normalize,
@@ -425,11 +423,6 @@ def test_cer_is_distance_over_expected_length_after_normalising():
     assert cer("下一步：扩大", "下一步:扩大") == 0.0
     assert cer("", "") == 0.0
     assert cer("", "noise") == 1.0
-
-
-def test_best_substring_finds_the_closest_span():
-    assert best_substring("costsfell", "titlecostsfel1more") == (1, 5, 14)
-    assert compare_in("Costs fell", "Title: costs fel1, more").got == "costsfel1"
 
 
 def test_ocr_languages_fit_the_expected_text():

@@ -8,7 +8,8 @@ the garbled plan. Both paths check every slide against the original plan:
 - box: the local render with the renderer's text boxes (what the render step does with the
   local provider);
 - slide: the same image degraded as image-model output is (resampled, blurred, textured,
-  JPEG) and read without boxes (what the render step does with an image model).
+  JPEG) and read without boxes (what the render step does with an image model);
+- slide_clean: the local render itself read without boxes (the same check on a clean image).
 
 A garble counts as caught on a path when the garbled line fails there; garbles are counted
 only for clean slides that pass on that path (a flag on a slide that fails anyway proves
@@ -40,7 +41,7 @@ from templates_app.starter import STARTERS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SIZE = (1536, 864)
-PATHS = ("box", "slide")
+PATHS = ("box", "slide", "slide_clean")
 LENGTHS = ((2, "1-2"), (4, "3-4"), (12, "5-12"), (24, "13-24"))
 
 
@@ -197,7 +198,7 @@ class Command(BaseCommand):
 
 def _check(path: str, render, lines: list, rng: random.Random) -> tuple:
     """(assessment, milliseconds) of one path on one render."""
-    image = render.image if path == "box" else degrade(render.image, rng)
+    image = degrade(render.image, rng) if path == "slide" else render.image
     started = time.perf_counter()
     result = assess_slide(
         image,

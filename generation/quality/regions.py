@@ -1,0 +1,210 @@
+"""Where the text is on a slide that came without text boxes (image-model output).
+
+The slide is reduced to half size and turned into an ink mask: pixels where the colour changes
+sharply within one pixel (glyph edges; soft textures, gradients and JPEG noise do not). Long
+straight runs of ink (card borders, rules, connector lines) are taken out. A recursive cut then
+splits the mask at blank rows (lines of text; bands thinner than a line join their neighbour)
+and, inside one band of rows, at blank columns wider than a share of the band's height
+(columns, cards, a badge before its text, the gap after a full-width comma), until nothing
+splits: each leaf is a region. Regions too thin or too large to be text are dropped.
+
+Boxes of text (slide_check's runs) are linked the way text is read (links): to the nearest box
+to the right on the same row, and below, into the same column (a wrapped line goes on there).
+slide_check matches a planned line to a chain of whole boxes along these links (chains).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+SCALE = 2  # the mask is computed at 1/SCALE of the slide size
+INK_STEP = 40  # a colour change (max over R, G, B) between neighbouring pixels that marks ink
+RULE_PX = 36  # straight runs of ink at least this long (half-size pixels) are rules, not text
+CAP_GAP_PX = 2  # a band of rows thinner than MIN_HEIGHT_PX this close to another joins it
+GAP_SHARE = 0.45  # blank columns this share of the band height split a band ...
+GAP_MIN_PX, GAP_MAX_PX = 5, 12  # ... at least and at most this wide (half-size pixels)
+MIN_HEIGHT_PX = 6  # half-size pixels: lower leaves are rules, corners or noise
+MAX_AREA_SHARE = 0.12  # leaves larger than this share of the slide are pictures
+ROW_OVERLAP = 0.5  # regions on one row overlap vertically by this share of the lower one
+RIGHT_GAP_EM = 2.5  # the next region on a row is at most this many heights to the right
+DOWN_GAP_EM = 1.0  # the next row is at most this many heights below
+
+
+@dataclass(frozen=True)
+class Region:
+    """A run of text on one line, in slide pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+
+def find_regions(rgb: Image.Image) -> list[Region]:
+    """The text regions of a slide, top to bottom, left to right."""
+    mask = _without_rules(_ink_mask(rgb))
+    leaves: list[tuple[int, int, int, int]] = []
+    _cut(mask, (0, 0, mask.shape[1], mask.shape[0]), leaves)
+    limit = MAX_AREA_SHARE * mask.size
+    regions = [
+        Region(x0 * SCALE, y0 * SCALE, (x1 - x0) * SCALE, (y1 - y0) * SCALE)
+        for x0, y0, x1, y1 in leaves
+        if y1 - y0 >= MIN_HEIGHT_PX and x1 - x0 >= 2 and (x1 - x0) * (y1 - y0) <= limit
+    ]
+    return sorted(regions, key=lambda r: (r.y, r.x))
+
+
+def links(regions: list[Region]) -> list[list[int]]:
+    """For each region, the regions text may continue in: the next on its row; below it, and
+    below the row it ends (from the row's first region to it), see _below."""
+    rights = [_right_of(regions, s) for s in regions]
+    starts = list(range(len(regions)))  # the first region of the row each one ends
+    for i in sorted(range(len(regions)), key=lambda i: regions[i].x):
+        if rights[i] is not None:
+            starts[rights[i]] = starts[i]
+    following = []
+    for i, s in enumerate(regions):
+        nexts = [rights[i]] if rights[i] is not None else []
+        for left in dict.fromkeys((s.x, regions[starts[i]].x)):
+            nexts.extend(j for j in _below(regions, s, left) if j not in nexts)
+        following.append(nexts)
+    return following
+
+
+def _below(regions: list[Region], s: Region, left: int) -> list[int]:
+    """Where text goes on below s (its row spanning left..s.right): the nearest region below
+    that overlaps the span, and the first of that region's row (a left-aligned wrap goes on
+    there, a centred one under the middle)."""
+    below = [
+        j
+        for j, t in enumerate(regions)
+        if t.y >= s.y + s.h / 2
+        and t.y - s.bottom <= DOWN_GAP_EM * max(s.h, t.h)
+        and min(s.right, t.right) > max(left, t.x)
+    ]
+    if not below:
+        return []
+    top = min(below, key=lambda j: (regions[j].y, regions[j].x))
+    row = [j for j in below if _row_overlap(regions[top], regions[j]) > 0]
+    return list(dict.fromkeys((min(row, key=lambda j: regions[j].x), top)))
+
+
+def _right_of(regions: list[Region], s: Region) -> int | None:
+    """The nearest region to the right of s on its row, close enough to go on in."""
+    right = [
+        i
+        for i, t in enumerate(regions)
+        if t.x >= s.right - 2
+        and _row_overlap(s, t) >= ROW_OVERLAP * min(s.h, t.h)
+        and t.x - s.right <= RIGHT_GAP_EM * max(s.h, t.h)
+    ]
+    return min(right, key=lambda i: regions[i].x) if right else None
+
+
+def chains(
+    following: list[list[int]], sizes: list[int], *, start: int, limit: int
+) -> list[tuple[int, ...]]:
+    """Every chain of linked regions from start whose text (sizes: compared characters per
+    region) does not exceed limit before its last region."""
+    found, stack = [], [((start,), sizes[start])]
+    while stack:
+        chain, size = stack.pop()
+        found.append(chain)
+        if size >= limit:
+            continue
+        for nxt in following[chain[-1]]:
+            if nxt not in chain:
+                stack.append(((*chain, nxt), size + sizes[nxt]))
+    return found
+
+
+def _ink_mask(rgb: Image.Image) -> np.ndarray:
+    """True where the colour steps sharply to a neighbouring pixel (half size)."""
+    half = np.asarray(rgb.reduce(SCALE), dtype=np.int16)
+    across = np.abs(np.diff(half, axis=1)).max(axis=2) >= INK_STEP
+    down = np.abs(np.diff(half, axis=0)).max(axis=2) >= INK_STEP
+    mask = np.zeros(half.shape[:2], dtype=bool)
+    mask[:, 1:] |= across
+    mask[:, :-1] |= across
+    mask[1:] |= down
+    mask[:-1] |= down
+    return mask
+
+
+def _without_rules(mask: np.ndarray) -> np.ndarray:
+    """The mask less its straight runs of RULE_PX or more, across and down."""
+    rules = _long_runs(mask) | _long_runs(mask.T).T
+    return mask & ~rules
+
+
+def _long_runs(mask: np.ndarray) -> np.ndarray:
+    """Pixels in a horizontal run of at least RULE_PX ink pixels."""
+    if mask.shape[1] < RULE_PX:
+        return np.zeros_like(mask)
+    sums = np.cumsum(np.pad(mask, ((0, 0), (1, 0))), axis=1, dtype=np.int32)
+    full = (sums[:, RULE_PX:] - sums[:, :-RULE_PX]) == RULE_PX  # window starting at each x
+    # A pixel is covered when a full window starts within RULE_PX - 1 pixels left of it.
+    padded = np.pad(full, ((0, 0), (RULE_PX, RULE_PX - 1)))
+    starts = np.cumsum(padded, axis=1, dtype=np.int32)
+    return (starts[:, RULE_PX:] - starts[:, :-RULE_PX]) > 0
+
+
+def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:
+    """Split box at blank rows, then a single band at wide blank columns; leaves to out."""
+    x0, y0, x1, y1 = box
+    bands = _lines(_runs(mask[y0:y1, x0:x1].any(axis=1), 1))
+    if len(bands) > 1:
+        for top, bottom in bands:
+            _cut(mask, (x0, y0 + top, x1, y0 + bottom), out)
+        return
+    if not bands:
+        return
+    y0, y1 = y0 + bands[0][0], y0 + bands[0][1]
+    gap = min(max(round(GAP_SHARE * (y1 - y0)), GAP_MIN_PX), GAP_MAX_PX)
+    pieces = _runs(mask[y0:y1, x0:x1].any(axis=0), gap)
+    if len(pieces) > 1:
+        for left, right in pieces:
+            _cut(mask, (x0 + left, y0, x0 + right, y1), out)
+        return
+    out.append((x0 + pieces[0][0], y0, x0 + pieces[0][1], y1))
+
+
+def _lines(bands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Bands of rows with the thin ones (lower than MIN_HEIGHT_PX) joined to a neighbour at
+    most CAP_GAP_PX away: strokes that stand apart (the dot of 问, the bars of 三) are no line."""
+    out: list[tuple[int, int]] = []
+    for top, bottom in bands:
+        if out:
+            last_top, last_bottom = out[-1]
+            thin = bottom - top < MIN_HEIGHT_PX or last_bottom - last_top < MIN_HEIGHT_PX
+            if thin and top - last_bottom <= CAP_GAP_PX:
+                out[-1] = (last_top, bottom)
+                continue
+        out.append((top, bottom))
+    return out
+
+
+def _runs(flags: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True, joined across gaps narrower than min_gap."""
+    idx = np.flatnonzero(flags)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > min_gap)
+    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+    ends = np.concatenate((idx[breaks], [idx[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _row_overlap(a: Region, b: Region) -> int:
+    return min(a.bottom, b.bottom) - max(a.y, b.y)

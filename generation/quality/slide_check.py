@@ -1,0 +1,222 @@
+"""Is the planned text on a slide that came without text boxes? Read region by region.
+
+An image model's slide has no boxes to say where the text is, and reading it whole crosses
+columns and cards. So the text regions are found in the image (regions.find_regions: text on
+one line or a few close ones, split at columns and wide gaps); each is cropped, turned
+dark-on-white by its own text and background colours and scaled like a text box, and all are
+read with one tesseract call (ocr.read_words). The words of a region are split into runs at new
+lines and at gaps wider than SPLIT_SHARE of a word's height (a bullet or badge before the text,
+an item's title before its text on one row). Each planned line is then matched to its best
+chain of whole runs along the reading links (regions.links: on along the row, down into the
+same column), compared over the whole line: a chain neither starts nor stops inside a run, so
+an edit at a line's end costs as much as one in its middle. The rule is the per-box path's
+(text_check): a line fails at one edit after folding look-alikes; when a line fails, regions
+that read empty are read once more as blocks (lone characters), and then every region no
+passing line was found in is read once more at another scale and the failing lines are matched
+again there: a line fails unless that reading is right. (The per-box path lets a line of one or
+two characters pass when two readings of its box disagree; here the two best matches need not
+be the same region, and a missing lone character would pass that way.) A line with nothing read
+to match fails.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from generation.quality.ocr import RGB, Word, join_words, read_words
+from generation.quality.regions import Region, chains, find_regions, links
+from generation.quality.text_check import Line, LineResult
+from generation.quality.textdiff import compare, fold, levenshtein
+from generation.slides import TextBox
+
+RING_PX = 4  # the background colour is the median of a ring this wide around a region
+TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
+SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
+SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
+
+
+def check_slide(
+    rgb: Image.Image, lines: Sequence[Line], languages: str, *, reread_languages: str
+) -> list[LineResult]:
+    """Each planned line against the reading of its best chain of text runs on the slide.
+
+    languages: for the first reading; reread_languages: for the second when a failing line
+    has Latin letters (as text_check.check_boxes).
+    """
+    pixels = np.asarray(rgb)
+    inked = [(r, ink) for r in find_regions(rgb) if (ink := _ink(pixels, r)) is not None]
+    boxes, inks = [_box(region) for region, _ in inked], [ink for _, ink in inked]
+    words = read_words(rgb, boxes, inks, languages) if boxes else []
+    runs, matches, results = _match(inked, words, lines)
+    empty = [i for i, found in enumerate(words) if not found]
+    if empty and any(result.failed for result in results):
+        # Line-finding drops a lone character ("A", "省") and now and then a whole stack of
+        # bold lines: the regions that read empty once more, as blocks.
+        again = read_words(
+            rgb, [boxes[i] for i in empty], [inks[i] for i in empty], languages, mode="block"
+        )
+        for i, found in zip(empty, again, strict=True):
+            words[i] = found
+        runs, matches, results = _match(inked, words, lines)
+    failed = [i for i, result in enumerate(results) if result.failed]
+    if not failed:
+        return results
+    # The second reading: every region no passing line is read in, at another scale.
+    used = {runs[r].box for i, chain in enumerate(matches) if i not in failed for r in chain}
+    chosen = [b for b in range(len(boxes)) if b not in used]
+    latin = any(ch.isascii() and ch.isalpha() for i in failed for ch in lines[i].text)
+    second = (
+        read_words(
+            rgb,
+            [boxes[b] for b in chosen],
+            [inks[b] for b in chosen],
+            reread_languages if latin else languages,
+            mode="reread",
+        )
+        if chosen
+        else []
+    )
+    words = [[] for _ in boxes]
+    for b, found in zip(chosen, second, strict=True):
+        words[b] = found
+    reread, _, _ = _match(inked, words, [])
+    reading = Reading(reread)
+    for i in failed:
+        text = reading.text(reading.best(lines[i].text))
+        if compare(lines[i].text, text).distance == 0:
+            results[i] = _result(lines[i], text)
+    return results
+
+
+def _match(
+    inked: list[tuple[Region, tuple[RGB, RGB]]], words: list[list[Word]], lines: Sequence[Line]
+) -> tuple[list[Run], list[tuple[int, ...]], list[LineResult]]:
+    """(runs, each line's best chain of runs, each line's result) from the words read."""
+    runs = [run for i, (region, _) in enumerate(inked) for run in _split(i, region, words[i])]
+    reading = Reading(runs)
+    matches = [reading.best(line.text) for line in lines]
+    results = [
+        _result(line, reading.text(chain)) for line, chain in zip(lines, matches, strict=True)
+    ]
+    return runs, matches, results
+
+
+@dataclass(frozen=True)
+class Run:
+    """Words read close together on one line of one region (box: the region's index;
+    region: where the words are)."""
+
+    box: int
+    region: Region
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return _joined(self.words)
+
+
+def _split(box: int, region: Region, words: list[Word]) -> list[Run]:
+    """A region's words in runs: a new run at each new line (a word left of the last one or
+    centred below it) and where the gap is wider than SPLIT_SHARE of the median word height (a
+    bullet or badge before the text, an item's title before its text on one row)."""
+    runs: list[list[Word]] = []
+    gap = SPLIT_SHARE * statistics.median(word.height for word in words) if words else 0
+    for word in words:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is None
+            or word.left < last.left  # back to the left: the next line
+            or (word.top + word.bottom) / 2 > last.bottom
+            or word.left - last.right > gap
+        ):
+            runs.append([])
+        runs[-1].append(word)
+    return [Run(box, _bounds(run, region), tuple(run)) for run in runs if fold(_joined(run))]
+
+
+def _bounds(words: Sequence[Word], region: Region) -> Region:
+    """Where the words are, within their region (tesseract's boxes for Chinese words reach
+    above and below the ink)."""
+    left, right = min(word.left for word in words), max(word.right for word in words)
+    top = max(min(word.top for word in words), region.y)
+    bottom = min(max(word.bottom for word in words), region.bottom)
+    return Region(round(left), round(top), max(round(right - left), 1), max(round(bottom - top), 1))
+
+
+def _joined(words: Sequence[Word]) -> str:
+    return join_words(word.text for word in words)
+
+
+class Reading:
+    """The runs of text read on a slide and the reading links between them."""
+
+    def __init__(self, runs: Sequence[Run]) -> None:
+        self.texts = [run.text for run in runs]
+        self.folded = [fold(text) for text in self.texts]
+        self.following = links([run.region for run in runs])
+
+    def text(self, chain: Sequence[int]) -> str:
+        """The reading of a chain of runs, as one line."""
+        return join_words(self.texts[i] for i in chain)
+
+    def best(self, expected: str) -> tuple[int, ...]:
+        """The chain whose reading is closest to expected over its whole length (ties: the
+        first found, top to bottom); () when nothing was read."""
+        target = fold(expected)
+        sizes = [len(text) for text in self.folded]
+        candidates = []
+        for start in range(len(self.folded)):
+            for chain in chains(self.following, sizes, start=start, limit=len(target)):
+                got = "".join(self.folded[i] for i in chain)
+                if got == target:
+                    return chain
+                candidates.append((abs(len(got) - len(target)), start, chain, got))
+        best, best_distance = (), len(target) + 1
+        for bound, _, chain, got in sorted(candidates, key=lambda c: (c[0], c[1])):
+            if bound >= best_distance:
+                break
+            edits = levenshtein(target, got)
+            if edits < best_distance:
+                best, best_distance = chain, edits
+        return best
+
+
+def _result(line: Line, got: str) -> LineResult:
+    comparison = compare(line.text, got)
+    return LineResult(line.role, line.text, got, comparison, comparison.distance > 0)
+
+
+def _box(region: Region) -> TextBox:
+    """A region as a text box to crop and scale: its ink height stands for the font size."""
+    return TextBox("region", "", region.x, region.y, region.w, region.h, region.h, "#000000")
+
+
+def _ink(pixels: np.ndarray, region: Region) -> tuple[RGB, RGB] | None:
+    """(text colour, background colour) of a region: the background is the median of a ring
+    around it, the text the median of the pixels inside farthest from that. None for a solid
+    shape (most of its pixels nearer the text colour)."""
+    height, width = pixels.shape[:2]
+    x0, y0 = max(region.x - RING_PX, 0), max(region.y - RING_PX, 0)
+    x1, y1 = min(region.right + RING_PX, width), min(region.bottom + RING_PX, height)
+    outer = pixels[y0:y1, x0:x1].reshape(-1, 3)
+    inner = pixels[region.y : region.bottom, region.x : region.right].reshape(-1, 3)
+    ring = np.ones((y1 - y0, x1 - x0), dtype=bool)
+    ring[region.y - y0 : region.bottom - y0, region.x - x0 : region.right - x0] = False
+    background = np.median(outer[ring.reshape(-1)], axis=0) if ring.any() else inner[0]
+    far = np.abs(inner.astype(np.int16) - background).sum(axis=1)
+    count = max(round(len(far) * TEXT_SHARE), 1)
+    text = np.median(inner[np.argsort(far)[-count:]], axis=0)
+    nearer_text = np.abs(inner - text).sum(axis=1) < np.abs(inner - background).sum(axis=1)
+    if nearer_text.mean() > SOLID_SHARE:
+        return None
+    return _rgb(text), _rgb(background)
+
+
+def _rgb(values: np.ndarray) -> RGB:
+    red, green, blue = (round(float(v)) for v in values)
+    return red, green, blue
