@@ -37,3 +37,11 @@ def with_credits(batches: QuerySet[Batch]) -> QuerySet[Batch]:
         credits_reserved=_sum_of(CreditKind.RESERVE),
         credits_released=_sum_of(CreditKind.RELEASE),
     )
+
+
+def credits_of(batch: Batch) -> dict[str, int]:
+    """What a batch annotated by `with_credits` cost in credits: `spent` (captured) and `held`
+    (reserved, not yet captured or released)."""
+    spent = getattr(batch, "credits_spent", 0)
+    held = getattr(batch, "credits_reserved", 0) - spent - getattr(batch, "credits_released", 0)
+    return {"spent": spent, "held": held}

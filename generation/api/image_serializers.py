@@ -8,7 +8,8 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from config.fields import StrictCharField
-from generation.api.serializers import TemplateSlugField
+from generation.api.serializers import CreditsSerializer, TemplateSlugField
+from generation.credit_selectors import credits_of
 from generation.models import Batch, BatchStatus, Page, Upload
 from generation.options import QUALITIES
 from generation.providers.base import IMAGE_SIZES
@@ -106,11 +107,6 @@ class ImageLinksSerializer(serializers.Serializer):
     batch = serializers.URLField()
 
 
-class ImageCreditsSerializer(serializers.Serializer):
-    spent = serializers.IntegerField(help_text="Credits captured for the image.")
-    held = serializers.IntegerField(help_text="Credits reserved and not yet captured or released.")
-
-
 class ImageSerializer(serializers.ModelSerializer):
     """A single image: a batch of kind image; its one page holds the result."""
 
@@ -158,12 +154,10 @@ class ImageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(ImageCreditsSerializer)
+    @extend_schema_field(CreditsSerializer)
     def get_credits(self, batch: Batch) -> dict[str, int]:
         """What the image cost in credits: spent (captured) and held (reserved, not settled)."""
-        spent = getattr(batch, "credits_spent", 0)
-        held = getattr(batch, "credits_reserved", 0) - spent - getattr(batch, "credits_released", 0)
-        return {"spent": spent, "held": held}
+        return credits_of(batch)
 
     @staticmethod
     def _page(batch: Batch) -> Page | None:

@@ -11,6 +11,7 @@ from rest_framework.reverse import reverse
 from rest_framework.utils import html
 
 from config.fields import StrictCharField
+from generation.credit_selectors import credits_of
 from generation.exports import FORMATS
 from generation.models import Batch, BatchStatus, Page, Step
 from generation.options import DELIVERIES, LANGUAGES, MAX_BUDGET_USD, PAUSES, QUALITIES, SIZES
@@ -310,17 +311,27 @@ class PageSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CreditsSerializer(serializers.Serializer):
+    spent = serializers.IntegerField(help_text="Credits captured for finished work.")
+    held = serializers.IntegerField(help_text="Credits reserved and not yet captured or released.")
+
+
 class BatchDetailSerializer(BatchSerializer):
     progress = serializers.SerializerMethodField()
+    credits = serializers.SerializerMethodField()
     pages = PageSummarySerializer(source="pages_with_render_stats", many=True, read_only=True)
 
     class Meta(BatchSerializer.Meta):
-        fields = [*BatchSerializer.Meta.fields, "outline", "progress", "pages"]
+        fields = [*BatchSerializer.Meta.fields, "outline", "progress", "credits", "pages"]
         read_only_fields = fields
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, batch: Batch) -> dict:
         return self.context["progress"]
+
+    @extend_schema_field(CreditsSerializer)
+    def get_credits(self, batch: Batch) -> dict[str, int]:
+        return credits_of(batch)
 
 
 class ProviderHealthSerializer(serializers.Serializer):

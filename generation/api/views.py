@@ -47,6 +47,7 @@ from generation.api.serializers import (
     ProvidersSerializer,
     RetryFailedSerializer,
 )
+from generation.credit_selectors import with_credits
 from generation.exports import CONTENT_TYPES, export_file
 from generation.models import Batch, Page, Step, StepRun
 from generation.providers.health import provider_health
@@ -90,6 +91,7 @@ class BatchViewSet(viewsets.GenericViewSet):
         if self.action == "progress":
             batches = batches.defer("outline", "template_snapshot")
         if self.action == "retrieve":
+            batches = with_credits(batches)
             pages = _with_render_stats(Page.objects.order_by("index"))
             # to_attr leaves batch.pages plain for batch_progress's own queries
             batches = batches.prefetch_related(

@@ -92,6 +92,20 @@ def test_a_deck_reserves_its_pages_and_each_finished_page_captures_its_share(api
     }
 
 
+def test_a_batch_shows_the_credits_it_holds_and_has_spent(api, user, priced):
+    give(user, 10)
+    batch_id = create(api).json()["id"]
+    plan_batch(batch_id)
+    run_page(Page.objects.get(batch_id=batch_id, index=1).pk)
+
+    held = api.get(f"{BATCHES}{batch_id}/").json()["credits"]
+    run_all(batch_id)
+    done = api.get(f"{BATCHES}{batch_id}/").json()["credits"]
+
+    assert held == {"spent": 1, "held": 2}
+    assert done == {"spent": 3, "held": 0}
+
+
 def test_a_failed_page_gives_its_share_back(api, user, priced):
     give(user, 10)
 
