@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -16,7 +15,7 @@ templates_router.register("templates", SlideTemplateViewSet, basename="template"
 api_v1 = [path("", include("generation.api.urls")), *templates_router.urls]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/login/", throttled_signin_view(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
@@ -35,6 +34,7 @@ urlpatterns = [
         name="api-docs",
     ),
     re_path(r"^api/", no_such_endpoint),
+    path("", include("webapp.urls")),
 ]
 
 handler400 = "config.api.bad_request"

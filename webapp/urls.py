@@ -1,0 +1,11 @@
+"""The web app's pages, mounted at `/`."""
+
+from django.urls import path
+
+from webapp import views
+
+app_name = "app"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
