@@ -127,9 +127,12 @@ class DeckForm(forms.Form):
             raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
 
     def clean(self) -> dict:
+        """The outline typed, else the file's; line ends as in a file (browsers send CRLF)."""
         cleaned = super().clean()
-        if not (cleaned.get("outline") or "").strip() and cleaned.get("outline_file"):
-            cleaned["outline"] = cleaned["outline_file"]
+        outline = cleaned.get("outline") or ""
+        if not outline.strip() and cleaned.get("outline_file"):
+            outline = cleaned["outline_file"]
+        cleaned["outline"] = outline.replace("\r\n", "\n")
         return cleaned
 
     def options(self) -> dict:

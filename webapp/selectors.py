@@ -28,8 +28,13 @@ PER_PAGE = 12
 
 
 def _with_cover(batches: QuerySet[Batch]) -> QuerySet[Batch]:
-    """Each batch's first page (its cover, or the single image) as `batch.cover_pages`."""
-    first = Page.objects.filter(index=0).only("batch", "index", "thumbnail", "image", "status")
+    """Each batch's first page first in `batch.cover_pages`: a deck's cover (index 1), a
+    single image's page (index 0)."""
+    first = (
+        Page.objects.filter(index__lte=1)
+        .order_by("index")
+        .only("batch", "index", "thumbnail", "image", "status", "error", "plan")
+    )
     return batches.prefetch_related(Prefetch("pages", queryset=first, to_attr="cover_pages"))
 
 

@@ -3,9 +3,10 @@
 import pytest
 
 from generation.models import Batch
+from generation.services.batches import batch_run
 from generation.services.images import image_create
 from tests.factories import UserFactory, make_batch
-from tests.generation.credits import give
+from tests.generation.credits import THREE_PAGES, give
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,15 @@ def test_home_lists_my_decks_and_images_not_others(signed_in, user, template):
     assert f"/images/{image.pk}/" in page
     assert "A lighthouse at dawn" in page
     assert "7 credits" in page
+
+
+def test_a_finished_deck_shows_its_cover(signed_in, user, template, settings):
+    settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False}
+    deck = batch_run(batch=make_batch(owner=user, template=template, outline=THREE_PAGES))
+    response = signed_in.get("/")
+    cover = deck.pages.get(index=1)
+    assert response.context["decks"][0].cover_pages == [cover]
+    assert 'src="/media/signed/' in response.content.decode()
 
 
 def test_home_pages_through_many_decks(signed_in, user, template):

@@ -80,6 +80,11 @@ def test_an_outline_file_is_used_when_nothing_is_typed(signed_in, template):
     assert Batch.objects.get().outline == THREE_PAGES.strip()
 
 
+def test_line_ends_are_stored_as_in_a_file(signed_in, template):
+    signed_in.post(NEW, form(template, outline=THREE_PAGES.replace("\n", "\r\n")))
+    assert "\r" not in Batch.objects.get().outline
+
+
 @pytest.mark.parametrize(
     ("name", "content", "words"),
     [
