@@ -102,7 +102,7 @@ SHOTS: list[Shot] = [
 def demo_data() -> Demo:
     """The starter templates, a user with credits, two decks and three images, all drawn by
     the local provider."""
-    call_command("load_starter_templates", verbosity=0)
+    call_command("load_starter_templates", stdout=io.StringIO())
     user = get_user_model().objects.create_user(
         username=DEMO_USER, email="mei@example.com", password=DEMO_PASSWORD
     )

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 
 from generation.models import Batch
 from generation.tasks import run_page
 from tests.factories import SlideTemplateFactory, UserFactory
 from tests.generation.credits import THREE_PAGES
+from tests.processes import isolated_env, manage
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,6 +53,7 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
 
 @pytest.fixture(autouse=True)
 def template():
+    SlideTemplateFactory(slug="bold", name="Bold", order=1)
     return SlideTemplateFactory(slug="warm", name="Warm", description="Warm editorial pages")
 
 
@@ -76,7 +79,11 @@ def test_sign_up_and_launch_a_deck_from_a_pasted_outline(live_server, browser_pa
 
     with page.expect_navigation():
         page.click("nav >> text=New deck")
-    page.locator(".template-card").first.click()  # the picker's card selects its radio
+    # The picker is radio buttons: the first is chosen, arrow keys move, a click on a card too.
+    page.focus("input[name=template]:checked")
+    page.keyboard.press("ArrowRight")
+    assert page.eval_on_selector("input[name=template]:checked", "e => e.value") == "bold"
+    page.locator(".template-card", has_text="Warm").click()
     page.fill("#id_outline", THREE_PAGES)
     expect(page.locator("#estimate")).to_contain_text("3 credits")
     expect(page.locator("#estimate")).to_contain_text("you have 20")
@@ -85,6 +92,7 @@ def test_sign_up_and_launch_a_deck_from_a_pasted_outline(live_server, browser_pa
     deck_id = DECK_URL.search(page.url).group(1)
     deck = Batch.objects.get(pk=deck_id)
     assert deck.owner.username == "ada"
+    assert deck.template.slug == "warm"
     assert deck.outline == THREE_PAGES.strip()
 
 
@@ -128,3 +136,13 @@ def test_a_text_image_shows_up_live_and_in_the_gallery(live_server, browser_page
     tile = page.locator(".tile", has_text="A paper kite over a green field")
     expect(tile).to_be_visible()
     expect(tile.locator("img")).to_have_attribute("src", re.compile("/media/signed/"))
+
+
+def test_the_screenshot_command_saves_the_pages_it_lists(tmp_path):
+    out = tmp_path / "shots"
+    env = isolated_env(tmp_path, SQLITE_PATH=str(tmp_path / "db.sqlite3"), OCR_ENABLED="0")
+    saved = manage(env, "app_screenshots", "--out", str(out), "--pages", "signin,home")
+    assert saved.splitlines() == [str(out / "signin-1280-en.png"), str(out / "home-1280-en.png")]
+    for path in saved.splitlines():
+        with Image.open(path) as shot:
+            assert shot.size == (1280, 800)
