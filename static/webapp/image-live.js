@@ -63,6 +63,11 @@
     stream = new EventSource(view.dataset.events);
     stream.addEventListener("open", function () { opened = true; });
     stream.addEventListener("start", function () { showStatus("running"); });
+    stream.addEventListener("page", function (event) {
+      var data = JSON.parse(event.data);
+      if (data.status === "completed" || data.status === "failed") { fetchImage(); }
+      else if (data.status) { showStatus(data.status); }
+    });
     stream.addEventListener("progress", function (event) {
       var data = JSON.parse(event.data);
       if (typeof data.percentage === "number") { progressEl.value = data.percentage; }

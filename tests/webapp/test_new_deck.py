@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from generation.models import Batch, CreditEntry
+from generation.providers.pricing import image_cost
 from tests.generation.credits import THREE_PAGES, give
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +185,23 @@ def test_deck_creation_is_throttled_as_in_the_api(signed_in, template, settings)
     assert response.status_code == 429
     assert "Too many requests" in response.content.decode()
     assert Batch.objects.count() == 1
+
+
+def test_the_estimate_prices_an_image_models_slides_in_dollars(signed_in, template, settings):
+    # Configured, never called: the estimate reads the price table.
+    settings.PROVIDER_SETTINGS = {
+        "gemini": {
+            "api_key": "test-key",
+            "base_url": "http://127.0.0.1:9",
+            "image_model": "gemini-3-pro-image",
+            "text_model": "gemini-3.8-flash",
+        }
+    }
+    one = image_cost(model="gemini-3-pro-image", image_size="1K", input_images=1)
+    answer = signed_in.post(ESTIMATE, form(template, provider="gemini")).json()
+    assert answer["usd"] == pytest.approx(3 * one)
+    hd = signed_in.post(ESTIMATE, form(template, provider="gemini", quality="hd")).json()
+    two_k = image_cost(model="gemini-3-pro-image", image_size="2K", input_images=1)
+    assert hd["usd"] == pytest.approx(3 * two_k)
+    batch = signed_in.post(ESTIMATE, form(template, provider="gemini", delivery="batch")).json()
+    assert batch["usd"] == pytest.approx(3 * one / 2, rel=0.01)
