@@ -71,8 +71,9 @@ def test_the_ledger_is_paginated(signed_in, user):
     assert [e.amount for e in signed_in.get("/credits/?page=2").context["entries"]] == [2, 1]
 
 
-def test_the_pages_speak_chinese_when_asked(signed_in):
-    page = signed_in.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+@pytest.mark.parametrize("asked", ["zh-hans", "zh-CN,zh;q=0.9,en;q=0.8"])
+def test_the_pages_speak_chinese_when_asked(signed_in, asked):
+    page = signed_in.get("/", HTTP_ACCEPT_LANGUAGE=asked).content.decode()
     assert "我的作品" in page
     assert 'lang="zh-hans"' in page
 
