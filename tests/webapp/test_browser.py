@@ -2,6 +2,7 @@
 site's test): sign up and launch a deck from a pasted outline; the 402 message; a text image
 that turns up live on its page (by polling while there is no event stream) and in the gallery."""
 
+import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from generation.tasks import run_page
 from tests.factories import SlideTemplateFactory, UserFactory
 from tests.generation.credits import THREE_PAGES
 from tests.processes import isolated_env, manage
+from tests.webapp.conftest import picture
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -136,6 +138,33 @@ def test_a_text_image_shows_up_live_and_in_the_gallery(live_server, browser_page
     tile = page.locator(".tile", has_text="A paper kite over a green field")
     expect(tile).to_be_visible()
     expect(tile.locator("img")).to_have_attribute("src", re.compile("/media/signed/"))
+
+
+DROP_FILE = """(data) => {
+  const transfer = new DataTransfer();
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  transfer.items.add(new File([bytes], "photo.png", { type: "image/png" }));
+  return transfer;
+}"""
+
+
+def test_a_picture_dropped_on_the_form_starts_an_image(live_server, browser_page):
+    user = UserFactory()
+    page = browser_page
+    sign_in(page, live_server.url, user.username)
+    page.goto(f"{live_server.url}/images/new/")
+    page.check("input[name=mode][value=image]")
+    expect(page.locator("#pictures")).to_be_visible()
+    photo = base64.b64encode(picture().read()).decode()
+    transfer = page.evaluate_handle(DROP_FILE, photo)
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    expect(page.locator("#file-list")).to_contain_text("photo.png")
+    page.fill("#id_prompt", "Make it autumn")
+    with page.expect_navigation():
+        page.click("text=Draw the image")
+    image = Batch.objects.get(kind="image", owner=user)
+    assert page.url.endswith(f"/images/{image.pk}/")
+    assert len(image.reference_images) == 1
 
 
 def test_the_screenshot_command_saves_the_pages_it_lists(tmp_path):
