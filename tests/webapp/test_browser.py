@@ -90,7 +90,7 @@ def test_sign_up_and_launch_a_deck_from_a_pasted_outline(live_server, browser_pa
     expect(page.locator("#estimate")).to_contain_text("3 credits")
     expect(page.locator("#estimate")).to_contain_text("you have 20")
     with page.expect_navigation():
-        page.click("text=Make the deck")
+        page.click(".launch button")
     deck_id = DECK_URL.search(page.url).group(1)
     deck = Batch.objects.get(pk=deck_id)
     assert deck.owner.username == "ada"
