@@ -101,7 +101,6 @@ def _config(deck: Batch) -> dict:
         "text": {
             "eta": _("about %(minutes)s min left"),
             "eta_seconds": _("about %(seconds)s s left"),
-            "page": _("Page %(index)s"),
             "score": _("score %(score)s"),
         },
     }
