@@ -83,9 +83,24 @@
       thumb.setAttribute("src", data.thumbnail_url);
       thumb.hidden = false;
     }
-    if (data.error !== undefined) { role("reason").textContent = data.error; }
+    if (data.error !== undefined) {
+      role("reason").textContent = data.error;
+    } else if (data.status === "failed") {
+      this.refreshSoon(); // a stream's page event carries no reason: the batch's JSON does
+    }
     role("reason").hidden = data.status !== "failed";
     role("retry").hidden = data.status !== "failed";
+  };
+
+  DeckPage.prototype.refreshSoon = function () {
+    var self = this;
+    if (this.refreshing) { return; }
+    this.refreshing = window.setTimeout(function () {
+      getJSON(self.config.detail_url).then(function (batch) {
+        self.refreshing = null;
+        self.fromDetail(batch);
+      }).catch(function () { self.refreshing = null; });
+    }, 1000);
   };
 
   DeckPage.prototype.progress = function (data) {
