@@ -5,6 +5,7 @@ again with what was typed."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.api import RegenerateThrottle
 from generation.errors import InsufficientCredits, NanodeckError
 from generation.models import Batch, Page
 from generation.selectors import batch_progress
@@ -61,6 +63,23 @@ def attempt(request: HttpRequest, call: Callable[[], object], form: object = Non
         fields = [name for name in exc.details if name in form.fields]
         form.add_error(fields[0] if fields else None, service_message(exc))
         return False
+    return True
+
+
+def throttled(request: HttpRequest, form: object = None) -> bool:
+    """The API's regenerate throttle, with the same history: page edits, regenerations,
+    retried and added pages count together (THROTTLE_REGENERATE)."""
+    throttle = RegenerateThrottle()
+    if throttle.allow_request(request, None):
+        return False
+    seconds = math.ceil(throttle.wait() or 1)
+    message = _("Too many changes in a short time; try again in %(seconds)s s.") % {
+        "seconds": seconds
+    }
+    if form is None:
+        messages.error(request, message)
+    else:
+        form.add_error(None, message)
     return True
 
 
@@ -180,7 +199,7 @@ def deck_add_page(request: HttpRequest, batch_id: str) -> HttpResponse:
         with credits_for_reruns(batch=deck, payer=request.user):
             page_insert(batch=deck, index=form.cleaned_data["position"], plan=form.plan())
 
-    if form.is_valid() and attempt(request, insert, form):
+    if form.is_valid() and not throttled(request, form) and attempt(request, insert, form):
         messages.success(request, _("The page was added."))
         return redirect(deck_url(deck))
     return _render_deck(request, deck, add_form=form, status=400)
@@ -209,7 +228,7 @@ def plan_saved(request: HttpRequest, page: Page, form: PlanForm) -> bool:
         with credits_for_reruns(batch=page.batch, payer=request.user):
             page_edit(page=page, changes=changes)
 
-    if attempt(request, edit, form):
+    if not throttled(request, form) and attempt(request, edit, form):
         messages.success(request, _("Page %(index)s was changed.") % {"index": page.index})
         return True
     return False

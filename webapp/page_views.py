@@ -27,7 +27,7 @@ from webapp.deck_selectors import (
     file_url,
     versions_of,
 )
-from webapp.deck_views import attempt, deck_url, plan_saved
+from webapp.deck_views import attempt, deck_url, plan_saved, throttled
 
 
 def page_url(deck: Batch, index: int) -> str:
@@ -96,7 +96,7 @@ def page_regenerate_view(request: HttpRequest, batch_id: str, index: int) -> Htt
                 source=f"user:{request.user.pk}",
             )
 
-    if form.is_valid() and attempt(request, regenerate, form):
+    if form.is_valid() and not throttled(request, form) and attempt(request, regenerate, form):
         messages.success(request, _("The page is being drawn again."))
         return redirect(page_url(deck, index))
     return _render_page(request, deck, page, regenerate_form=form, status=400)
@@ -117,7 +117,7 @@ def page_retry(request: HttpRequest, batch_id: str, index: int) -> HttpResponseR
                 source=f"user:{request.user.pk}",
             )
 
-    if attempt(request, retry):
+    if not throttled(request) and attempt(request, retry):
         messages.success(request, _("Page %(index)s is being drawn again.") % {"index": index})
     back = page_url(deck, index) if request.POST.get("next") == "page" else deck_url(deck)
     return redirect(back)

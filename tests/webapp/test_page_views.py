@@ -222,3 +222,29 @@ def test_another_users_page_actions_are_not_found(client, done):
     for name in ("page-edit", "page-regenerate", "page-retry", "page-flag", "page-delete"):
         assert client.post(url(name, done), edit()).status_code == 404
     assert done.pages.count() == 3
+
+
+def test_edits_past_the_regenerate_throttle_are_refused_in_the_form(client_in, done, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "regenerate": "1/hour"}
+    client_in.post(url("page-flag", done), {"reason": "not counted"})  # flags are not throttled
+    assert client_in.post(url("page-edit", done), edit()).status_code == 302
+    Page.objects.filter(batch=done, index=2).update(status="completed")
+
+    response = client_in.post(url("page-edit", done), edit(title="Planning, again"))
+
+    assert response.status_code == 400
+    assert "Too many changes in a short time" in response.content.decode()
+    assert done.pages.get(index=2).plan["title"] == "Planning, weekly"
+
+
+def test_a_single_images_id_is_not_a_deck(client_in, user):
+    image = make_batch(owner=user, outline="poster")
+    Batch.objects.filter(pk=image.pk).update(kind="image")
+
+    assert client_in.get(reverse("app:deck", kwargs={"batch_id": image.pk})).status_code == 404
+
+
+def test_staff_see_anyones_deck(client, done):
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(url("page", done)).status_code == 200
