@@ -166,6 +166,8 @@
     var source = new EventSource(this.config.events_url);
     var on = function (name, handler) {
       source.addEventListener(name, function (event) {
+        // "error" is also the name of the connection's own error event, which has no data.
+        if (typeof event.data !== "string") { return; }
         heard = true;
         handler(JSON.parse(event.data));
       });
