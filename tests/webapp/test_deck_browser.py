@@ -2,6 +2,7 @@
 pages are drawn, without a reload; a page's title edited shows as a new version; the PPTX
 downloads and opens; another user's deck is a 404."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,3 +100,79 @@ def test_a_deck_fills_in_live_then_a_page_is_edited_and_the_deck_downloaded(
 
     other = make_batch(owner=UserFactory(), outline=OUTLINE)
     assert page.goto(f"{live_server.url}/decks/{other.pk}/").status == 404
+
+
+def event_stream(deck_id: object) -> str:
+    """Events in the shapes issue 15 gives the stream (served here by the browser's router:
+    the page must follow them without polling)."""
+    pixel = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+    events = [
+        (
+            "start",
+            {
+                "batch_id": str(deck_id),
+                "total_pages": 3,
+                "language": "en",
+                "template": "plain",
+                "timestamp": "2026-12-02T02:00:00Z",
+            },
+        )
+    ]
+    for index in (1, 2, 3):
+        events.append(
+            (
+                "page",
+                {
+                    "index": index,
+                    "kind": "content",
+                    "title": f"Streamed {index}",
+                    "status": "completed",
+                    "step": "finish",
+                    "attempt": 1,
+                    "score": 9.5,
+                    "thumbnail_url": pixel,
+                },
+            )
+        )
+    events.append(
+        (
+            "progress",
+            {
+                "completed": 3,
+                "failed": 0,
+                "total": 3,
+                "percentage": 100.0,
+                "eta_seconds": 0,
+                "cost_usd": 0.12,
+                "credits": 3,
+            },
+        )
+    )
+    return "".join(
+        f"id: {n}\nevent: {name}\ndata: {json.dumps(data)}\n\n"
+        for n, (name, data) in enumerate(events, 1)
+    )
+
+
+def test_the_grid_follows_the_event_stream(live_server, browser):
+    user = UserFactory()
+    deck = make_batch(owner=user, outline=OUTLINE, options={"ending": False})
+    sign_in(browser, live_server.url, user)
+    page = browser.new_page()
+    polled = []
+    page.route(f"**/api/v1/batches/{deck.pk}/", lambda route: polled.append(1) or route.abort())
+    page.route(
+        "**/events/",
+        lambda route: route.fulfill(
+            status=200, content_type="text/event-stream", body=event_stream(deck.pk)
+        ),
+    )
+
+    page.goto(f"{live_server.url}/decks/{deck.pk}/")
+
+    page.wait_for_selector(CARD.format(3) + '[data-status="completed"] img[data-role="thumb"][src]')
+    assert page.inner_text(CARD.format(2) + ' [data-role="title"]') == "Streamed 2"
+    assert page.get_attribute("#deck-progress", "value") == "100"
+    assert page.inner_text("#stat-cost") == "$0.1200"
+    assert not page.is_visible("#grid-placeholder")
+    assert polled == []
