@@ -248,3 +248,19 @@ def test_staff_see_anyones_deck(client, done):
     client.force_login(UserFactory(is_staff=True))
 
     assert client.get(url("page", done)).status_code == 200
+
+
+def test_a_chinese_edit_keeps_its_text_and_the_page_speaks_the_browsers_language(client_in, done):
+    response = client_in.post(
+        url("page-edit", done),
+        edit(title="每周计划", items="周一：一小时\n目标：每季度三个"),
+        HTTP_ACCEPT_LANGUAGE="zh-CN,zh",
+    )
+
+    assert response.status_code == 302
+    plan = done.pages.get(index=2).plan
+    assert plan["title"] == "每周计划"
+    assert plan["items"][0] == {"title": "周一", "text": "一小时", "children": []}
+    html = client_in.get(url("page", done), HTTP_ACCEPT_LANGUAGE="zh-CN,zh").content.decode()
+    assert '<html lang="zh-hans">' in html
+    assert "每周计划" in html
