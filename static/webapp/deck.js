@@ -207,6 +207,15 @@
     window.setTimeout(check, POLL_MS);
   }
 
+  // A form shown again with an error: take the person to it.
+  var invalid = document.querySelector(
+    ".has-error input, .has-error textarea, .has-error select, .form-errors"
+  );
+  if (invalid) {
+    if (invalid.classList.contains("form-errors")) { invalid.setAttribute("tabindex", "-1"); }
+    invalid.focus();
+  }
+
   var deckConfig = readConfig("deck-config");
   if (deckConfig && FINAL.indexOf(deckConfig.status) < 0) { new DeckPage(deckConfig).listen(); }
   var pageConfig = readConfig("page-config");
