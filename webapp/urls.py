@@ -1,6 +1,6 @@
 """The web app's pages, mounted at `/`."""
 
-from django.urls import path
+from django.urls import include, path
 
 from webapp import views
 
@@ -8,4 +8,5 @@ app_name = "app"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("webapp.deck_urls")),
 ]
