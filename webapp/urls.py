@@ -1,6 +1,6 @@
 """The web app's pages, mounted at `/`."""
 
-from django.urls import path
+from django.urls import include, path
 
 from webapp import account_views, image_views, new_deck_views, views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("images/new/", image_views.image_new, name="image-new"),
     path("images/<uuid:pk>/", image_views.image_detail, name="image"),
     path("images/<uuid:pk>/delete/", image_views.image_delete, name="image-delete"),
+    path("", include("webapp.deck_urls")),
 ]

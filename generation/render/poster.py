@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from generation.render.colour import backgrounds_under, mix, readable, required_contrast, to_rgb
 from generation.render.text import Block, Part, draw, layout
-from generation.slides import RenderResult, TextBox, Theme, px_per_pt
+from generation.slides import RenderResult, Theme, px_per_pt
 from generation.wcag import MIN_BODY_PT, MIN_TITLE_PT
 
 LABEL = {
@@ -61,7 +61,7 @@ def draw_poster(
         draw(canvas, block)
     return RenderResult(
         image=image,
-        boxes=[_box(block) for block in blocks],
+        boxes=[block.text_box() for block in blocks],
         safe_box=safe,
         layout=kind,
         overflow=any(block.box[3] > safe[3] for block in blocks),
@@ -141,21 +141,3 @@ def _readable(image: Image.Image, block: Block, contrast: str) -> Block:
     minimum = required_contrast(block.part.px, block.part.bold, image.size)
     colours = backgrounds_under(image, block.box)
     return block.recoloured(readable(block.part.color, colours, minimum, contrast))
-
-
-def _box(block: Block) -> TextBox:
-    x0, y0, x1, y1 = block.box
-    part = block.part
-    return TextBox(
-        role=part.role,
-        text=part.text,
-        x=x0,
-        y=y0,
-        w=x1 - x0,
-        h=y1 - y0,
-        font_px=part.px,
-        color=part.color,
-        bold=part.bold,
-        align=part.align,
-        lines=block.lines,
-    )

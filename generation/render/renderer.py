@@ -26,7 +26,7 @@ from generation.render.layouts import CONTENT_LAYOUTS, draw_content
 from generation.render.logo import place_logo
 from generation.render.pages import PAGE_KINDS
 from generation.render.text import Block, draw
-from generation.slides import RenderResult, TextBox, Theme
+from generation.slides import RenderResult, Theme
 
 
 def _parse_options(params: dict | None) -> Options:
@@ -50,24 +50,6 @@ def _parse_options(params: dict | None) -> Options:
         max_items=None if max_items is None else max(0, int(max_items)),
         text_contrast=contrast,
         emphasis=None if emphasis is None else int(emphasis),
-    )
-
-
-def _text_box(block: Block) -> TextBox:
-    x0, y0, x1, y1 = block.box
-    part = block.part
-    return TextBox(
-        role=part.role,
-        text=part.source or part.text,
-        x=x0,
-        y=y0,
-        w=x1 - x0,
-        h=y1 - y0,
-        font_px=part.px,
-        color=part.color,
-        bold=part.bold,
-        align=part.align,
-        lines=block.lines,
     )
 
 
@@ -102,7 +84,7 @@ def render_slide(
             draw(canvas, block)
     return RenderResult(
         image=slide.image,
-        boxes=[_text_box(block) for block in blocks],
+        boxes=[block.text_box() for block in blocks],
         safe_box=slide.safe,
         layout=layout_name,
         overflow=slide.overflow,

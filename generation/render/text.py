@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from PIL import ImageDraw
 
 from generation.render.fonts import advance, get_font, line_extents
+from generation.slides import TextBox
 
 NO_LINE_START = frozenset("，。、；：！？）》」』】〕〉〗｝〙〛”’…—～·％‰,.;:!?)]}%")
 NO_LINE_END = frozenset("（《「『【〔〈〖｛〘〚“‘([{")
@@ -181,6 +182,24 @@ class Block:
 
     def recoloured(self, color: str) -> Block:
         return replace(self, part=replace(self.part, color=color))
+
+    def text_box(self) -> TextBox:
+        """The block as the check sees it: the planned text (before break_at's line breaks)."""
+        x0, y0, x1, y1 = self.box
+        part = self.part
+        return TextBox(
+            role=part.role,
+            text=part.source or part.text,
+            x=x0,
+            y=y0,
+            w=x1 - x0,
+            h=y1 - y0,
+            font_px=part.px,
+            color=part.color,
+            bold=part.bold,
+            align=part.align,
+            lines=self.lines,
+        )
 
 
 def _line_x(x: int, width: int, line_width: float, align: str) -> int:

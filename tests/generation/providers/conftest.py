@@ -30,6 +30,26 @@ def gemini_settings(server: Loopback) -> dict:
     }
 
 
+def remote_provider_settings(server: Loopback) -> dict:
+    """PROVIDER_SETTINGS for gemini, openai and kie, all pointing at the loopback server."""
+    return {
+        "gemini": gemini_settings(server),
+        "openai": {
+            "api_key": API_KEY,
+            "base_url": server.url,
+            "image_model": "gpt-image-1",
+            "text_model": "gpt-4.1-mini",
+        },
+        "kie": {
+            "api_key": API_KEY,
+            "base_url": server.url,
+            "image_model": "nano-banana-pro",
+            "edit_model": "google/nano-banana-edit",
+            "webhook_secret": "whsec-test-51c0",
+        },
+    }
+
+
 @dataclass
 class Received:
     method: str

@@ -13,7 +13,7 @@ from PIL import Image
 from generation.models import Batch, StepRun
 from generation.tasks import run_page
 from tests.factories import SlideTemplateFactory
-from tests.generation.providers.conftest import API_KEY, gemini_settings, png
+from tests.generation.providers.conftest import png, remote_provider_settings
 from tests.generation.providers.test_kie_flow import PUBLIC, callback, deliver
 from tests.generation.providers.test_openai import form_parts
 
@@ -25,23 +25,7 @@ UPLOAD_COLOUR = (12, 200, 90)
 
 @pytest.fixture(autouse=True)
 def remote(server, settings):
-    settings.PROVIDER_SETTINGS = {
-        **settings.PROVIDER_SETTINGS,
-        "gemini": gemini_settings(server),
-        "openai": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "gpt-image-1",
-            "text_model": "gpt-4.1-mini",
-        },
-        "kie": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "nano-banana-pro",
-            "edit_model": "google/nano-banana-edit",
-            "webhook_secret": "whsec-test-51c0",
-        },
-    }
+    settings.PROVIDER_SETTINGS = {**settings.PROVIDER_SETTINGS, **remote_provider_settings(server)}
     settings.PUBLIC_BASE_URL = PUBLIC
     settings.PROVIDER_TIMEOUT_SECONDS = 5
     settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False, "TRANSIENT_BACKOFF": [0.0]}

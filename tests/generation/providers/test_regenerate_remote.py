@@ -16,7 +16,7 @@ from generation.services.batches import batch_plan
 from generation.services.pages import page_run
 from generation.slides import Theme
 from tests.factories import make_batch
-from tests.generation.providers.conftest import API_KEY, gemini_settings
+from tests.generation.providers.conftest import remote_provider_settings
 from tests.generation.providers.test_kie_flow import PUBLIC, callback, deliver
 from tests.generation.providers.test_openai import form_parts
 
@@ -27,23 +27,7 @@ INSTRUCTION = "make the background dark blue"
 
 @pytest.fixture(autouse=True)
 def remote(server, settings):
-    settings.PROVIDER_SETTINGS = {
-        **settings.PROVIDER_SETTINGS,
-        "gemini": gemini_settings(server),
-        "openai": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "gpt-image-1",
-            "text_model": "gpt-4.1-mini",
-        },
-        "kie": {
-            "api_key": API_KEY,
-            "base_url": server.url,
-            "image_model": "nano-banana-pro",
-            "edit_model": "google/nano-banana-edit",
-            "webhook_secret": "whsec-test-51c0",
-        },
-    }
+    settings.PROVIDER_SETTINGS = {**settings.PROVIDER_SETTINGS, **remote_provider_settings(server)}
     settings.PUBLIC_BASE_URL = PUBLIC
     settings.PROVIDER_TIMEOUT_SECONDS = 5
     settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False}
