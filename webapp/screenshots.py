@@ -18,6 +18,7 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
 from django.db import connections
 from django.test.testcases import LiveServerThread
+from django.urls import reverse
 from PIL import Image
 
 from generation.models import Batch
@@ -26,6 +27,7 @@ from generation.services.credits import credits_grant
 from generation.services.images import image_create
 from generation.tasks import run_page
 from templates_app.models import SlideTemplate
+from webapp.links import deck_url
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -92,6 +94,8 @@ SHOTS: list[Shot] = [
     Shot("signup", lambda demo: "/signup/", signed_in=False),
     Shot("home", lambda demo: "/"),
     Shot("deck-new", lambda demo: "/decks/new/", prepare=_fill_outline),
+    Shot("deck", lambda demo: deck_url(demo.decks[0].pk)),
+    Shot("page", lambda demo: reverse("app:page", args=[demo.decks[0].pk, 3])),
     Shot("images", lambda demo: "/images/"),
     Shot("image-new", lambda demo: "/images/new/"),
     Shot("image", lambda demo: f"/images/{demo.images[0].pk}/"),
