@@ -150,10 +150,11 @@ else:
 # Storage: local files under media/ unless S3_BUCKET is set (any S3-compatible service).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
-# Evaluators sign in on the review site (the admin login admits staff only).
-LOGIN_URL = "review_ui:login"
-LOGIN_REDIRECT_URL = "review_ui:queue"
-LOGOUT_REDIRECT_URL = "review_ui:login"
+# People sign in on the web app; evaluators on the review site (review/site names its own
+# login page), staff on the admin's.
+LOGIN_URL = "app:signin"
+LOGIN_REDIRECT_URL = "app:home"
+LOGOUT_REDIRECT_URL = "app:signin"
 # Sign-in throttling (config.signin): this many wrong passwords for one username from one
 # address lock it out there for the window.
 SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5, minimum=1)

@@ -16,11 +16,12 @@ urlpatterns = [
             auth_views.LoginView.as_view(
                 template_name="review/login.html",
                 authentication_form=ThrottledAuthenticationForm,
+                next_page="review_ui:queue",
             )
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="review_ui:login"), name="logout"),
     path("next/", views.next_item, name="next"),
     path("items/<int:pk>/", views.item, name="item"),
     path("items/<int:pk>/skip/", views.skip, name="skip"),

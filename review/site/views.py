@@ -35,7 +35,7 @@ def evaluator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             return render(request, "review/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 
-    return login_required(guarded)
+    return login_required(guarded, login_url="review_ui:login")
 
 
 # Helpers
