@@ -66,7 +66,7 @@ PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py te
   tests/generation/providers tests/generation/test_retention.py tests/generation/test_limits.py \
   tests/generation/test_models.py tests/generation/test_schema.py \
   tests/generation/test_uploads.py tests/generation/test_admin_images.py \
-  tests/generation/test_credits.py tests/generation/test_admin_credits.py \
+  tests/generation/test_credits.py tests/generation/test_admin_credits.py tests/generation/test_events.py \
   $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
 test: setup test-packages lint

@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 logger = logging.getLogger("nanodeck.events")
 CHANNEL = "nanodeck:events"
 RETRY_AFTER_SECONDS = 5.0
-_paused_until = 0.0
+_paused_until: dict[str, float] = {}  # Redis URL -> when to try it again
 
 
 @cache
@@ -36,11 +36,11 @@ def batch_changed(batch_id: object) -> None:
 
 
 def publish(batch_id: str) -> None:
-    global _paused_until
-    if time.monotonic() < _paused_until:
+    url = settings.REDIS_URL
+    if time.monotonic() < _paused_until.get(url, 0.0):
         return
     try:
-        _client(settings.REDIS_URL).publish(CHANNEL, batch_id)
+        _client(url).publish(CHANNEL, batch_id)
     except (RedisError, OSError) as exc:
-        _paused_until = time.monotonic() + RETRY_AFTER_SECONDS
+        _paused_until[url] = time.monotonic() + RETRY_AFTER_SECONDS
         logger.warning("events_publish_failed batch=%s error=%s", batch_id, exc)
