@@ -353,7 +353,6 @@ class Page(models.Model):
             self.save(update_fields=fields)
         else:
             values = {field: getattr(self, field) for field in fields}
-            values["updated_at"] = timezone.now()  # to the microsecond (SQLite's trigger: ms)
             if not Page.objects.filter(pk=self.pk, lease_owner=lease).update(**values):
                 raise LeaseLost(f"page {self.pk} is no longer leased to {lease}")
         batch_changed(self.batch_id)

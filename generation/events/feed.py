@@ -24,7 +24,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from redis.exceptions import RedisError
 
+from generation.events import encode
 from generation.events.payloads import (
+    Cursor,
     PageState,
     Snapshot,
     batch_for_events,
@@ -49,6 +51,7 @@ class Update:
     error: dict | None = None
     complete: dict | None = None
     end: bool = False  # the stream ends after this one (complete, the batch gone, a failure)
+    body: bytes = b""  # the events, encoded once for every stream
 
 
 def _look(batch_id: str, since_micros: int | None) -> Snapshot | None:
@@ -64,9 +67,10 @@ def _look(batch_id: str, since_micros: int | None) -> Snapshot | None:
         raise
 
 
-def _mark(batch_id: str) -> tuple | None:
+def _mark(batch_id: str, since_micros: int | None) -> tuple | None:
     try:
-        return batch_mark(batch_id)
+        since = None if since_micros is None else stamp(since_micros) - OVERLAP
+        return batch_mark(batch_id, since)
     except DatabaseError:
         connection.close()
         raise
@@ -80,9 +84,11 @@ class BatchFeed:
         self.ready = asyncio.Event()
         self.snapshot: Snapshot | None = None
         self.version = 0
-        self.mark: tuple | None = None
-        self.last_seen: int | None = None  # the last page stamp a look found (microseconds)
+        self.status = ""
+        self.stamps: dict[int, int] = {}  # page id -> its stamp at the last look (microseconds)
+        self.last_seen: int | None = None  # the latest of them
         self.task: asyncio.Task | None = None
+        self.first_catch_up: tuple[int, bytes] = (-1, b"")
 
     def subscribe(self) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue()
@@ -117,8 +123,19 @@ class BatchFeed:
             self.ready.set()
             if update is not None and update.end:
                 return
-            if not await self._woken() and await self.hub.db(_mark, self.batch_id) == self.mark:
+            if not await self._woken() and not await self._moved():
                 continue
+
+    async def _moved(self) -> bool:
+        """Whether the batch's status or a page stamped since the last look (less OVERLAP:
+        a page may commit after a later stamp) changed."""
+        mark = await self.hub.db(_mark, self.batch_id, self.last_seen)
+        if mark is None:
+            return True
+        status, stamps = mark
+        return status != self.status or any(
+            self.stamps.get(page_id) != micros for page_id, micros in stamps.items()
+        )
 
     async def _woken(self) -> bool:
         interval = settings.NANODECK["EVENTS_POLL_SECONDS"]
@@ -134,7 +151,6 @@ class BatchFeed:
         fresh = await self.hub.db(_look, self.batch_id, self.last_seen)
         if fresh is None:
             gone = {"code": "not_found", "message": "The batch was deleted."}
-            self.mark = None
             return self._send(Update(self.version + 1, error=gone, end=True))
         update = self._apply(old, fresh)
         return self._send(update) if update else None
@@ -147,9 +163,9 @@ class BatchFeed:
             for page_id, state in fresh.pages.items()
             if page_id not in known or known[page_id].row != state.row
         ]
-        seen = [state.cursor[0] for state in fresh.pages.values()]
-        self.last_seen = max([*seen, self.last_seen or 0]) if seen else self.last_seen
-        self.mark = (fresh.status, self.last_seen or 0)
+        self.stamps.update({page_id: state.cursor[0] for page_id, state in fresh.pages.items()})
+        self.last_seen = max(self.stamps.values(), default=None)
+        self.status = fresh.status
         fresh.pages = {**known, **{state.cursor[1]: state for state in changed}}
         self.snapshot = fresh
         if old is None:
@@ -164,7 +180,24 @@ class BatchFeed:
             return None
         return update
 
+    def catch_up(self, after: Cursor | None) -> bytes:
+        """What a client connecting now is sent first; the same bytes for every first
+        connection until the next change."""
+        if after is not None:
+            return encode.catch_up(self.snapshot, after)
+        if self.first_catch_up[0] != self.version:
+            self.first_catch_up = (self.version, encode.catch_up(self.snapshot, None))
+        return self.first_catch_up[1]
+
     def _send(self, update: Update) -> Update:
+        kind = self.snapshot.kind if self.snapshot else "deck"
+        update.body = encode.changes(
+            kind=kind,
+            pages=update.pages,
+            progress=update.progress,
+            error=update.error,
+            complete=update.complete,
+        )
         self.version = update.version
         for queue in self.listeners:
             queue.put_nowait(update)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Max, QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from generation.credit_selectors import credits_of, with_credits
@@ -18,7 +18,6 @@ from generation.models import Batch, Page
 from generation.selectors import batch_progress, with_render_stats
 
 PROGRESS_FIELDS = ("completed", "failed", "total", "percentage", "eta_seconds", "cost_usd")
-PAGE_FIELDS = ("index", "kind", "title", "status", "current_step", "attempts", "score")
 Cursor = tuple[int, int]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -34,14 +33,15 @@ def stamp(micros: int) -> datetime:
 
 @dataclass(frozen=True)
 class PageState:
-    """One page as its event shows it; `row` (what it shows, before links are signed) tells
-    whether it changed."""
+    """One page as its event shows it. `row` (the page's own columns shown, before links are
+    signed) tells whether it changed; `attempts` and `score` come from its step runs, which do
+    not stamp the page, so they ride along with the page's next change of its own: every page
+    event then carries the stamp of the commit that changed what it shows."""
 
     cursor: Cursor
     row: tuple
-    thumbnail: str
-    image: str
-    error: str
+    attempts: int
+    score: float | None
 
     @property
     def event_id(self) -> str:
@@ -93,33 +93,35 @@ def batch_snapshot(batch: Batch, *, since: object = None) -> Snapshot:
     return snapshot
 
 
-def batch_mark(batch_id: object) -> tuple[str, int] | None:
-    """The cheap look a polling stream takes, one query: the batch's status and its last page
-    stamp (microseconds); None when the batch is gone."""
-    row = (
+def batch_mark(batch_id: object, since: datetime | None) -> tuple[str, dict[int, int]] | None:
+    """The cheap look a polling stream takes, one query: the batch's status and the stamps
+    (microseconds) of its pages stamped at or after `since`; None when the batch is gone."""
+    recent = FilteredRelation("pages", condition=Q(pages__updated_at__gte=since or EPOCH))
+    rows = list(
         Batch.objects.filter(pk=batch_id)
-        .annotate(last=Max("pages__updated_at"))
-        .values_list("status", "last")
-        .first()
+        .annotate(recent=recent)
+        .values_list("status", "recent__pk", "recent__updated_at")
     )
-    return (row[0], micros(row[1])) if row else None
+    if not rows:
+        return None
+    return rows[0][0], {pk: micros(when) for _status, pk, when in rows if pk is not None}
 
 
 def page_payload(state: PageState, *, kind: str) -> dict:
     """The `page` event: the issue's fields; an image's also carry its image and error."""
-    index, page_kind, title, status, step, attempts, score = state.row[: len(PAGE_FIELDS)]
+    index, page_kind, title, status, step, thumbnail, image, error = state.row
     payload = {
         "index": index,
         "kind": page_kind,
         "title": title,
         "status": status,
         "step": step,
-        "attempt": attempts,
-        "score": score,
-        "thumbnail_url": _url(state.thumbnail),
+        "attempt": state.attempts,
+        "score": state.score,
+        "thumbnail_url": _url(thumbnail),
     }
     if kind == "image":
-        payload.update(image_url=_url(state.image), error=state.error)
+        payload.update(image_url=_url(image), error=error)
     return payload
 
 
@@ -128,10 +130,9 @@ def _url(name: str) -> str | None:
 
 
 def _page_state(page: Page) -> PageState:
-    cursor = (micros(page.updated_at), page.pk)
-    row = tuple(getattr(page, name) for name in PAGE_FIELDS)
-    thumbnail, image = page.thumbnail.name or "", page.image.name or ""
-    return PageState(cursor, (*row, thumbnail, image, page.error), thumbnail, image, page.error)
+    row = (page.index, page.kind, page.title, page.status, page.current_step)
+    row = (*row, page.thumbnail.name or "", page.image.name or "", page.error)
+    return PageState((micros(page.updated_at), page.pk), row, page.attempts, page.score)
 
 
 def _start(batch: Batch, *, total: int) -> dict:
