@@ -123,8 +123,8 @@ class BatchFeed:
             self.ready.set()
             if update is not None and update.end:
                 return
-            if not await self._woken() and not await self._moved():
-                continue
+            while not await self._woken() and not await self._moved():
+                pass  # nothing changed: wait again
 
     async def _moved(self) -> bool:
         """Whether the batch's status or a page stamped since the last look (less OVERLAP:

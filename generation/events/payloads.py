@@ -14,7 +14,7 @@ from django.db.models import FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from generation.credit_selectors import credits_of, with_credits
-from generation.models import Batch, Page
+from generation.models import Batch, BatchStatus, Page
 from generation.selectors import batch_progress, with_render_stats
 
 PROGRESS_FIELDS = ("completed", "failed", "total", "percentage", "eta_seconds", "cost_usd")
@@ -88,8 +88,8 @@ def batch_snapshot(batch: Batch, *, since: object = None) -> Snapshot:
         snapshot.pages[page.pk] = _page_state(page)
     if batch.is_final:
         snapshot.complete = _complete(batch)
-        if batch.error:
-            snapshot.error = {"code": f"batch_{batch.status}", "message": batch.error}
+        if batch.status == BatchStatus.FAILED:
+            snapshot.error = {"code": "batch_failed", "message": batch.error or "the batch failed"}
     return snapshot
 
 
