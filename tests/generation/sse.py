@@ -19,11 +19,15 @@ class Stream:
     """GET an event stream; `events()` yields each event (and heartbeat comment) as it comes,
     until the server ends the stream or `timeout` seconds pass."""
 
-    def __init__(self, port: int, path: str, *, token: str = "", last_event_id: str = "") -> None:
+    def __init__(
+        self, port: int, path: str, *, token: str = "", cookie: str = "", last_event_id: str = ""
+    ) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Accept": "text/event-stream"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if cookie:
+            headers["Cookie"] = cookie
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
         self.conn.request("GET", path, headers=headers)

@@ -4,10 +4,12 @@ publish, the streams are woken), each client reading the stream as a browser wou
 
 import http.client
 import json
+import re
 import subprocess
 import sys
 import time
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 
@@ -22,6 +24,7 @@ EVENTS_REDIS_URL = "redis://127.0.0.1:6379/13"
 OUTLINE = (
     "# 人工智能课堂\n\n## 为什么\n### 个性化\n- 个性化学习\n- 即时反馈\n### 反馈\n- 快\n- 准\n"
 )
+PASSWORD = "c0rrect-h0rse-9"
 PAGE_FIELDS = {"index", "kind", "title", "status", "step", "attempt", "score", "thumbnail_url"}
 PROGRESS_FIELDS = {
     "completed",
@@ -49,12 +52,32 @@ class Site:
         conn.close()
         return status, json.loads(data or b"{}")
 
-    def user(self) -> str:
-        name = f"u{uuid.uuid4().hex[:10]}"
-        body = {"username": name, "email": f"{name}@example.com", "password": "c0rrect-h0rse-9"}
+    def user(self, name: str = "") -> str:
+        name = name or f"u{uuid.uuid4().hex[:10]}"
+        body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
         status, answer = self.call("POST", "/api/v1/auth/register/", body)
         assert status == 201, answer
         return answer["token"]
+
+    def session(self, name: str) -> str:
+        """Sign in on the site's sign-in page; the Cookie header of the session."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", "/review/login/")
+        page = conn.getresponse()
+        csrf = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie")).group(1)
+        form = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.read()).group(1)
+        body = urlencode({"username": name, "password": PASSWORD, "csrfmiddlewaretoken": form})
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+        }
+        conn.request("POST", "/review/login/", body, headers)
+        signed_in = conn.getresponse()
+        assert signed_in.status == 302
+        conn.close()
+        return "sessionid=" + re.search(
+            r"sessionid=([^;]+)", signed_in.getheader("Set-Cookie")
+        ).group(1)
 
     def deck(self, token: str, **options) -> str:
         body = {
@@ -214,6 +237,19 @@ def test_streams_need_credentials_and_show_only_my_own_batches(site):
         assert refused.json()["error"]["code"] == "not_found"
     as_image = site.stream(f"/api/v1/images/{batch_id}/events/", token=mine)
     assert as_image.status == 404  # a deck is not an image
+    status, refused = site.call("POST", path, {}, mine)
+    assert (status, refused["error"]["code"]) == (405, "method_not_allowed")
+
+
+def test_a_signed_in_browser_follows_its_deck_with_its_session_cookie(site):
+    name = f"s{uuid.uuid4().hex[:10]}"
+    batch_id = site.deck(site.user(name))
+
+    stream = site.stream(f"/api/v1/batches/{batch_id}/events/", cookie=site.session(name))
+
+    assert stream.status == 200
+    events = stream.until_end()
+    assert (events[0].name, events[-1].name) == ("start", "complete")
 
 
 def test_an_image_streams_its_status_and_ends_with_the_image(site):
