@@ -16,6 +16,7 @@ DECK_DIR := media/exports
 setup: system-packages $(STAMP)
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py load_starter_templates
+	@$(PY) manage.py collectstatic --noinput -v 0
 
 # Debian packages the renderer (CJK fonts) and the OCR check need; installed only when missing.
 system-packages:
@@ -48,7 +49,7 @@ run: setup
 	@echo "site: http://127.0.0.1:$(PORT)/admin/  review: http://127.0.0.1:$(PORT)/review/  (Ctrl-C stops the site and the worker)"
 	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runworkers & worker=$$!; \
-	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	  DEBUG=1 $(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --timeout-graceful-shutdown 5
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -66,7 +67,7 @@ PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py te
   tests/generation/providers tests/generation/test_retention.py tests/generation/test_limits.py \
   tests/generation/test_models.py tests/generation/test_schema.py \
   tests/generation/test_uploads.py tests/generation/test_admin_images.py \
-  tests/generation/test_credits.py tests/generation/test_admin_credits.py \
+  tests/generation/test_credits.py tests/generation/test_admin_credits.py tests/generation/test_events.py \
   $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
 test: setup test-packages lint

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files from this process (README "Deployment"): collected ones, or with DEBUG=1
+    # straight from the apps' static folders (no collectstatic for `make run`)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # before anything reads a cookie or looks up the address (see config/middleware.py)
     "config.middleware.RefuseUnstorableTextMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
@@ -163,6 +166,7 @@ SIGNIN_WINDOW_SECONDS = env_int("SIGNIN_WINDOW_SECONDS", 900, minimum=1)
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
 # Every media link is signed and expires (README "Media links"): presigned by S3, or this
 # server's /media/signed/<token>/ for local files. Nothing under MEDIA_URL is served.
 SIGNED_URL_MAX_AGE_SECONDS = env_int("SIGNED_URL_MAX_AGE_SECONDS", 3600, minimum=60)
@@ -324,6 +328,12 @@ NANODECK = {
     "HEDGE_HISTORY": env_int("HEDGE_HISTORY", 100, minimum=10),
     "HEDGE_MIN_HISTORY": env_int("HEDGE_MIN_HISTORY", 20, minimum=1),
     "HEDGE_PRIOR_SECONDS": env_float("HEDGE_PRIOR_SECONDS", 45.0, minimum=0.01),
+    # Live progress (README "Live progress"): a comment line on an idle event stream this often;
+    # how often a batch's stream looks at the database for changes without Redis, and with
+    # Redis (which wakes it at once) in case a change was written without a message.
+    "EVENTS_HEARTBEAT_SECONDS": env_float("EVENTS_HEARTBEAT_SECONDS", 15.0, minimum=0.01),
+    "EVENTS_POLL_SECONDS": env_float("EVENTS_POLL_SECONDS", 0.5, minimum=0.01),
+    "EVENTS_REDIS_POLL_SECONDS": env_float("EVENTS_REDIS_POLL_SECONDS", 5.0, minimum=0.01),
 }
 
 # Remote providers: a provider is configured when its key is set. Keys are read here only,

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from generation.errors import LeaseLost
+from generation.events.publish import batch_changed
 from generation.options import BatchOptions
 from generation.slides import PAGE_KINDS
 
@@ -316,6 +317,11 @@ class Page(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(
+        auto_now=True,
+        help_text="When the row last changed, however it was written (database triggers, "
+        "migration 0024): the event stream's cursor.",
+    )
 
     objects = PageQuerySet.as_manager()
 
@@ -326,7 +332,10 @@ class Page(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "index"], name="page_index_unique_per_batch")
         ]
-        indexes = [models.Index(fields=["status", "lease_until"])]
+        indexes = [
+            models.Index(fields=["status", "lease_until"]),
+            models.Index(fields=["batch", "updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.index}. {self.title}"
@@ -338,13 +347,15 @@ class Page(models.Model):
         return following[0] if following else ""
 
     def write(self, fields: list[str], *, lease: str) -> None:
-        """Save `fields`; under a lease, only while `lease` still holds the page."""
+        """Save `fields`; under a lease, only while `lease` still holds the page. The batch's
+        event streams are woken once it commits."""
         if not lease:
             self.save(update_fields=fields)
-            return
-        values = {field: getattr(self, field) for field in fields}
-        if not Page.objects.filter(pk=self.pk, lease_owner=lease).update(**values):
-            raise LeaseLost(f"page {self.pk} is no longer leased to {lease}")
+        else:
+            values = {field: getattr(self, field) for field in fields}
+            if not Page.objects.filter(pk=self.pk, lease_owner=lease).update(**values):
+                raise LeaseLost(f"page {self.pk} is no longer leased to {lease}")
+        batch_changed(self.batch_id)
 
     def start(self, *, lease: str) -> None:
         self.status, self.error = PageStatus.RUNNING, ""

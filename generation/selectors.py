@@ -9,7 +9,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from generation.models import PAGE_STEPS, Batch, BatchApiRequest, Page, PageStatus, Step, StepRun
@@ -52,6 +52,16 @@ def batch_progress(*, batch: Batch) -> dict:
     if batch.opts.hedge:
         progress["hedges"] = batch_hedges(batch=batch)
     return progress
+
+
+def with_render_stats(pages: QuerySet[Page]) -> QuerySet[Page]:
+    """`pages` annotated with `attempts` (render attempts) and `score` (the selected render's
+    auto score), in the same query."""
+    selected_render = StepRun.objects.selected().filter(page=OuterRef("pk"), step=Step.RENDER)
+    return pages.annotate(
+        attempts=Count("step_runs", filter=Q(step_runs__step=Step.RENDER)),
+        score=Subquery(selected_render.values("score")[:1]),
+    )
 
 
 def batch_api_jobs(*, batch: Batch) -> list[dict]:

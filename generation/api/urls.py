@@ -9,6 +9,7 @@ from generation.api.accounts import (
     RegisterView,
     TokenView,
 )
+from generation.api.event_views import batch_events, image_events
 from generation.api.image_views import ImageViewSet, UploadViewSet
 from generation.api.views import BatchViewSet, OutlineDraftView, PageViewSet, ProviderHealthView
 from generation.api.webhooks import KieWebhookView
@@ -20,6 +21,8 @@ router.register("uploads", UploadViewSet, basename="upload")
 router.register("images", ImageViewSet, basename="image")
 
 urlpatterns = [
+    path("batches/<str:pk>/events/", batch_events, name="batch-events"),
+    path("images/<str:pk>/events/", image_events, name="image-events"),
     *router.urls,
     path("outlines/", OutlineDraftView.as_view(), name="outline-draft"),
     path("providers/", ProviderHealthView.as_view(), name="provider-list"),

@@ -1,7 +1,7 @@
 """Batches, pages and providers over HTTP: parse, call one service, serialize.
 Users see only their own batches and pages."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
@@ -49,9 +49,9 @@ from generation.api.serializers import (
 )
 from generation.credit_selectors import with_credits
 from generation.exports import CONTENT_TYPES, export_file
-from generation.models import Batch, Page, Step, StepRun
+from generation.models import Batch, Page, StepRun
 from generation.providers.health import provider_health
-from generation.selectors import batch_progress, page_versions
+from generation.selectors import batch_progress, page_versions, with_render_stats
 from generation.services.batches import (
     batch_approve,
     batch_cancel,
@@ -65,15 +65,6 @@ from generation.services.page_edits import page_delete, page_edit, page_insert, 
 from generation.services.retention import batch_delete
 
 EXPORT_SUFFIXES = {"pptx": ".pptx", "pptx-editable": "-editable.pptx", "pdf": ".pdf", "zip": ".zip"}
-
-
-def _with_render_stats(pages: QuerySet[Page]) -> QuerySet[Page]:
-    """Annotate render attempts and the selected render's score, in the same query."""
-    selected_render = StepRun.objects.selected().filter(page=OuterRef("pk"), step=Step.RENDER)
-    return pages.annotate(
-        attempts=Count("step_runs", filter=Q(step_runs__step=Step.RENDER)),
-        score=Subquery(selected_render.values("score")[:1]),
-    )
 
 
 class BatchViewSet(viewsets.GenericViewSet):
@@ -92,7 +83,7 @@ class BatchViewSet(viewsets.GenericViewSet):
             batches = batches.defer("outline", "template_snapshot")
         if self.action == "retrieve":
             batches = with_credits(batches)
-            pages = _with_render_stats(Page.objects.order_by("index"))
+            pages = with_render_stats(Page.objects.order_by("index"))
             # to_attr leaves batch.pages plain for batch_progress's own queries
             batches = batches.prefetch_related(
                 Prefetch("pages", queryset=pages, to_attr="pages_with_render_stats")
@@ -204,7 +195,7 @@ class BatchViewSet(viewsets.GenericViewSet):
         with credits_for_reruns(batch=batch, payer=request.user):
             page = page_insert(batch=batch, **incoming.validated_data)
         body = PageDetailSerializer(
-            _with_render_stats(Page.objects.all()).get(pk=page.pk), context={"request": request}
+            with_render_stats(Page.objects.all()).get(pk=page.pk), context={"request": request}
         ).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
@@ -224,7 +215,7 @@ class BatchViewSet(viewsets.GenericViewSet):
         batch = self.get_object()
         with credits_for_reruns(batch=batch, payer=request.user):
             pages_reorder(batch=batch, page_ids=incoming.validated_data["pages"])
-        pages = _with_render_stats(batch.pages.order_by("index"))
+        pages = with_render_stats(batch.pages.order_by("index"))
         return Response(PageSummarySerializer(pages, many=True, context={"request": request}).data)
 
     @extend_schema(
@@ -262,7 +253,7 @@ class PageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Page]:
         step_runs = StepRun.objects.defer("output_data").order_by("started_at", "id")
-        pages = _with_render_stats(super().get_queryset()).prefetch_related(
+        pages = with_render_stats(super().get_queryset()).prefetch_related(
             Prefetch("step_runs", queryset=step_runs)
         )
         if not self.request.user.is_staff:

@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from generation.errors import Conflict, InvalidInput, ProviderWaiting, StepFailed, StepHeld
+from generation.events.publish import batch_changed
 from generation.models import Batch, BatchStatus, Page, PageStatus, StepRun
 from generation.options import BatchOptions
 from generation.pipeline.engine import Step, StepContext, run_step
@@ -220,6 +221,7 @@ def batch_plan(*, batch: Batch) -> Batch:
         batch.status = BatchStatus.AWAITING_APPROVAL if paused else BatchStatus.RUNNING
         batch.save(update_fields=["status", "updated_at"])
     credits_settle(batch=batch)  # the estimate's surplus (or, failed, everything) goes back
+    batch_changed(batch.pk)
     return batch
 
 
@@ -235,6 +237,7 @@ def batch_approve(*, batch: Batch) -> Batch:
         )
     batch.status = BatchStatus.RUNNING
     batch.save(update_fields=["status", "updated_at"])
+    batch_changed(batch.pk)
     pages_enqueue(
         page_ids=list(batch.pages.filter(status=PageStatus.PENDING).values_list("pk", flat=True))
     )
@@ -268,6 +271,7 @@ def batch_refresh(*, batch: Batch) -> Batch:
             fields.append("error")
         batch.finished_at = timezone.now()
         fields += ["status", "finished_at"]
+        batch_changed(batch.pk)
     batch.save(update_fields=fields)
     credits_settle(batch=batch)
     return batch
@@ -321,6 +325,7 @@ def batch_cancel(*, batch: Batch) -> Batch:
     )
     batch.status, batch.finished_at = BatchStatus.CANCELLED, timezone.now()
     batch.save(update_fields=["status", "finished_at", "updated_at"])
+    batch_changed(batch.pk)
     if batch.opts.delivery == "batch":  # its Gemini Batch API jobs stop too
         batch_id = batch.pk
         transaction.on_commit(lambda: batch_jobs_cancel(batch_id=batch_id))

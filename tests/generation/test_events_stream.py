@@ -1,0 +1,279 @@
+"""Live progress through real HTTP: a uvicorn server and a worker cluster in child processes,
+on SQLite without Redis (the streams poll the database) and on PostgreSQL + Redis (workers
+publish, the streams are woken), each client reading the stream as a browser would."""
+
+import http.client
+import json
+import re
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+
+from generation.cluster import ROOT, start_cluster, stop_cluster
+from generation.management.commands.bench_progress import _free_port
+from tests.generation.sse import Stream
+from tests.processes import manage
+from tests.stacks import STACKS, real_stack
+
+pytestmark = pytest.mark.slow
+EVENTS_REDIS_URL = "redis://127.0.0.1:6379/13"
+OUTLINE = (
+    "# 人工智能课堂\n\n## 为什么\n### 个性化\n- 个性化学习\n- 即时反馈\n### 反馈\n- 快\n- 准\n"
+)
+PASSWORD = "c0rrect-h0rse-9"
+PAGE_FIELDS = {"index", "kind", "title", "status", "step", "attempt", "score", "thumbnail_url"}
+PROGRESS_FIELDS = {
+    "completed",
+    "failed",
+    "total",
+    "percentage",
+    "eta_seconds",
+    "cost_usd",
+    "credits",
+}
+
+
+class Site:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def call(self, method: str, path: str, body: dict | None = None, token: str = "") -> tuple:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+        response = conn.getresponse()
+        status, data = response.status, response.read()
+        conn.close()
+        return status, json.loads(data or b"{}")
+
+    def user(self, name: str = "") -> str:
+        name = name or f"u{uuid.uuid4().hex[:10]}"
+        body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        status, answer = self.call("POST", "/api/v1/auth/register/", body)
+        assert status == 201, answer
+        return answer["token"]
+
+    def session(self, name: str) -> str:
+        """Sign in on the site's sign-in page; the Cookie header of the session."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", "/review/login/")
+        page = conn.getresponse()
+        csrf = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie")).group(1)
+        form = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.read()).group(1)
+        body = urlencode({"username": name, "password": PASSWORD, "csrfmiddlewaretoken": form})
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+        }
+        conn.request("POST", "/review/login/", body, headers)
+        signed_in = conn.getresponse()
+        assert signed_in.status == 302
+        conn.close()
+        return "sessionid=" + re.search(
+            r"sessionid=([^;]+)", signed_in.getheader("Set-Cookie")
+        ).group(1)
+
+    def deck(self, token: str, **options) -> str:
+        body = {
+            "outline": OUTLINE,
+            "template": "education",
+            "options": {"language": "zh", **options},
+        }
+        status, answer = self.call("POST", "/api/v1/batches/", body, token)
+        assert status == 201, answer
+        return answer["id"]
+
+    def stream(self, path: str, **kwargs) -> Stream:
+        return Stream(self.port, path, **kwargs)
+
+
+def _serve(env: dict, log) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise AssertionError("uvicorn did not answer within 30 s")
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def site(request, tmp_path_factory):
+    """A uvicorn server and a cluster; without Redis the streams poll every 0.2 s, with Redis
+    only every 60 s, so a change seen sooner was a worker's message."""
+    folder = tmp_path_factory.mktemp("events")
+    with real_stack(
+        request.param,
+        folder,
+        "events",
+        OCR_ENABLED="0",
+        LOG_LEVEL="WARNING",
+        ALLOWED_HOSTS="127.0.0.1",
+        SIGNUP_CREDITS="1000",
+        THROTTLE_REGISTER="1000/hour",
+        EVENTS_HEARTBEAT_SECONDS="0.3",
+        EVENTS_POLL_SECONDS="0.2",
+        EVENTS_REDIS_POLL_SECONDS="60",
+    ) as (env, _db):
+        if "REDIS_URL" in env:
+            env["REDIS_URL"] = EVENTS_REDIS_URL
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "load_starter_templates")
+        with (folder / "processes.log").open("ab") as log:
+            server, port = _serve(env, log)
+        cluster = start_cluster(env, folder / "processes.log")
+        try:
+            yield Site(port)
+        finally:
+            stop_cluster(cluster)
+            server.terminate()
+            server.wait(timeout=15)
+
+
+def _pages(events):
+    return [event for event in events if event.name == "page"]
+
+
+def test_a_deck_streams_start_pages_progress_and_complete_then_the_stream_ends(site):
+    token = site.user()
+    batch_id = site.deck(token)
+    stream = site.stream(f"/api/v1/batches/{batch_id}/events/", token=token)
+    assert stream.status == 200
+    assert stream.response.getheader("Content-Type").startswith("text/event-stream")
+    events = stream.until_end()
+
+    assert stream.ended
+    assert events[0].name == "start"
+    assert set(events[0].data) == {"batch_id", "total_pages", "language", "template", "timestamp"}
+    assert (events[0].data["batch_id"], events[0].data["language"]) == (batch_id, "zh")
+    assert events[-1].name == "complete"
+    assert events[-1].data["status"] == "completed"
+    assert events[-1].data["total_slides"] == 5
+    assert events[-1].data["generation_time_s"] >= 0
+    pages = _pages(events)
+    assert all(set(event.data) == PAGE_FIELDS and event.id for event in pages)
+    last = {event.data["index"]: event.data for event in pages}
+    assert sorted(last) == [1, 2, 3, 4, 5]
+    assert all(page["status"] == "completed" and page["thumbnail_url"] for page in last.values())
+    assert last[1]["title"] == "人工智能课堂"
+    progress = [event.data for event in events if event.name == "progress"]
+    assert all(set(data) == PROGRESS_FIELDS for data in progress)
+    assert progress[-1]["completed"] == 5
+    assert progress[-1]["percentage"] == 100.0
+
+
+def test_a_client_that_reconnects_with_last_event_id_gets_only_what_it_missed(site):
+    token = site.user()
+    batch_id = site.deck(token)
+    path = f"/api/v1/batches/{batch_id}/events/"
+    site.stream(path, token=token).until_end()  # the deck is done
+    everything = _pages(site.stream(path, token=token).until_end())
+    assert sorted(event.data["index"] for event in everything) == [1, 2, 3, 4, 5]
+
+    seen = everything[1].id  # the client had the first two pages when it lost the connection
+    resumed = site.stream(path, token=token, last_event_id=seen).until_end()
+
+    assert next(event.name for event in resumed) == "start"
+    assert [event.id for event in _pages(resumed)] == [event.id for event in everything[2:]]
+    assert resumed[-1].name == "complete"
+
+
+def test_an_idle_stream_sends_heartbeats_and_goes_on_when_the_batch_does(site):
+    token = site.user()
+    batch_id = site.deck(token, pause_after="plan")
+    path = f"/api/v1/batches/{batch_id}/events/"
+    deadline = time.monotonic() + 30
+    while site.call("GET", f"/api/v1/batches/{batch_id}/", token=token)[1]["status"] != (
+        "awaiting_approval"
+    ):
+        assert time.monotonic() < deadline, "the batch was not planned within 30 s"
+        time.sleep(0.2)
+    stream = site.stream(path, token=token)
+    events = stream.events(timeout=60)
+    names = []
+    for event in events:
+        names.append(event.name)
+        if names.count("ping") == 2:
+            break
+    assert names[0] == "start"
+    assert "progress" in names
+
+    approved = time.monotonic()
+    assert site.call("POST", f"/api/v1/batches/{batch_id}/approve/", {}, token)[0] == 202
+    rest = [event for event in events if event.name != "ping"]
+    assert rest[-1].name == "complete"
+    assert {event.data["status"] for event in _pages(rest)} >= {"completed"}
+    assert time.monotonic() - approved < 30  # with Redis: woken by the workers, not the 60 s poll
+
+
+def test_streams_need_credentials_and_show_only_my_own_batches(site):
+    mine, theirs = site.user(), site.user()
+    batch_id = site.deck(mine)
+    path = f"/api/v1/batches/{batch_id}/events/"
+
+    anonymous = site.stream(path)
+    assert (anonymous.status, anonymous.json()["error"]["code"]) == (401, "not_authenticated")
+    wrong = site.stream(path, token="nope")
+    assert (wrong.status, wrong.json()["error"]["code"]) == (401, "authentication_failed")
+    for other in (path, f"/api/v1/batches/{uuid.uuid4()}/events/", "/api/v1/batches/x/events/"):
+        refused = site.stream(other, token=theirs)
+        assert refused.status == 404
+        assert refused.json()["error"]["code"] == "not_found"
+    as_image = site.stream(f"/api/v1/images/{batch_id}/events/", token=mine)
+    assert as_image.status == 404  # a deck is not an image
+    status, refused = site.call("POST", path, {}, mine)
+    assert (status, refused["error"]["code"]) == (405, "method_not_allowed")
+
+
+def test_a_signed_in_browser_follows_its_deck_with_its_session_cookie(site):
+    name = f"s{uuid.uuid4().hex[:10]}"
+    batch_id = site.deck(site.user(name))
+
+    stream = site.stream(f"/api/v1/batches/{batch_id}/events/", cookie=site.session(name))
+
+    assert stream.status == 200
+    events = stream.until_end()
+    assert (events[0].name, events[-1].name) == ("start", "complete")
+
+
+def test_an_image_streams_its_status_and_ends_with_the_image(site):
+    token = site.user()
+    body = {"prompt": "一只在图书馆读书的猫", "provider": "local"}
+    status, image = site.call("POST", "/api/v1/images/", body, token)
+    assert status == 202, image
+
+    events = site.stream(f"/api/v1/images/{image['id']}/events/", token=token).until_end()
+
+    assert events[0].name == "start"
+    assert set(events[0].data) == {
+        "image_id",
+        "prompt",
+        "mode",
+        "aspect_ratio",
+        "size",
+        "timestamp",
+    }
+    assert events[0].data["prompt"] == "一只在图书馆读书的猫"
+    pages = _pages(events)
+    assert all(set(event.data) == {*PAGE_FIELDS, "image_url", "error"} for event in pages)
+    assert pages[-1].data["status"] == "completed"
+    assert pages[-1].data["image_url"]
+    assert events[-1].name == "complete"
+    assert events[-1].data["status"] == "completed"
+    assert events[-1].data["image_url"]
