@@ -17,7 +17,7 @@ from generation.credit_selectors import credits_of, with_credits
 from generation.models import Batch, BatchStatus, Page
 from generation.selectors import batch_progress, with_render_stats
 
-PROGRESS_FIELDS = ("completed", "failed", "total", "percentage", "eta_seconds", "cost_usd")
+PROGRESS_FIELDS = ("completed", "failed", "total", "percentage", "eta_seconds", "cost_usd", "steps")
 Cursor = tuple[int, int]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -108,7 +108,8 @@ def batch_mark(batch_id: object, since: datetime | None) -> tuple[str, dict[int,
 
 
 def page_payload(state: PageState, *, kind: str) -> dict:
-    """The `page` event: the issue's fields; an image's also carry its image and error."""
+    """The `page` event: the issue's fields and the page's error (why it failed, for the
+    deck page's failed cards); an image's also carries its image."""
     index, page_kind, title, status, step, thumbnail, image, error = state.row
     payload = {
         "index": index,
@@ -119,9 +120,10 @@ def page_payload(state: PageState, *, kind: str) -> dict:
         "attempt": state.attempts,
         "score": state.score,
         "thumbnail_url": _url(thumbnail),
+        "error": error,
     }
     if kind == "image":
-        payload.update(image_url=_url(image), error=error)
+        payload["image_url"] = _url(image)
     return payload
 
 
