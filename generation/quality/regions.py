@@ -2,7 +2,8 @@
 
 The slide is reduced to half size and turned into an ink mask: pixels where the colour changes
 sharply within one pixel (glyph edges; soft textures, gradients and JPEG noise do not). Long
-straight runs of ink (card borders, rules, connector lines, accent bars) are taken out with the
+straight runs of lone ink (card borders, rules, connector lines, accent bars; not the strokes of
+glyphs, which have more of the glyph above and below them) are taken out with the
 pixels next to them (a bar's end caps), and so are edges that run on down the slide further than
 any line of text is tall (diagonal bands, large circles). A recursive cut then splits the mask
 at blank rows (lines of text; bands thinner than a line, or as close as the inside of a thick
@@ -28,6 +29,7 @@ INK_STEP = 40  # a colour change (max over R, G, B) between neighbouring pixels 
 RULE_PX = 36  # straight runs of ink at least this long (half-size pixels) are rules, not text
 RULE_MARGIN_PX = 2  # ink this close to a long rule goes with it (the end caps of an accent bar)
 LONG_RULE_PX = 60  # ... a rule this long (glyphs whose strokes line up make shorter ones)
+NEAR_PX, NEAR_SPAN = 2, 4  # ink 2-6 rows above and below a run's pixel: glyphs, not a rule
 TALL_PX = 80  # edges running on down this far (half-size pixels: two lines of 72 px) are shapes
 CAP_GAP_PX = 2  # bands of rows at most this far apart are one line (see _lines)
 GAP_SHARE = 0.45  # blank columns this share of the band height split a band ...
@@ -152,9 +154,28 @@ def _without_rules(mask: np.ndarray) -> np.ndarray:
     """The mask less its straight runs of RULE_PX or more, across and down, and the ink within
     RULE_MARGIN_PX of those of LONG_RULE_PX or more; less the edges that run on down further
     than TALL_PX."""
-    rules = _long_runs(mask, RULE_PX) | _long_runs(mask.T, RULE_PX).T
-    long_rules = _long_runs(mask, LONG_RULE_PX) | _long_runs(mask.T, LONG_RULE_PX).T
+    across, down = _lone(mask), _lone(mask.T).T
+    rules = _long_runs(across, RULE_PX) | _long_runs(down.T, RULE_PX).T
+    long_rules = _long_runs(across, LONG_RULE_PX) | _long_runs(down.T, LONG_RULE_PX).T
     return mask & ~rules & ~_grown(long_rules, RULE_MARGIN_PX) & ~_tall(mask)
+
+
+def _lone(mask: np.ndarray) -> np.ndarray:
+    """The ink without ink both above and below it (NEAR_PX rows off, then up to NEAR_SPAN
+    more): what a rule is made of. The horizontal strokes of glyphs side by side can line up
+    into a long run (第一步), but there is more of the glyphs above and below them."""
+    rows = np.cumsum(np.pad(mask, ((1, 0), (0, 0))), axis=0, dtype=np.int32)
+    height = mask.shape[0]
+    y = np.arange(height)[:, None]
+
+    def ink_between(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+        top, bottom = np.clip(top, 0, height), np.clip(bottom, 0, height)
+        columns = np.arange(mask.shape[1])[None, :]
+        return (rows[bottom, columns] - rows[top, columns]) > 0
+
+    above = ink_between(y - NEAR_PX - NEAR_SPAN, y - NEAR_PX + 1)
+    below = ink_between(y + NEAR_PX, y + NEAR_PX + NEAR_SPAN + 1)
+    return mask & ~(above & below)
 
 
 def _grown(mask: np.ndarray, margin: int) -> np.ndarray:
