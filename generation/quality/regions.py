@@ -6,8 +6,7 @@ straight runs of lone ink (card borders, rules, connector lines, accent bars; no
 glyphs, which have more of the glyph above and below them) are taken out with the
 pixels next to them (a bar's end caps), and so are edges that run on down the slide further than
 any line of text is tall (diagonal bands, large circles). A recursive cut then splits the mask
-at blank rows (lines of text; bands thinner than a line, or as close as the inside of a thick
-horizontal stroke, join their neighbour)
+at blank rows (lines of text; bands thinner than a line join their neighbour)
 and, inside one band of rows, at blank columns wider than a share of the band's height
 (columns, cards, a badge before its text, the gap after a full-width comma), until nothing
 splits: each leaf is a region. Regions too thin or too large to be text are dropped.
@@ -31,7 +30,7 @@ RULE_MARGIN_PX = 2  # ink this close to a long rule goes with it (the end caps o
 LONG_RULE_PX = 60  # ... a rule this long (glyphs whose strokes line up make shorter ones)
 NEAR_PX, NEAR_SPAN = 2, 4  # ink 2-6 rows above and below a run's pixel: glyphs, not a rule
 TALL_PX = 80  # edges running on down this far (half-size pixels: two lines of 72 px) are shapes
-CAP_GAP_PX = 2  # bands of rows at most this far apart are one line (see _lines)
+CAP_GAP_PX = 2  # a band of rows thinner than MIN_HEIGHT_PX this close to another joins it
 GAP_SHARE = 0.45  # blank columns this share of the band height split a band ...
 GAP_MIN_PX, GAP_MAX_PX = 5, 12  # ... at least and at most this wide (half-size pixels)
 MIN_HEIGHT_PX = 6  # half-size pixels: lower leaves are rules, corners or noise
@@ -243,15 +242,16 @@ def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:
 
 
 def _lines(bands: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Bands of rows with those at most CAP_GAP_PX apart joined: strokes that stand apart (the
-    dot of 问, the bars of 三) are no line, and the mask marks only the edges of a stroke, so
-    the inside of a thick horizontal one (the 一 of 第一步, level with gaps in the glyphs beside
-    it) is a blank row that splits no line."""
+    """Bands of rows with the thin ones (lower than MIN_HEIGHT_PX) joined to a neighbour at
+    most CAP_GAP_PX away: strokes that stand apart (the dot of 问, the bars of 三) are no line."""
     out: list[tuple[int, int]] = []
     for top, bottom in bands:
-        if out and top - out[-1][1] <= CAP_GAP_PX:
-            out[-1] = (out[-1][0], bottom)
-            continue
+        if out:
+            last_top, last_bottom = out[-1]
+            thin = bottom - top < MIN_HEIGHT_PX or last_bottom - last_top < MIN_HEIGHT_PX
+            if thin and top - last_bottom <= CAP_GAP_PX:
+                out[-1] = (last_top, bottom)
+                continue
         out.append((top, bottom))
     return out
 
