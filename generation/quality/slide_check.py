@@ -12,8 +12,9 @@ same column), compared over the whole line: a chain neither starts nor stops ins
 an edit at a line's end costs as much as one in its middle. The rule is the per-box path's
 (text_check): a line fails at one edit after folding look-alikes; when a line fails, regions
 that read empty are read once more as blocks (lone characters), and then every region no
-passing line was found in is read once more at another scale and the failing lines are matched
-again there: a line fails unless that reading is right. (The per-box path lets a line of one or
+passing line was found in is read once more at a smaller scale, then (lines still wrong) at a
+larger one, and the failing lines are matched again there: a line fails unless one of those
+readings is right. (The per-box path lets a line of one or
 two characters pass when two readings of its box disagree; here the two best matches need not
 be the same region, and a missing lone character would pass that way.) A line with nothing read
 to match fails.
