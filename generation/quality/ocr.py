@@ -39,6 +39,10 @@ BLOCK_CONFIG = "--psm 6 -c tessedit_do_invert=0"
 # The second reading of a line that read wrong: at 0.6 of the size (psm 6) it cleared the 16
 # misread lines of 96 clean sample slides (Chinese, 34-70 px text; 0.7-0.85: 3-4 left).
 REREAD_SCALE = 0.6
+# A third reading, for image-model slides (slide_check) where the second one was wrong too: at
+# 1.7 of the size (psm 6) it cleared 5 of 10 Chinese lines that both earlier readings misread
+# the same way on clean sample slides (1.2-1.4: 3; 1.0 or 1.4 binarised: 3-5; psm 7 or 13: 0).
+ENLARGED_SCALE = 1.7
 CJK_LANGUAGES = ("chi_sim", "chi_tra", "jpn", "kor")  # tesseract codes (prefixes)
 
 
@@ -89,8 +93,9 @@ def read_words(
 ) -> list[list[Word]]:
     """The words read in each box (same order) with their edges on the image,
     in one call. mode: "lines" (line-finding, read_boxes' first reading), "block" (one uniform
-    block, keeps lone characters) or "reread" (a block at REREAD_SCALE, reread_boxes')."""
-    scale = REREAD_SCALE if mode == "reread" else 1.0
+    block, keeps lone characters), "reread" (a block at REREAD_SCALE, reread_boxes') or
+    "enlarged" (a block at ENLARGED_SCALE)."""
+    scale = {"reread": REREAD_SCALE, "enlarged": ENLARGED_SCALE}.get(mode, 1.0)
     config = TESSERACT_CONFIG if mode == "lines" else BLOCK_CONFIG
     crops = []
     for box, ink in zip(boxes, inks, strict=True):

@@ -2,8 +2,11 @@
 
 The slide is reduced to half size and turned into an ink mask: pixels where the colour changes
 sharply within one pixel (glyph edges; soft textures, gradients and JPEG noise do not). Long
-straight runs of ink (card borders, rules, connector lines) are taken out. A recursive cut then
-splits the mask at blank rows (lines of text; bands thinner than a line join their neighbour)
+straight runs of lone ink (card borders, rules, connector lines, accent bars; not the strokes of
+glyphs, which have more of the glyph above and below them) are taken out with the
+pixels next to them (a bar's end caps), and so are edges that run on down the slide further than
+any line of text is tall (diagonal bands, large circles). A recursive cut then splits the mask
+at blank rows (lines of text; bands thinner than a line join their neighbour)
 and, inside one band of rows, at blank columns wider than a share of the band's height
 (columns, cards, a badge before its text, the gap after a full-width comma), until nothing
 splits: each leaf is a region. Regions too thin or too large to be text are dropped.
@@ -23,6 +26,10 @@ from PIL import Image
 SCALE = 2  # the mask is computed at 1/SCALE of the slide size
 INK_STEP = 40  # a colour change (max over R, G, B) between neighbouring pixels that marks ink
 RULE_PX = 36  # straight runs of ink at least this long (half-size pixels) are rules, not text
+RULE_MARGIN_PX = 2  # ink this close to a long rule goes with it (the end caps of an accent bar)
+LONG_RULE_PX = 60  # ... a rule this long (glyphs whose strokes line up make shorter ones)
+NEAR_PX, NEAR_SPAN = 2, 4  # ink 2-6 rows above and below a run's pixel: glyphs, not a rule
+TALL_PX = 80  # edges running on down this far (half-size pixels: two lines of 72 px) are shapes
 CAP_GAP_PX = 2  # a band of rows thinner than MIN_HEIGHT_PX this close to another joins it
 GAP_SHARE = 0.45  # blank columns this share of the band height split a band ...
 GAP_MIN_PX, GAP_MAX_PX = 5, 12  # ... at least and at most this wide (half-size pixels)
@@ -143,21 +150,75 @@ def _ink_mask(rgb: Image.Image) -> np.ndarray:
 
 
 def _without_rules(mask: np.ndarray) -> np.ndarray:
-    """The mask less its straight runs of RULE_PX or more, across and down."""
-    rules = _long_runs(mask) | _long_runs(mask.T).T
-    return mask & ~rules
+    """The mask less its straight runs of RULE_PX or more, across and down, and the ink within
+    RULE_MARGIN_PX of those of LONG_RULE_PX or more; less the edges that run on down further
+    than TALL_PX."""
+    across, down = _lone(mask), _lone(mask.T).T
+    rules = _long_runs(across, RULE_PX) | _long_runs(down.T, RULE_PX).T
+    long_rules = _long_runs(across, LONG_RULE_PX) | _long_runs(down.T, LONG_RULE_PX).T
+    return mask & ~rules & ~_grown(long_rules, RULE_MARGIN_PX) & ~_tall(mask)
 
 
-def _long_runs(mask: np.ndarray) -> np.ndarray:
-    """Pixels in a horizontal run of at least RULE_PX ink pixels."""
-    if mask.shape[1] < RULE_PX:
+def _lone(mask: np.ndarray) -> np.ndarray:
+    """The ink without ink both above and below it (NEAR_PX rows off, then up to NEAR_SPAN
+    more): what a rule is made of. The horizontal strokes of glyphs side by side can line up
+    into a long run (第一步), but there is more of the glyphs above and below them."""
+    rows = np.cumsum(np.pad(mask, ((1, 0), (0, 0))), axis=0, dtype=np.int32)
+    height = mask.shape[0]
+    y = np.arange(height)[:, None]
+
+    def ink_between(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+        top, bottom = np.clip(top, 0, height), np.clip(bottom, 0, height)
+        columns = np.arange(mask.shape[1])[None, :]
+        return (rows[bottom, columns] - rows[top, columns]) > 0
+
+    above = ink_between(y - NEAR_PX - NEAR_SPAN, y - NEAR_PX + 1)
+    below = ink_between(y + NEAR_PX, y + NEAR_PX + NEAR_SPAN + 1)
+    return mask & ~(above & below)
+
+
+def _grown(mask: np.ndarray, margin: int) -> np.ndarray:
+    """The mask grown by margin pixels in every direction (a square around each pixel)."""
+    grown = mask.copy()
+    for _ in range(margin):
+        grown[1:] |= grown[:-1].copy()
+        grown[:-1] |= grown[1:].copy()
+        grown[:, 1:] |= grown[:, :-1].copy()
+        grown[:, :-1] |= grown[:, 1:].copy()
+    return grown
+
+
+def _tall(mask: np.ndarray) -> np.ndarray:
+    """Pixels on a chain of ink going down row by row (a step of at most one pixel sideways)
+    over TALL_PX rows or more: the edge of a diagonal band or a large circle. A glyph's edges
+    end within its line, and lines of text are apart."""
+    down, up = _chain_lengths(mask[::-1])[::-1], _chain_lengths(mask)
+    return up + down - 1 >= TALL_PX
+
+
+def _chain_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each pixel, the length of the longest chain of ink ending there from above."""
+    lengths = np.zeros(mask.shape, dtype=np.int32)
+    previous = np.zeros(mask.shape[1], dtype=np.int32)
+    for y, row in enumerate(mask):
+        reach = previous.copy()
+        reach[1:] = np.maximum(reach[1:], previous[:-1])
+        reach[:-1] = np.maximum(reach[:-1], previous[1:])
+        previous = np.where(row, reach + 1, 0)
+        lengths[y] = previous
+    return lengths
+
+
+def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels in a horizontal run of at least length ink pixels."""
+    if mask.shape[1] < length:
         return np.zeros_like(mask)
     sums = np.cumsum(np.pad(mask, ((0, 0), (1, 0))), axis=1, dtype=np.int32)
-    full = (sums[:, RULE_PX:] - sums[:, :-RULE_PX]) == RULE_PX  # window starting at each x
-    # A pixel is covered when a full window starts within RULE_PX - 1 pixels left of it.
-    padded = np.pad(full, ((0, 0), (RULE_PX, RULE_PX - 1)))
+    full = (sums[:, length:] - sums[:, :-length]) == length  # window starting at each x
+    # A pixel is covered when a full window starts within length - 1 pixels left of it.
+    padded = np.pad(full, ((0, 0), (length, length - 1)))
     starts = np.cumsum(padded, axis=1, dtype=np.int32)
-    return (starts[:, RULE_PX:] - starts[:, :-RULE_PX]) > 0
+    return (starts[:, length:] - starts[:, :-length]) > 0
 
 
 def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:

@@ -12,8 +12,9 @@ same column), compared over the whole line: a chain neither starts nor stops ins
 an edit at a line's end costs as much as one in its middle. The rule is the per-box path's
 (text_check): a line fails at one edit after folding look-alikes; when a line fails, regions
 that read empty are read once more as blocks (lone characters), and then every region no
-passing line was found in is read once more at another scale and the failing lines are matched
-again there: a line fails unless that reading is right. (The per-box path lets a line of one or
+passing line was found in is read once more at a smaller scale, then (lines still wrong) at a
+larger one, and the failing lines are matched again there: a line fails unless one of those
+readings is right. (The per-box path lets a line of one or
 two characters pass when two readings of its box disagree; here the two best matches need not
 be the same region, and a missing lone character would pass that way.) A line with nothing read
 to match fails.
@@ -63,29 +64,57 @@ def check_slide(
         for i, found in zip(empty, again, strict=True):
             words[i] = found
         runs, matches, results = _match(inked, words, lines)
+    for mode in ("reread", "enlarged"):
+        if any(result.failed for result in results):
+            languages_again = _languages_again(lines, results, languages, reread_languages)
+            results = _read_again(
+                rgb, inked, lines, (runs, matches, results), mode, languages_again
+            )
+    return results
+
+
+def _languages_again(
+    lines: Sequence[Line], results: list[LineResult], languages: str, reread_languages: str
+) -> str:
+    """reread_languages when a failing line has Latin letters, else languages."""
+    failed = [line for line, result in zip(lines, results, strict=True) if result.failed]
+    latin = any(ch.isascii() and ch.isalpha() for line in failed for ch in line.text)
+    return reread_languages if latin else languages
+
+
+def _read_again(
+    rgb: Image.Image,
+    inked: list[tuple[Region, tuple[RGB, RGB]]],
+    lines: Sequence[Line],
+    first: tuple[list[Run], list[tuple[int, ...]], list[LineResult]],
+    mode: str,
+    languages: str,
+) -> list[LineResult]:
+    """The results after reading again (mode: "reread" at a smaller scale, "enlarged" at a
+    larger one) every region with text no passing line is read in: a failing line whose best
+    chain there reads right passes."""
+    runs, matches, results = first
     failed = [i for i, result in enumerate(results) if result.failed]
-    if not failed:
+    used = {r for i, chain in enumerate(matches) if i not in failed for r in chain}
+    # A region often holds an item's title and its text: read it again unless all its runs
+    # are passing lines.
+    done = {run.box for run in runs} - {run.box for r, run in enumerate(runs) if r not in used}
+    chosen = [b for b in range(len(inked)) if b not in done]
+    if not chosen:
         return results
-    # The second reading: every region no passing line is read in, at another scale.
-    used = {runs[r].box for i, chain in enumerate(matches) if i not in failed for r in chain}
-    chosen = [b for b in range(len(boxes)) if b not in used]
-    latin = any(ch.isascii() and ch.isalpha() for i in failed for ch in lines[i].text)
-    second = (
-        read_words(
-            rgb,
-            [boxes[b] for b in chosen],
-            [inks[b] for b in chosen],
-            reread_languages if latin else languages,
-            mode="reread",
-        )
-        if chosen
-        else []
+    again = read_words(
+        rgb,
+        [_box(inked[b][0]) for b in chosen],
+        [inked[b][1] for b in chosen],
+        languages,
+        mode=mode,
     )
-    words = [[] for _ in boxes]
-    for b, found in zip(chosen, second, strict=True):
+    words: list[list[Word]] = [[] for _ in inked]
+    for b, found in zip(chosen, again, strict=True):
         words[b] = found
     reread, _, _ = _match(inked, words, [])
     reading = Reading(reread)
+    results = list(results)
     for i in failed:
         text = reading.text(reading.best(lines[i].text))
         if compare(lines[i].text, text).distance == 0:

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from generation.management.commands.bench_text_check import shown_elsewhere
+from generation.management.commands.bench_text_check import SAMPLES, clean_cases, shown_elsewhere
 from generation.quality.garble import LOOK_ALIKE_TABLE, MUTATIONS, degrade, garble
 from generation.quality.text_check import plan_lines
 from generation.quality.textdiff import LOOK_ALIKES, distance
@@ -44,6 +44,15 @@ def test_a_garble_changes_exactly_one_planned_line(kind):
         assert changed == [(garbled.line, after[garbled.index])]
         assert after[garbled.index].text == garbled.shown
         assert distance(garbled.line.text, garbled.shown) >= 1
+
+
+def test_every_nth_clean_slide_spreads_the_sample_over_outlines_and_templates():
+    every = clean_cases(SAMPLES, 0)
+    spread = clean_cases(SAMPLES, 0, every=24)
+    assert spread == every[::24]
+    assert {case["plan"]["language"] for case in spread} == {"zh", "en"}
+    assert len({id(case["theme"]) for case in spread}) > 1
+    assert clean_cases(SAMPLES, 2, every=24) == spread[:2]
 
 
 def test_garbles_are_the_same_for_the_same_seed():

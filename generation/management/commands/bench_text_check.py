@@ -61,8 +61,9 @@ def shown_elsewhere(lines: list, boxes: list) -> frozenset[int]:
     )
 
 
-def clean_cases(samples: Path, limit: int) -> list[dict]:
-    """Every page of every sample outline with every starter template, as render requests."""
+def clean_cases(samples: Path, limit: int, every: int = 1) -> list[dict]:
+    """Every page of every sample outline with every starter template, as render requests
+    (every: only each every-th of them, a sample spread over all outlines and templates)."""
     cases = []
     for outline_file in sorted(samples.glob("*.md")):
         pages = compose_pages(parse_outline(outline_file.read_text(encoding="utf-8")))
@@ -75,6 +76,7 @@ def clean_cases(samples: Path, limit: int) -> list[dict]:
                 if plan.get("kind") == "content":
                     params["layout"] = CONTENT_LAYOUTS[(n + t) % len(CONTENT_LAYOUTS)]
                 cases.append({"plan": plan, "theme": theme, "params": params})
+    cases = cases[:: max(every, 1)]
     return cases[:limit] if limit else cases
 
 
@@ -149,6 +151,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, default=0, help="clean slides to use (0: all)")
         parser.add_argument(
+            "--every", type=int, default=1, help="use only each N-th clean slide (a spread sample)"
+        )
+        parser.add_argument(
             "--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)}"
         )
         parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of outlines")
@@ -158,7 +163,7 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])
         paths = [path for path in options["paths"].split(",") if path in PATHS]
         tally = Tally()
-        for case in clean_cases(options["samples"], options["limit"]):
+        for case in clean_cases(options["samples"], options["limit"], options["every"]):
             self._case(case, paths, rng, tally)
         figures = {
             "seed": options["seed"],
