@@ -5,16 +5,28 @@ on that list (BLPOP), so a freed slot changes hands in about a millisecond inste
 interval; a waiter still looks at the database at least every WAKE_TIMEOUT_SECONDS (a slot can
 also free up by expiring, a rate window by passing). The list holds at most as many tokens as
 the provider has slots, so releases nobody waited for cannot make later waiters spin.
-Without Redis (SQLite and the ORM broker) waiters poll the database at a jittered interval.
-Redis trouble never stops a call: the waiter falls back to polling.
+Without Redis, on SQLite (every worker is on the machine that holds the database file) the
+token goes through a named pipe of that machine instead (one per database file and provider,
+in the temporary directory), with the same bound and the same timeout. Otherwise (PostgreSQL
+without Redis, or no pipe to be had) waiters poll the database at a jittered interval. Redis
+or pipe trouble never stops a call: the waiter falls back to polling.
 """
 
 from __future__ import annotations
 
+import array
+import fcntl
+import hashlib
 import logging
+import os
 import random
+import select
+import stat
+import tempfile
+import termios
 import time
 from functools import cache
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -39,6 +51,45 @@ def _redis() -> redis.Redis | None:
     return _client(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
+def _pipe(provider: str) -> int | None:
+    """This process's end of the provider's wake pipe: SQLite without Redis only."""
+    database = settings.DATABASES["default"]
+    if settings.REDIS_URL or database["ENGINE"] != "django.db.backends.sqlite3":
+        return None
+    name = hashlib.sha256(f"{database['NAME']}:{provider}".encode()).hexdigest()[:20]
+    return _open_pipe(str(Path(tempfile.gettempdir()) / f"nanodeck-wake-{name}"))
+
+
+@cache
+def _open_pipe(path: str) -> int | None:
+    """The named pipe at `path`, made if missing, open for reading and writing without
+    blocking (so that it stays open and a write never waits); None where there is none."""
+    try:
+        os.mkfifo(path, 0o600)
+    except FileExistsError:
+        pass
+    except (OSError, AttributeError) as exc:  # AttributeError: a system without named pipes
+        logger.warning("gate_wake_unavailable path=%s error=%s", path, exc)
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+    except OSError as exc:
+        logger.warning("gate_wake_unavailable path=%s error=%s", path, exc)
+        return None
+    if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+        os.close(fd)
+        logger.warning("gate_wake_unavailable path=%s error=not a named pipe", path)
+        return None
+    return fd
+
+
+def _tokens(fd: int) -> int:
+    """Bytes waiting in the pipe."""
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
+
+
 def wait_for_release(provider: str) -> None:
     """Return when a slot of `provider` was given back, or after a short while."""
     client = _redis()
@@ -48,6 +99,16 @@ def wait_for_release(provider: str) -> None:
             return
         except RedisError as exc:
             logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)
+    fd = _pipe(provider)
+    if fd is not None:
+        try:
+            if select.select([fd], [], [], WAKE_TIMEOUT_SECONDS)[0]:
+                os.read(fd, 1)
+            return
+        except BlockingIOError:  # another waiter took the token: look at the database anyway
+            return
+        except OSError as exc:
+            logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)
     time.sleep(random.uniform(*POLL_SECONDS))
 
 
@@ -55,6 +116,7 @@ def announce_release(provider: str, *, limit: int) -> None:
     """Tell one waiter (if any) that a slot of `provider` is free."""
     client = _redis()
     if client is None:
+        _announce_on_pipe(provider, limit=limit)
         return
     key = _key(provider)
     try:
@@ -62,4 +124,15 @@ def announce_release(provider: str, *, limit: int) -> None:
             pipe.lpush(key, 1).ltrim(key, 0, max(limit, 1) - 1).expire(key, TOKEN_TTL_SECONDS)
             pipe.execute()
     except RedisError as exc:
+        logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)
+
+
+def _announce_on_pipe(provider: str, *, limit: int) -> None:
+    fd = _pipe(provider)
+    if fd is None:
+        return
+    try:
+        if _tokens(fd) < max(limit, 1):
+            os.write(fd, b"1")
+    except OSError as exc:  # BlockingIOError included: the pipe is full, waiters are awake
         logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)

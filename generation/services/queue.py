@@ -10,8 +10,11 @@ import logging
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from django_q.brokers import get_broker
+from django_q.brokers import Broker, get_broker
+from django_q.brokers.orm import ORM as OrmBroker
 from django_q.brokers.redis_broker import Redis as RedisBroker
+from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.tasks import async_task
 from redis.exceptions import RedisError
 
@@ -49,12 +52,44 @@ def pages_enqueue(*, page_ids: list[int]) -> None:
 
 
 def tasks_send(*, func: str, ids: list, label: str) -> None:
-    """Hand tasks to the broker. Runs after the commit, so a failure here must not raise: the
+    """Hand tasks to the broker, all in one operation (one insert for the ORM broker, one
+    RPUSH for Redis), in the order of `ids`: a deck's 100 page tasks no longer take 100 writes
+    that hold up its first pages. Runs after the commit, so a failure here must not raise: the
     rows are stored with their queued_at, and the sweeper sends them again after
     REQUEUE_AFTER_SECONDS."""
-    for item in ids:
-        try:
-            async_task(func, item, task_name=f"{label} {item}")
-        except BROKER_ERRORS as exc:
-            logger.warning("enqueue_failed task=%s id=%s error=%s", func, item, exc)
-            return
+    broker = get_broker()
+    held = _Held(broker)
+    try:
+        for item in ids:  # async_task signs each one; with Q_CLUSTER sync it runs it here
+            async_task(func, item, task_name=f"{label} {item}", broker=held)
+        _send_all(broker, held.packages)
+    except BROKER_ERRORS as exc:
+        logger.warning("enqueue_failed task=%s ids=%s error=%s", func, ids[:10], exc)
+
+
+class _Held:
+    """A broker for async_task that keeps the signed packages, to send them at once."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.list_key = broker.list_key
+        self.packages: list[str] = []
+
+    def enqueue(self, package: str) -> int:
+        self.packages.append(package)
+        return len(self.packages)
+
+
+def _send_all(broker: Broker, packages: list[str]) -> None:
+    if not packages:
+        return
+    if isinstance(broker, RedisBroker):
+        broker.connection.rpush(broker.list_key, *packages)
+    elif isinstance(broker, OrmBroker):
+        now = timezone.now()
+        key = broker.list_key or Conf.CLUSTER_NAME
+        broker.get_connection().bulk_create(
+            [OrmQ(key=key, payload=package, lock=now) for package in packages]
+        )
+    else:  # another broker: its own enqueue, one by one
+        for package in packages:
+            broker.enqueue(package)
