@@ -51,13 +51,13 @@ def _redis() -> redis.Redis | None:
     return _client(settings.REDIS_URL) if settings.REDIS_URL else None
 
 
-def _pipe(provider: str) -> int | None:
-    """This process's end of the provider's wake pipe: SQLite without Redis only."""
+def _pipe(name: str) -> int | None:
+    """This process's end of the wake pipe `name` of this database: SQLite without Redis only."""
     database = settings.DATABASES["default"]
     if settings.REDIS_URL or database["ENGINE"] != "django.db.backends.sqlite3":
         return None
-    name = hashlib.sha256(f"{database['NAME']}:{provider}".encode()).hexdigest()[:20]
-    return _open_pipe(str(Path(tempfile.gettempdir()) / f"nanodeck-wake-{name}"))
+    digest = hashlib.sha256(f"{database['NAME']}:{name}".encode()).hexdigest()[:20]
+    return _open_pipe(str(Path(tempfile.gettempdir()) / f"nanodeck-wake-{digest}"))
 
 
 @cache
@@ -99,16 +99,8 @@ def wait_for_release(provider: str) -> None:
             return
         except RedisError as exc:
             logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)
-    fd = _pipe(provider)
-    if fd is not None:
-        try:
-            if select.select([fd], [], [], WAKE_TIMEOUT_SECONDS)[0]:
-                os.read(fd, 1)
-            return
-        except BlockingIOError:  # another waiter took the token: look at the database anyway
-            return
-        except OSError as exc:
-            logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)
+    if pipe_wait(provider, timeout=WAKE_TIMEOUT_SECONDS):
+        return
     time.sleep(random.uniform(*POLL_SECONDS))
 
 
@@ -116,7 +108,7 @@ def announce_release(provider: str, *, limit: int) -> None:
     """Tell one waiter (if any) that a slot of `provider` is free."""
     client = _redis()
     if client is None:
-        _announce_on_pipe(provider, limit=limit)
+        pipe_announce(provider, limit=limit)
         return
     key = _key(provider)
     try:
@@ -127,12 +119,30 @@ def announce_release(provider: str, *, limit: int) -> None:
         logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)
 
 
-def _announce_on_pipe(provider: str, *, limit: int) -> None:
-    fd = _pipe(provider)
+def pipe_wait(name: str, *, timeout: float) -> bool:
+    """Wait up to `timeout` for a token on the wake pipe `name` (SQLite without Redis); False
+    at once when there is no pipe to wait on."""
+    fd = _pipe(name)
+    if fd is None:
+        return False
+    try:
+        if select.select([fd], [], [], timeout)[0]:
+            os.read(fd, 1)
+    except BlockingIOError:  # another waiter took the token: look at the database anyway
+        pass
+    except OSError as exc:
+        logger.warning("gate_wake_unavailable name=%s error=%s", name, exc)
+        return False
+    return True
+
+
+def pipe_announce(name: str, *, limit: int) -> None:
+    """Put a token on the wake pipe `name`, unless `limit` tokens wait there already."""
+    fd = _pipe(name)
     if fd is None:
         return
     try:
         if _tokens(fd) < max(limit, 1):
             os.write(fd, b"1")
     except OSError as exc:  # BlockingIOError included: the pipe is full, waiters are awake
-        logger.warning("gate_wake_unavailable provider=%s error=%s", provider, exc)
+        logger.warning("gate_wake_unavailable name=%s error=%s", name, exc)

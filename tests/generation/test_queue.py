@@ -1,6 +1,9 @@
 """Handing tasks to the broker: a deck's page tasks go in one operation, in order, on both
-brokers; a broker that fails at the send loses nothing (logged, left to the sweeper)."""
+brokers; a broker that fails at the send loses nothing (logged, left to the sweeper); on SQLite
+a task sent wakes the cluster's pusher at once instead of after its poll."""
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -10,12 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.signing import SignedPackage
+from django_q.tasks import async_task
 
-from generation.services.queue import PAGE_TASK, tasks_send
+from generation.services.queue import PAGE_TASK, SqliteBroker, tasks_send
 from tests.generation.test_broker_outage import closed_port
 from tests.stacks import REDIS_URL
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the senders run in threads
 
 
 @pytest.fixture
@@ -38,6 +42,7 @@ def redis_broker(monkeypatch):
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.exceptions.ConnectionError as exc:
         pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
+    monkeypatch.setattr(Conf, "BROKER_CLASS", None)
     monkeypatch.setattr(Conf, "ORM", None)
     monkeypatch.setattr(Conf, "REDIS", REDIS_URL)
     monkeypatch.setattr(Conf, "DJANGO_REDIS", None)
@@ -77,6 +82,7 @@ def test_page_tasks_go_to_redis_in_one_push_in_order(redis_broker, own_queue):
 def test_a_broker_that_fails_at_the_send_raises_nothing_and_logs_the_tasks(
     monkeypatch, caplog, own_queue
 ):
+    monkeypatch.setattr(Conf, "BROKER_CLASS", None)
     monkeypatch.setattr(Conf, "ORM", None)
     monkeypatch.setattr(Conf, "REDIS", f"redis://127.0.0.1:{closed_port()}/0")
     monkeypatch.setattr(Conf, "DJANGO_REDIS", None)
@@ -93,3 +99,50 @@ def test_no_ids_send_nothing(orm_broker, own_queue):
 
     assert not [q for q in queries if "INSERT" in q["sql"].upper()]
     assert own_queue.queue_size() == 0
+
+
+@pytest.fixture
+def sqlite_broker(settings, monkeypatch, tmp_path, orm_broker):
+    """SQLite's broker with a poll of 2 s: a dequeue that returns sooner was woken."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("the pipe is SQLite's wake")
+    settings.REDIS_URL = ""
+    monkeypatch.setattr("generation.providers.wake.tempfile.gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(Conf, "BROKER_CLASS", "generation.services.queue.SqliteBroker")
+    monkeypatch.setattr(Conf, "POLL", 2.0)
+
+
+def in_a_thread_after(seconds: float, send) -> None:
+    def later() -> None:
+        time.sleep(seconds)
+        try:
+            send()
+        finally:
+            connection.close()
+
+    threading.Thread(target=later).start()
+
+
+@pytest.mark.parametrize("send", ["one task", "a deck's tasks"])
+def test_on_sqlite_a_task_sent_wakes_the_waiting_pusher_before_its_poll(
+    sqlite_broker, own_queue, send
+):
+    assert isinstance(own_queue, SqliteBroker)
+    if send == "one task":
+        in_a_thread_after(0.3, lambda: async_task(PAGE_TASK, 5, task_name="page 5"))
+    else:
+        in_a_thread_after(0.3, lambda: tasks_send(func=PAGE_TASK, ids=[5, 6], label="page"))
+    started = time.monotonic()
+
+    assert own_queue.dequeue() is None  # nothing there yet: it waited, and was woken
+    waited = time.monotonic() - started
+    assert 0.25 <= waited < 1.5
+    assert queued(own_queue)[0] == (PAGE_TASK, (5,), "page 5")
+
+
+def test_on_sqlite_an_empty_queue_is_looked_at_again_after_the_poll(sqlite_broker, own_queue):
+    started = time.monotonic()
+
+    assert own_queue.dequeue() is None
+
+    assert 1.8 <= time.monotonic() - started < 4
