@@ -40,7 +40,7 @@ from generation.providers.gate import (
 
 logger = logging.getLogger("nanodeck.providers")
 T = TypeVar("T")
-HEDGE_POLL_SECONDS = 0.01  # how often a due duplicate asks for its reserved slot
+HEDGE_POLL_SECONDS = 0.02  # how often a due duplicate asks for its reserved slot
 CHECKPOINT_SECONDS = 10  # lease renewal while a page waits for its calls
 
 
