@@ -149,6 +149,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+    if not DATABASE_URL:  # SQLite: a sent task wakes the cluster through a pipe (services/queue.py)
+        Q_CLUSTER["broker_class"] = "generation.services.queue.SqliteBroker"
 
 # Storage: local files under media/ unless S3_BUCKET is set (any S3-compatible service).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")

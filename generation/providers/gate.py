@@ -220,14 +220,19 @@ def call_provider(
     def once() -> T:
         if not gated:
             return call()
+        # The outcome is recorded once the slot is given back: a waiting worker's call need
+        # not wait for the circuit breaker's write.
+        failure: ProviderError | None = None
         with provider_slot(provider, holder=holder, checkpoint=checkpoint) as probe:
             try:
                 result = call()
             except ProviderError as exc:
-                record_outcome(provider, failed=exc.kind == ErrorKind.TRANSIENT, probe=probe)
-                raise
-            record_outcome(provider, failed=False, probe=probe)
-            return result
+                failure = exc
+        transient = failure is not None and failure.kind == ErrorKind.TRANSIENT
+        record_outcome(provider, failed=transient, probe=probe)
+        if failure is not None:
+            raise failure
+        return result
 
     return with_retries(provider, once, checkpoint=checkpoint)
 

@@ -3,12 +3,11 @@ recent call times, one duplicate call starts in a slot of its own, and the first
 wins.
 
 Each call runs in a thread that holds its slot (generation/providers/gate.py) until the call
-ends. The duplicate's slot is taken without waiting: while the provider is at its concurrency
-or rate limit (or its circuit is open) no duplicate starts, and it is tried again shortly.
-Once the call has run RESERVE_AFTER times the delay (then it is most likely stuck rather than
-slow) the next free slot is reserved for the duplicate, so that pages which have not started yet
-do not take it first: a stuck call on a deck's critical path goes before them, while a call
-that is merely slow does not hold them up. The
+ends. The duplicate never goes beyond the provider's concurrency or rate limit (nor starts while
+its circuit is open), but from the moment it is due the provider's next free slot is reserved
+for it: pages that have not started their calls yet do not take that slot first (they are woken
+by a release at once, while the duplicate looks every HEDGE_POLL_SECONDS), so a stuck call on
+a deck's critical path gets its duplicate as soon as any call of the provider ends. The
 loser is told to stop (`cancel`); a provider that cannot stop runs to the end, its answer is
 discarded, and its thread gives the slot back then. At most one duplicate per attempt, retries
 of the attempt included.
@@ -41,9 +40,8 @@ from generation.providers.gate import (
 
 logger = logging.getLogger("nanodeck.providers")
 T = TypeVar("T")
-HEDGE_POLL_SECONDS = 0.02  # how often a due duplicate asks for a free slot
+HEDGE_POLL_SECONDS = 0.02  # how often a due duplicate asks for its reserved slot
 CHECKPOINT_SECONDS = 10  # lease renewal while a page waits for its calls
-RESERVE_AFTER = 2  # x the hedge delay: from then on the duplicate goes before new calls
 
 
 @dataclass
@@ -161,8 +159,7 @@ def _first_good(
             if time.monotonic() - last_check >= CHECKPOINT_SECONDS:
                 checkpoint()
                 last_check = time.monotonic()
-            stuck = time.monotonic() - started >= RESERVE_AFTER * hedge.after
-            if due and _start_duplicate(race, provider, holder=holder, reserve=stuck):
+            if due and _start_duplicate(race, provider, holder=holder):
                 hedge.started, waiting = True, waiting + 1
                 logger.info("hedge_started provider=%s after_s=%.2f", provider, hedge.after)
             continue
@@ -176,13 +173,13 @@ def _first_good(
             raise outcome.error
 
 
-def _start_duplicate(race: _Race, provider: str, *, holder: str, reserve: bool) -> bool:
-    """Send the duplicate if a slot is free now; until then (`reserve`) hold the next one.
+def _start_duplicate(race: _Race, provider: str, *, holder: str) -> bool:
+    """Send the duplicate if a slot is free now; until then hold the next one for it.
     A database that refuses the gate's queries for a moment (SQLite: "database table is
     locked") only means no duplicate yet: it is asked for again at the next poll, while the
     first call goes on."""
     try:
-        if reserve and race.reservation is None:
+        if race.reservation is None:
             race.reservation = slot_reserve(provider, holder=holder)
         slot = slot_try(provider, holder=holder, reservation=race.reservation)
     except ProviderWaiting:  # the circuit opened meanwhile: no new call

@@ -42,6 +42,7 @@ def dead_redis_url() -> str:
 def broker_down(monkeypatch, dead_redis_url):
     """django-q2 reads Q_CLUSTER once at import (its Conf): point that at the dead Redis, as
     `Q_CLUSTER = {"redis": REDIS_URL}` would."""
+    monkeypatch.setattr(Conf, "BROKER_CLASS", None)  # SQLite's own (services/queue.py)
     monkeypatch.setattr(Conf, "ORM", None)
     monkeypatch.setattr(Conf, "REDIS", dead_redis_url)
     monkeypatch.setattr(Conf, "DJANGO_REDIS", None)

@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.backends.signals import connection_created
 
 from generation.models import ProviderCall
@@ -183,6 +183,36 @@ def test_a_due_duplicate_takes_the_next_free_slot_before_calls_not_started_yet(s
 
     assert newcomer == [None]  # the freed slot was held for the duplicate
     assert (result, hedge.won) == ("call-1", True)
+    assert slots_given_back()
+
+
+def test_a_duplicate_holds_the_next_free_slot_from_the_moment_it_is_due(settings):
+    # Freed 0.15 s after the duplicate became due (well before twice the delay): a page that
+    # had not started its call and asks at once still does not get that slot.
+    settings.NANODECK = {**settings.NANODECK, "PROVIDER_CONCURRENCY": {"remote": 2}}
+    other = ProviderCall.objects.create(
+        provider="remote", holder="other page", expires_at="2999-01-01T00:00Z"
+    )
+    newcomer = []
+
+    def free_then_ask() -> None:
+        ProviderCall.objects.filter(pk=other.pk).delete()
+        for _ in range(20):  # the in-memory test database refuses a query while locked
+            try:
+                newcomer.append(slot_try("remote", holder="page not started"))
+                break
+            except OperationalError:
+                time.sleep(0.005)
+        connection.close()
+
+    threading.Timer(0.65, free_then_ask).start()
+    calls = Calls(10.0, 0.05)
+
+    result, hedge, elapsed = run(calls, after=0.5)
+
+    assert newcomer == [None]
+    assert (result, hedge.won) == ("call-1", True)
+    assert 0.65 <= elapsed < 2.0
     assert slots_given_back()
 
 
