@@ -86,7 +86,7 @@ def test_a_call_slower_than_the_delay_gets_a_duplicate_whose_first_answer_wins()
 
 
 def test_the_first_call_still_wins_when_it_answers_before_its_duplicate():
-    calls = Calls(0.8, 10.0)  # room for the duplicate to start on a loaded machine
+    calls = Calls(2.0, 10.0)  # room for the duplicate to start on a loaded machine
 
     result, hedge, _ = run(calls, after=0.05)
 
