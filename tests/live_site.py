@@ -1,20 +1,19 @@
-"""A real site for tests that talk HTTP to it: migrated, a uvicorn server (config.asgi, so the
-event streams are served) and a worker cluster in child processes, on one of the real stacks
-(tests/stacks.py), with a small client of its API."""
+"""A real site for tests that talk HTTP to it: migrated, a uvicorn server (config.asgi, so
+the event streams are served; started as bench_events starts it) and a worker cluster in child
+processes, on one of the real stacks (tests/stacks.py), with a small client of its API."""
 
 import contextlib
 import http.client
 import json
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
-from generation.cluster import ROOT, start_cluster, stop_cluster
+from generation.cluster import start_cluster, stop_cluster
+from generation.management.commands.bench_events import _start_server
 from generation.management.commands.bench_progress import _free_port
 from tests.generation.sse import Stream
 from tests.processes import manage
@@ -91,26 +90,6 @@ class Site:
         return Stream(self.port, path, **kwargs)
 
 
-def _serve(env: dict, log) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise AssertionError("uvicorn did not answer within 30 s")
-
-
 @contextlib.contextmanager
 def live_site(
     kind: str, folder: Path, label: str, redis_url: str = "", **env: str
@@ -132,8 +111,8 @@ def live_site(
             found["REDIS_URL"] = redis_url
         manage(found, "migrate", "--noinput", "-v", "0")
         manage(found, "load_starter_templates")
-        with (folder / "processes.log").open("ab") as log:
-            server, port = _serve(found, log)
+        port = _free_port()
+        server = _start_server(found, port, folder / "processes.log")
         cluster = start_cluster(found, folder / "processes.log")
         try:
             yield Site(port)
