@@ -2,29 +2,16 @@
 on SQLite without Redis (the streams poll the database) and on PostgreSQL + Redis (workers
 publish, the streams are woken), each client reading the stream as a browser would."""
 
-import http.client
-import json
-import re
-import subprocess
-import sys
 import time
 import uuid
-from urllib.parse import urlencode
 
 import pytest
 
-from generation.cluster import ROOT, start_cluster, stop_cluster
-from generation.management.commands.bench_progress import _free_port
-from tests.generation.sse import Stream
-from tests.processes import manage
-from tests.stacks import STACKS, real_stack
+from tests.live_site import live_site
+from tests.stacks import STACKS
 
 pytestmark = pytest.mark.slow
 EVENTS_REDIS_URL = "redis://127.0.0.1:6379/13"
-OUTLINE = (
-    "# 人工智能课堂\n\n## 为什么\n### 个性化\n- 个性化学习\n- 即时反馈\n### 反馈\n- 快\n- 准\n"
-)
-PASSWORD = "c0rrect-h0rse-9"
 PAGE_FIELDS = {
     *("index", "kind", "title", "status", "step", "attempt", "score", "thumbnail_url"),
     "error",  # beside the issue's fields: why a failed page failed
@@ -41,113 +28,20 @@ PROGRESS_FIELDS = {
 }
 
 
-class Site:
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    def call(self, method: str, path: str, body: dict | None = None, token: str = "") -> tuple:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        if token:
-            headers["Authorization"] = f"Token {token}"
-        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-        response = conn.getresponse()
-        status, data = response.status, response.read()
-        conn.close()
-        return status, json.loads(data or b"{}")
-
-    def user(self, name: str = "") -> str:
-        name = name or f"u{uuid.uuid4().hex[:10]}"
-        body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        status, answer = self.call("POST", "/api/v1/auth/register/", body)
-        assert status == 201, answer
-        return answer["token"]
-
-    def session(self, name: str) -> str:
-        """Sign in on the site's sign-in page; the Cookie header of the session."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request("GET", "/review/login/")
-        page = conn.getresponse()
-        csrf = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie")).group(1)
-        form = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.read()).group(1)
-        body = urlencode({"username": name, "password": PASSWORD, "csrfmiddlewaretoken": form})
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf}",
-        }
-        conn.request("POST", "/review/login/", body, headers)
-        signed_in = conn.getresponse()
-        assert signed_in.status == 302
-        conn.close()
-        return "sessionid=" + re.search(
-            r"sessionid=([^;]+)", signed_in.getheader("Set-Cookie")
-        ).group(1)
-
-    def deck(self, token: str, **options) -> str:
-        body = {
-            "outline": OUTLINE,
-            "template": "education",
-            "options": {"language": "zh", **options},
-        }
-        status, answer = self.call("POST", "/api/v1/batches/", body, token)
-        assert status == 201, answer
-        return answer["id"]
-
-    def stream(self, path: str, **kwargs) -> Stream:
-        return Stream(self.port, path, **kwargs)
-
-
-def _serve(env: dict, log) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise AssertionError("uvicorn did not answer within 30 s")
-
-
 @pytest.fixture(scope="module", params=STACKS)
 def site(request, tmp_path_factory):
     """A uvicorn server and a cluster; without Redis the streams poll every 0.2 s, with Redis
     only every 60 s, so a change seen sooner was a worker's message."""
-    folder = tmp_path_factory.mktemp("events")
-    with real_stack(
+    with live_site(
         request.param,
-        folder,
+        tmp_path_factory.mktemp("events"),
         "events",
-        OCR_ENABLED="0",
-        LOG_LEVEL="WARNING",
-        ALLOWED_HOSTS="127.0.0.1",
-        SIGNUP_CREDITS="1000",
-        THROTTLE_REGISTER="1000/hour",
+        redis_url=EVENTS_REDIS_URL,
         EVENTS_HEARTBEAT_SECONDS="0.3",
         EVENTS_POLL_SECONDS="0.2",
         EVENTS_REDIS_POLL_SECONDS="60",
-    ) as (env, _db):
-        if "REDIS_URL" in env:
-            env["REDIS_URL"] = EVENTS_REDIS_URL
-        manage(env, "migrate", "--noinput", "-v", "0")
-        manage(env, "load_starter_templates")
-        with (folder / "processes.log").open("ab") as log:
-            server, port = _serve(env, log)
-        cluster = start_cluster(env, folder / "processes.log")
-        try:
-            yield Site(port)
-        finally:
-            stop_cluster(cluster)
-            server.terminate()
-            server.wait(timeout=15)
+    ) as found:
+        yield found
 
 
 def _pages(events):
@@ -202,12 +96,7 @@ def test_an_idle_stream_sends_heartbeats_and_goes_on_when_the_batch_does(site):
     token = site.user()
     batch_id = site.deck(token, pause_after="plan")
     path = f"/api/v1/batches/{batch_id}/events/"
-    deadline = time.monotonic() + 30
-    while site.call("GET", f"/api/v1/batches/{batch_id}/", token=token)[1]["status"] != (
-        "awaiting_approval"
-    ):
-        assert time.monotonic() < deadline, "the batch was not planned within 30 s"
-        time.sleep(0.2)
+    site.wait_for_status(batch_id, token, "awaiting_approval", timeout=30)
     stream = site.stream(path, token=token)
     events = stream.events(timeout=60)
     names = []
