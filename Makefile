@@ -68,6 +68,7 @@ PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py te
   tests/generation/test_models.py tests/generation/test_schema.py \
   tests/generation/test_uploads.py tests/generation/test_admin_images.py \
   tests/generation/test_credits.py tests/generation/test_admin_credits.py tests/generation/test_events.py \
+  tests/generation/test_queue.py tests/webapp \
   $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
 test: setup test-packages lint
