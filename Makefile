@@ -46,7 +46,7 @@ run: setup
 	  --editable $(DECK_DIR)/sample-deck-editable.pptx --pdf $(DECK_DIR)/sample-deck.pdf --images $(DECK_DIR)/sample-deck
 	@echo "sample deck: $(CURDIR)/$(DECK_DIR)/sample-deck.pptx (also -editable.pptx, .pdf and PNGs in $(DECK_DIR)/sample-deck/)"
 	@$(PY) manage.py demo_admin
-	@echo "site: http://127.0.0.1:$(PORT)/admin/  review: http://127.0.0.1:$(PORT)/review/  (Ctrl-C stops the site and the worker)"
+	@echo "web app: http://127.0.0.1:$(PORT)/  admin: http://127.0.0.1:$(PORT)/admin/  review: http://127.0.0.1:$(PORT)/review/  (Ctrl-C stops the site and the worker)"
 	@trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runworkers & worker=$$!; \
 	  DEBUG=1 $(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --timeout-graceful-shutdown 5
