@@ -19,7 +19,9 @@ def test_the_events_benchmark_prints_one_line_of_figures(tmp_path):
     figures = json.loads(output)
     assert figures["connections_held"] == figures["completed_streams"] == 5
     assert figures["errors"] == 0
-    assert figures["page_events"] >= 5 * 5  # every client saw every page change at least once
+    # every client saw each of the 3 pages change at least once (a poll may fold a page's
+    # running and completed into one event)
+    assert figures["page_events"] >= 5 * 3
     assert 0 < figures["p50_ms"] <= figures["p99_ms"] <= figures["max_ms"]
     assert figures["server_rss_mb"] > 0
     assert (figures["database"], figures["wake_up"]) == ("sqlite", "database poll")
