@@ -21,6 +21,7 @@ from django.test.testcases import LiveServerThread
 from django.urls import reverse
 from PIL import Image
 
+from config.chromium import CHROMIUM, CHROMIUM_ARGS
 from generation.models import Batch
 from generation.services.batches import batch_create, batch_run
 from generation.services.credits import credits_grant
@@ -29,16 +30,6 @@ from generation.tasks import run_page
 from templates_app.models import SlideTemplate
 from webapp.links import deck_url
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HEIGHT = 800
 DEMO_USER, DEMO_PASSWORD = "mei", "demo-Passphrase-2026"
 SAMPLES = Path(settings.BASE_DIR) / "generation" / "samples"
@@ -172,7 +163,7 @@ def take(
     saved = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         for language in languages:
             for width in widths:

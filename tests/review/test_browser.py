@@ -3,7 +3,6 @@
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -12,21 +11,11 @@ from django.db import connections
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
+from config.chromium import CHROMIUM, CHROMIUM_ARGS
 from generation.models import Batch
 from review.models import Assignment, Criterion, Evaluation
 from tests.factories import RENDER_SCORES, UserFactory, make_review_items
 
-CHROMIUM = Path("/usr/bin/chromium")
-# The machine is offline: without these Chromium stalls on refused background connections.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "pw-for-tests-only"  # UserFactory's
 ITEM_URL = re.compile(r"/review/items/(\d+)/")
 

@@ -5,13 +5,13 @@ that turns up live on its page (by polling while there is no event stream) and i
 import base64
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.db import connections
 from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 
+from config.chromium import CHROMIUM, CHROMIUM_ARGS
 from generation.models import Batch
 from generation.tasks import run_page
 from tests.factories import SlideTemplateFactory, UserFactory
@@ -19,16 +19,6 @@ from tests.generation.credits import THREE_PAGES
 from tests.processes import isolated_env, manage
 from tests.webapp.conftest import picture
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "pw-for-tests-only"  # UserFactory's
 DECK_URL = re.compile(r"/decks/([0-9a-f-]{36})/$")
 

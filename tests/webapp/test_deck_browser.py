@@ -13,10 +13,10 @@ from django.test import Client
 from playwright.sync_api import BrowserContext, sync_playwright
 from pptx import Presentation
 
+from config.chromium import CHROMIUM, CHROMIUM_ARGS
 from generation.services.batches import batch_plan
 from generation.tasks import run_page
 from tests.factories import UserFactory, make_batch
-from tests.review.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.webapp.test_deck_views import OUTLINE
 
 pytestmark = [

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Request, sync_playwright
 
+from config.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.live_site import PASSWORD, Site, live_site
-from tests.review.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.slow,
