@@ -3,14 +3,22 @@ finished batches, apart from the command that runs the cluster."""
 
 from __future__ import annotations
 
+import http.client
 import math
+import signal
+import socket
 import statistics
+import subprocess
+import time
 import uuid
+from pathlib import Path
 
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Count, Min, Q, Sum
 from django.test.utils import CaptureQueriesContext
 
+from generation.cluster import ROOT
 from generation.models import Batch, BatchStatus, StepRun
 from generation.services.batches import batch_create, batch_plan
 from generation.tasks import run_page
@@ -126,3 +134,33 @@ def queries_per_page(pages: int) -> float:
         return round(len(queries) / len(sample), 1)
     finally:
         batch.delete()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(command: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:
+    """A site's server process (its output to `log`), once it answers `/healthz`."""
+    with log.open("ab") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise CommandError(f"the server did not answer on port {port} within 30 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()

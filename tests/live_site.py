@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
+from generation.bench import free_port, start_server
 from generation.cluster import start_cluster, stop_cluster
-from generation.management.commands.bench_events import _start_server
-from generation.management.commands.bench_progress import _free_port
+from generation.management.commands.bench_events import SERVER
 from tests.generation.sse import Stream
 from tests.processes import manage
 from tests.stacks import real_stack
@@ -111,8 +111,8 @@ def live_site(
             found["REDIS_URL"] = redis_url
         manage(found, "migrate", "--noinput", "-v", "0")
         manage(found, "load_starter_templates")
-        port = _free_port()
-        server = _start_server(found, port, folder / "processes.log")
+        port = free_port()
+        server = start_server([*SERVER, "--port", str(port)], found, port, folder / "processes.log")
         cluster = start_cluster(found, folder / "processes.log")
         try:
             yield Site(port)

@@ -13,9 +13,7 @@ import asyncio
 import json
 import os
 import resource
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,9 +24,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from generation.bench import bench_outline, nearest_rank
-from generation.cluster import ROOT, start_cluster, stop_cluster
-from generation.management.commands.bench_progress import _Client, _free_port
+from generation.bench import bench_outline, free_port, nearest_rank, start_server, stop_server
+from generation.cluster import start_cluster, stop_cluster
+from generation.management.commands.bench_progress import _Client
 from generation.models import Batch, BatchStatus
 from templates_app.models import SlideTemplate
 from templates_app.starter import load_starter_templates
@@ -53,11 +51,11 @@ class Command(BaseCommand):
             raise CommandError("--clients must be ≥ 1 and --pages ≥ 2")
         _raise_open_files(options["clients"])
         load_starter_templates()
-        port, env = _free_port(), self._env(options)
+        port, env = free_port(), self._env(options)
         with tempfile.TemporaryDirectory() as folder:
             log = Path(folder) / "processes.log"
             cluster = start_cluster(env, log)
-            server = _start_server(env, port, log)
+            server = start_server([*SERVER, "--port", str(port)], env, port, log)
             try:
                 client = _Client(port, self._token())
                 batch_id = self._start_batch(client, options["pages"])
@@ -66,11 +64,7 @@ class Command(BaseCommand):
                 self.stderr.write(log.read_text(errors="replace")[-2000:])
                 raise
             finally:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                stop_server(server)
                 stop_cluster(cluster)
         self.stdout.write(json.dumps(_figures(run, options)))
 
@@ -122,27 +116,6 @@ def _raise_open_files(clients: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, max(soft, clients * 2 + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-
-
-def _start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
-    """One uvicorn process, as `make run` and the Deployment section start it."""
-    with log.open("ab") as out:
-        server = subprocess.Popen(
-            [*SERVER, "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            _Client(port, "").call("GET", "/healthz")
-            return server
-        except (OSError, ValueError):
-            time.sleep(0.1)
-    server.kill()
-    raise CommandError(f"uvicorn did not answer on port {port} within 30 s")
 
 
 class _Run:

@@ -6,10 +6,7 @@ import http.client
 import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -23,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from generation.bench import bench_outline
-from generation.cluster import ROOT, start_cluster, stop_cluster
+from generation.bench import bench_outline, free_port, start_server, stop_server
+from generation.cluster import start_cluster, stop_cluster
 from generation.models import Batch, BatchStatus
 from generation.services.batches import batch_cancel
 from templates_app.models import SlideTemplate
@@ -58,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError("--clients must be ≥ 1, --seconds > 0, --pages ≥ 2")
         load_starter_templates()
         token = self._token()
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "BENCHMARK_PROVIDERS": "1",
@@ -75,7 +72,7 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory() as folder:
             log = Path(folder) / "processes.log"
             cluster = start_cluster(env, log)
-            server = _start_server(env, port, log, options)
+            server = start_server(_server_command(port, options), env, port, log)
             try:
                 client = _Client(port, token)
                 batch_id = self._start_batch(client, options["pages"])
@@ -85,11 +82,7 @@ class Command(BaseCommand):
                 self.stderr.write(log.read_text(errors="replace")[-2000:])
                 raise
             finally:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                stop_server(server)
                 stop_cluster(cluster)
         self._cancel(batch_id)
         self.stdout.write(json.dumps(self._figures(samples, errors, status, options)))
@@ -196,12 +189,6 @@ def _poll(client: _Client, batch_id: str, options: dict) -> tuple[list[float], i
     return samples, len(failures)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _server_command(port: int, options: dict) -> list[str]:
     """gunicorn, as in production (README, Deployment): gthread workers."""
     return [
@@ -210,23 +197,3 @@ def _server_command(port: int, options: dict) -> list[str]:
         *("--workers", str(options["server_workers"]), "--threads", str(options["server_threads"])),
         *("--log-level", "warning"),
     ]
-
-
-def _start_server(env: dict, port: int, log: Path, options: dict) -> subprocess.Popen:
-    with log.open("ab") as out:
-        server = subprocess.Popen(
-            _server_command(port, options),
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise CommandError(f"the server did not answer on port {port} within 30 s")
