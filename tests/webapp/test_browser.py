@@ -57,7 +57,9 @@ def sign_in(page: Page, base: str, username: str) -> None:
         page.keyboard.press("Enter")
 
 
-def test_sign_up_and_launch_a_deck_from_a_pasted_outline(live_server, browser_page, settings):
+def test_sign_up_and_launch_a_deck_from_a_pasted_outline(
+    live_server, server_lock, browser_page, settings
+):
     settings.SIGNUP_CREDITS = 20
     settings.CREDIT_COSTS = {**settings.CREDIT_COSTS, "deck_page": 1}
     page = browser_page
@@ -82,7 +84,8 @@ def test_sign_up_and_launch_a_deck_from_a_pasted_outline(live_server, browser_pa
     with page.expect_navigation():
         page.click(".launch button")
     deck_id = DECK_URL.search(page.url).group(1)
-    deck = Batch.objects.get(pk=deck_id)
+    with server_lock:  # the deck page polls its batch meanwhile
+        deck = Batch.objects.get(pk=deck_id)
     assert deck.owner.username == "ada"
     assert deck.template.slug == "warm"
     assert deck.outline == THREE_PAGES.strip()
@@ -106,7 +109,9 @@ def test_a_user_without_credits_sees_the_402_message(live_server, browser_page, 
     assert not Batch.objects.exists()
 
 
-def test_a_text_image_shows_up_live_and_in_the_gallery(live_server, browser_page, settings):
+def test_a_text_image_shows_up_live_and_in_the_gallery(
+    live_server, server_lock, browser_page, settings
+):
     settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False}
     user = UserFactory()
     page = browser_page
@@ -116,11 +121,13 @@ def test_a_text_image_shows_up_live_and_in_the_gallery(live_server, browser_page
     page.fill("#id_prompt", "A paper kite over a green field")
     with page.expect_navigation():
         page.click("text=Draw the image")
-    image = Batch.objects.get(kind="image", owner=user)
+    with server_lock:  # the page polls its status meanwhile
+        image = Batch.objects.get(kind="image", owner=user)
     assert page.url.endswith(f"/images/{image.pk}/")
     expect(page.locator("#image-status")).to_have_text("In progress")
 
-    run_page(image.pages.get().pk)  # a worker draws it; the page learns it without a reload
+    with server_lock:
+        run_page(image.pages.get().pk)  # a worker draws it; the page learns it without a reload
     expect(page.locator("#image-status")).to_have_text("Done")
     expect(page.locator("#image-picture")).to_be_visible()
     assert "/media/signed/" in page.get_attribute("#image-picture", "src")
@@ -139,7 +146,7 @@ DROP_FILE = """(data) => {
 }"""
 
 
-def test_a_picture_dropped_on_the_form_starts_an_image(live_server, browser_page):
+def test_a_picture_dropped_on_the_form_starts_an_image(live_server, server_lock, browser_page):
     user = UserFactory()
     page = browser_page
     sign_in(page, live_server.url, user.username)
@@ -153,7 +160,8 @@ def test_a_picture_dropped_on_the_form_starts_an_image(live_server, browser_page
     page.fill("#id_prompt", "Make it autumn")
     with page.expect_navigation():
         page.click("text=Draw the image")
-    image = Batch.objects.get(kind="image", owner=user)
+    with server_lock:
+        image = Batch.objects.get(kind="image", owner=user)
     assert page.url.endswith(f"/images/{image.pk}/")
     assert len(image.reference_images) == 1
 

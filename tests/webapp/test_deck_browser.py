@@ -52,32 +52,26 @@ def sign_in(context: BrowserContext, url: str, user: object) -> None:
 
 
 def test_a_deck_fills_in_live_then_a_page_is_edited_and_the_deck_downloaded(
-    live_server, browser, tmp_path: Path
+    live_server, server_lock, browser, tmp_path: Path
 ):
     user = UserFactory()
     deck = make_batch(owner=user, outline=OUTLINE, options={"ending": False})
     sign_in(browser, live_server.url, user)
     page = browser.new_page()
-    # The live server shares this thread's in-memory SQLite database, which refuses a write
-    # while another connection reads. Route handlers run only while this thread is inside a
-    # Playwright call, so the page's API calls wait out the workers' writes below.
-    page.route("**/api/v1/**", lambda route: route.continue_())
-    # Its threaded WSGI server cannot hold the async event stream open, so here the page
-    # follows the batch by polling (its fallback); test_live_browser.py follows the real
-    # stream served by uvicorn.
-    page.route("**/events/", lambda route: route.abort())
-
     page.goto(f"{live_server.url}/decks/{deck.pk}/")
     assert page.is_visible("#grid-placeholder")
     page.evaluate("window.stayed = true")  # gone if the page reloads
 
-    batch_plan(batch=deck)  # as a worker would: the planned pages show as skeletons
+    with server_lock:
+        batch_plan(batch=deck)  # as a worker would: the planned pages show as skeletons
+        planned = list(deck.pages.order_by("index"))
     page.wait_for_selector(CARD.format(3))
     assert not page.is_visible("#grid-placeholder")
-    for planned in deck.pages.order_by("index"):
-        run_page(planned.pk)
+    for each in planned:
+        with server_lock:
+            run_page(each.pk)
         page.wait_for_selector(
-            CARD.format(planned.index) + '[data-status="completed"] img[data-role="thumb"][src]'
+            CARD.format(each.index) + '[data-status="completed"] img[data-role="thumb"][src]'
         )
     assert page.evaluate("window.stayed") is True
     assert int(page.get_attribute("#grid", "data-updates")) >= 3
@@ -91,7 +85,8 @@ def test_a_deck_fills_in_live_then_a_page_is_edited_and_the_deck_downloaded(
     with page.expect_navigation():
         page.click("text=Save and redraw")
     assert page.get_attribute("#page-status", "data-status") == "pending"
-    run_page(deck.pages.get(index=2).pk)
+    with server_lock:
+        run_page(deck.pages.get(index=2).pk)
     page.wait_for_selector("#versions li:nth-child(2).current")  # reloaded once it was done
     assert "Planning, every week" in page.inner_text("h1")
 
@@ -100,9 +95,9 @@ def test_a_deck_fills_in_live_then_a_page_is_edited_and_the_deck_downloaded(
         page.click("text=PowerPoint (PPTX)")
     saved = tmp_path / "deck.pptx"
     download.value.save_as(saved)
-    assert len(Presentation(str(saved)).slides) == deck.pages.count()
-
-    other = make_batch(owner=UserFactory(), outline=OUTLINE)
+    with server_lock:
+        assert len(Presentation(str(saved)).slides) == deck.pages.count()
+        other = make_batch(owner=UserFactory(), outline=OUTLINE)
     assert page.goto(f"{live_server.url}/decks/{other.pk}/").status == 404
 
 
