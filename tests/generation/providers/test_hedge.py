@@ -27,6 +27,16 @@ def limits(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def calls_ended():
+    """After each test, its calls' threads have ended: a losing call still giving its slot
+    back would write while the test database is being flushed ("table is locked")."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name.startswith("provider-"):
+            thread.join(timeout=10)
+
+
 class Calls:
     """A fake provider call: the n-th call (0, 1, …) waits `waits[n]` seconds (or until it is
     cancelled) and answers `call-n`, or raises `errors[n]`."""
