@@ -29,3 +29,11 @@ def _work_costs_no_credits(settings):
     """Work is free unless a test is about credits: those set CREDIT_COSTS themselves
     (tests/generation/credits.py, `priced`), so the other tests need no balance."""
     settings.CREDIT_COSTS = dict.fromkeys(settings.CREDIT_COSTS, 0)
+
+
+@pytest.fixture
+def no_ocr(settings):
+    """Pages rendered without the OCR text check, for modules about something else (edits,
+    versions, the admin, workers): the check reads each page for ~0.2 s of CPU and has its
+    own tests (tests/generation/test_text_check.py, test_text_regions.py, the `ocr` marker)."""
+    settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False}

@@ -10,7 +10,7 @@ from generation.tasks import plan_batch
 from tests.factories import SlideTemplateFactory, make_batch
 from tests.media import linked_names
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from generation.tasks import run_page
 from tests.factories import UserFactory, make_batch
 from tests.media import linked_names
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 STRIP_BUTTON = re.compile(r'formaction="([^"]+)" formmethod="post">Use this version</button>')
 

@@ -15,7 +15,7 @@ from generation.services.batches import batch_run
 from tests.factories import EN_OUTLINE, SlideTemplateFactory, UserFactory, make_batch
 from tests.media import signed_name
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 BATCHES = "/api/v1/batches/"
 SHORT_OUTLINE = "# Short deck\n\n### One\n- a\n- b\n\n### Two\n- c\n- d\n"

@@ -18,7 +18,7 @@ from generation.tasks import plan_batch, run_page
 from tests.api_errors import error_of
 from tests.factories import UserFactory, make_batch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 # cover, contents, 01 Foundations, Why remote works, Tools compared, 02 Practice, Onboarding steps
 TITLES = [

@@ -13,7 +13,7 @@ from tests.api_errors import error_of
 from tests.factories import UserFactory, make_batch
 from tests.media import signed_name
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 OUTLINE = "# Versions\n\n### One\n- a point\n- another point\n\n### Two\n- c\n- d\n"
 

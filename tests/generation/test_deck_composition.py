@@ -13,7 +13,7 @@ from generation.models import Batch, BatchStatus
 from generation.services.batches import batch_run
 from tests.factories import SlideTemplateFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 BATCHES = "/api/v1/batches/"
 EN = "# Quarterly Review\n\n## Results\n### Revenue\n- Up 20%\n\n## Next steps\n### Plans\n- Expand\n"

@@ -19,7 +19,7 @@ from generation.services.sweeper import sweep
 from generation.tasks import run_page
 from tests.factories import make_batch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 
 @pytest.fixture

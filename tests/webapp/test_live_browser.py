@@ -1,6 +1,6 @@
 """The deck page in Debian's headless Chromium against a real site: uvicorn serving the event
-stream and a worker cluster drawing the pages (SQLite, the streams polling the database every
-0.2 s). A deck waits for approval with the page open; once approved, its cards fill in from
+stream and a worker cluster drawing the pages (on the pass's first stack, tests/stacks.py: on
+SQLite the streams poll the database every 0.2 s, with Redis its messages wake them). A deck waits for approval with the page open; once approved, its cards fill in from
 the stream, without a reload and without reading the batch's JSON, until the deck is done."""
 
 import re
@@ -13,6 +13,7 @@ from playwright.sync_api import Page, Request, sync_playwright
 
 from config.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.live_site import PASSWORD, Site, live_site
+from tests.stacks import STACKS
 
 pytestmark = [
     pytest.mark.slow,
@@ -52,9 +53,10 @@ DRAWN = CARDS + '[data-status="completed"] img[data-role="thumb"][src]'
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
+    # The pass's first stack: SQLite alone, PostgreSQL + Redis in make test's PostgreSQL pass.
     # DEBUG=1: static files straight from the apps' folders and cookies without Secure over
     # plain HTTP, as `make run` serves the site
-    with live_site("sqlite", tmp_path, "livebrowser", DEBUG="1", EVENTS_POLL_SECONDS="0.2") as s:
+    with live_site(STACKS[0], tmp_path, "livebrowser", DEBUG="1", EVENTS_POLL_SECONDS="0.2") as s:
         yield s
 
 
