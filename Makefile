@@ -57,8 +57,9 @@ lint: $(STAMP)
 
 # The suite runs on SQLite (the embedded default); beside it (one pass per core), the worker,
 # locking, API and admin tests run again on the production stack (PostgreSQL + Redis cache and
-# broker) when a server answers at POSTGRES_TEST_URL. The crash test starts real clusters on both
-# stacks by itself.
+# broker) when a server answers at POSTGRES_TEST_URL. The tests that start real clusters
+# (tests/stacks.py) start them on SQLite in the first pass and on PostgreSQL + Redis in the
+# second (TEST_STACKS); without a server, the first pass tries both and skips the second.
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/nanodeck
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py tests/generation/test_workers.py \
@@ -69,18 +70,20 @@ PG_TESTS := tests/generation/test_engine.py tests/generation/test_pipeline.py te
   tests/generation/test_uploads.py tests/generation/test_admin_images.py \
   tests/generation/test_credits.py tests/generation/test_admin_credits.py tests/generation/test_events.py \
   tests/generation/test_queue.py tests/webapp \
+  tests/generation/test_crash.py tests/generation/test_races.py tests/generation/test_shutdown.py \
+  tests/generation/test_events_stream.py \
   $(wildcard tests/generation/test_api_*.py tests/config/test_api*.py)
 
 test: setup test-packages lint
 	@pg_log=$$(mktemp); pg_pid=""; \
 	if $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== the worker, locking, API and admin tests run on PostgreSQL + Redis ($(POSTGRES_TEST_URL), $(REDIS_TEST_URL)) beside the SQLite pass; their output follows it =="; \
-	  DATABASE_URL=$(POSTGRES_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -p no:cacheprovider $(PG_TESTS) >$$pg_log 2>&1 & pg_pid=$$!; \
-	  trap 'kill $$pg_pid 2>/dev/null' INT TERM; \
+	  DATABASE_URL=$(POSTGRES_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) TEST_STACKS=postgres+redis $(PY) -m pytest -p no:cacheprovider $(PG_TESTS) >$$pg_log 2>&1 & pg_pid=$$!; \
+	  trap 'kill $$pg_pid 2>/dev/null' INT TERM; stacks=sqlite; \
 	else \
 	  echo "SKIPPED the PostgreSQL pass: no server answers at $(POSTGRES_TEST_URL)"; \
 	fi; \
-	$(PY) -m pytest; sqlite_rc=$$?; pg_rc=0; \
+	TEST_STACKS=$${stacks:-sqlite,postgres+redis} $(PY) -m pytest; sqlite_rc=$$?; pg_rc=0; \
 	if [ -n "$$pg_pid" ]; then \
 	  wait $$pg_pid; pg_rc=$$?; \
 	  echo "== PostgreSQL + Redis pass (exit $$pg_rc) =="; cat $$pg_log; \

@@ -11,7 +11,7 @@ from generation.models import Batch, Page
 from generation.services.batches import batch_plan, batch_run
 from tests.factories import UserFactory, make_batch
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 OUTLINE = """# Team rituals
 How we work

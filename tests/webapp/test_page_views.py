@@ -10,7 +10,7 @@ from generation.tasks import run_page
 from tests.factories import UserFactory, make_batch
 from tests.webapp.test_deck_views import OUTLINE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 
 @pytest.fixture
