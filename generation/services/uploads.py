@@ -64,7 +64,10 @@ def upload_check(*, file: File) -> CheckedImage:
             max_pixels=settings.NANODECK["UPLOAD_MAX_PIXELS"],
         )
     except ValidationError as error:
-        raise InvalidInput(f"{name}: {error.messages[0]}", details={"files": error.code}) from None
+        raise InvalidInput(
+            _("%(name)s: %(problem)s") % {"name": name, "problem": error.messages[0]},
+            details={"files": error.code},
+        ) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
