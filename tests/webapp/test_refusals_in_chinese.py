@@ -64,6 +64,13 @@ def test_an_outline_over_the_page_limit_is_refused_in_the_pages_language(
     assert not Batch.objects.exists()
 
 
+def test_an_empty_outline_is_refused_in_chinese(signed_in, template):
+    response = signed_in.post(NEW_DECK, form(template, outline=""), **CHINESE)
+
+    assert response.status_code == 400
+    assert errors(response, "outline") == "大纲为空"
+
+
 @pytest.mark.usefixtures("no_ocr")
 def test_editing_a_page_being_drawn_is_refused_in_chinese_with_the_language_cookie(signed_in, user):
     deck = batch_run(batch=make_batch(owner=user, outline=OUTLINE, options={"ending": False}))
