@@ -71,6 +71,15 @@ def test_an_empty_outline_is_refused_in_chinese(signed_in, template):
     assert errors(response, "outline") == "大纲为空"
 
 
+def test_drafting_with_the_local_provider_is_refused_in_chinese(signed_in, template):
+    body = form(template, action="draft", outline="", brief="A talk on remote work")
+
+    response = signed_in.post(NEW_DECK, body, **CHINESE)
+
+    assert response.status_code == 400
+    assert errors(response, "text_provider").startswith("把简介写成大纲需要文本模型")
+
+
 @pytest.mark.usefixtures("no_ocr")
 def test_editing_a_page_being_drawn_is_refused_in_chinese_with_the_language_cookie(signed_in, user):
     deck = batch_run(batch=make_batch(owner=user, outline=OUTLINE, options={"ending": False}))
