@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from generation.errors import InvalidInput
 from generation.providers.registry import image_provider, text_provider
@@ -168,17 +169,27 @@ class BatchOptions:
                 raise InvalidInput(exc.message, details={"model": self.model}) from None
         if self.delivery == "batch" and self.provider not in BATCH_DELIVERY_PROVIDERS:
             raise InvalidInput(
-                f"delivery 'batch' uses Gemini's Batch API and works only with the provider "
-                f"{', '.join(BATCH_DELIVERY_PROVIDERS)}; this batch's provider is "
-                f"'{self.provider}' (choose provider gemini, or delivery interactive)",
+                _(
+                    "delivery 'batch' uses Gemini's Batch API and works only with the provider "
+                    "%(providers)s; this batch's provider is '%(provider)s' "
+                    "(choose provider gemini, or delivery interactive)"
+                )
+                % {"providers": ", ".join(BATCH_DELIVERY_PROVIDERS), "provider": self.provider},
                 details={"delivery": self.delivery},
             )
         if self.hedge and not self.hedgeable:
             raise InvalidInput(
-                f"hedge duplicates slow calls that answer in the call; provider "
-                f"'{self.provider}' with delivery '{self.delivery}' answers later "
-                f"(use delivery interactive with another provider than "
-                f"{', '.join(UNHEDGEABLE_PROVIDERS)}, or hedge false)",
+                _(
+                    "hedge duplicates slow calls that answer in the call; provider "
+                    "'%(provider)s' with delivery '%(delivery)s' answers later "
+                    "(use delivery interactive with another provider than "
+                    "%(providers)s, or hedge false)"
+                )
+                % {
+                    "provider": self.provider,
+                    "delivery": self.delivery,
+                    "providers": ", ".join(UNHEDGEABLE_PROVIDERS),
+                },
                 details={"hedge": self.hedge},
             )
 
@@ -199,7 +210,8 @@ def _check_types(options: dict) -> None:
         or not 0 <= budget <= MAX_BUDGET_USD  # also false for NaN and infinities
     ):
         raise InvalidInput(
-            f"budget_usd must be a number from 0 to {MAX_BUDGET_USD:,} (US dollars)",
+            _("budget_usd must be a number from 0 to %(limit)s (US dollars)")
+            % {"limit": f"{MAX_BUDGET_USD:,}"},
             details={"budget_usd": "out of range"},
         )
     size = options.get("size")

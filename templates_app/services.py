@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from generation.errors import InvalidInput
@@ -31,8 +32,8 @@ def reference_image_check(
     max_pixels = max_pixels or settings.NANODECK["TEMPLATE_IMAGE_MAX_PIXELS"]
     if size > max_bytes:
         raise ValidationError(
-            f"the image is {size / 1e6:.1f} MB; reference images may be at most "
-            f"{max_bytes / 1e6:g} MB",
+            _("the image is %(size)s MB; reference images may be at most %(limit)s MB")
+            % {"size": f"{size / 1e6:.1f}", "limit": f"{max_bytes / 1e6:g}"},
             code="too_large",
         )
     file.seek(0)
@@ -44,20 +45,34 @@ def reference_image_check(
     except Image.DecompressionBombError:
         # Pillow refuses to open beyond twice MAX_IMAGE_PIXELS, from the header alone.
         raise ValidationError(
-            f"the image has more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels; "
-            f"reference images may have at most {max_pixels / 1e6:g} megapixels",
+            _(
+                "the image has more than %(pixels)s megapixels; "
+                "reference images may have at most %(limit)s megapixels"
+            )
+            % {
+                "pixels": f"{2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f}",
+                "limit": f"{max_pixels / 1e6:g}",
+            },
             code="too_many_pixels",
         ) from None
     except (UnidentifiedImageError, OSError):
         raise ValidationError(
-            "not an image this server reads (PNG, JPEG or WebP)", code="invalid_image"
+            _("not an image this server reads (PNG, JPEG or WebP)"), code="invalid_image"
         ) from None
     finally:
         file.seek(0)
     if width * height > max_pixels:
         raise ValidationError(
-            f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
-            f"reference images may have at most {max_pixels / 1e6:g} megapixels",
+            _(
+                "the image is %(width)sx%(height)s pixels (%(megapixels)s megapixels); "
+                "reference images may have at most %(limit)s megapixels"
+            )
+            % {
+                "width": width,
+                "height": height,
+                "megapixels": f"{width * height / 1e6:.0f}",
+                "limit": f"{max_pixels / 1e6:g}",
+            },
             code="too_many_pixels",
         )
     return width, height

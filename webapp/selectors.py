@@ -10,6 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.paginator import Page as ListPage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from generation.credit_selectors import credit_balance
 from generation.errors import InvalidInput
@@ -96,7 +97,7 @@ def deck_estimate(
     for options the batch would refuse."""
     parsed = BatchOptions.parse(options)
     if not outline.strip():
-        raise InvalidInput("the outline is empty", details={"outline": "empty"})
+        raise InvalidInput(_("the outline is empty"), details={"outline": "empty"})
     pages = deck_page_estimate(
         outline=outline, options=parsed, fonts=template_fonts(template.fonts)
     )

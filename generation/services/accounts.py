@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from generation.errors import InvalidInput
@@ -24,17 +25,17 @@ def user_register(*, username: str, email: str, password: str) -> tuple[Abstract
     _one_at_a_time(f"register-username:{username.casefold()}", f"register-email:{email.casefold()}")
     users = get_user_model().objects
     if users.filter(username__iexact=username).exists():
-        raise InvalidInput("username: that username is taken", details={"username": username})
+        raise InvalidInput(_("username: that username is taken"), details={"username": username})
     if users.filter(email__iexact=email).exists():
         raise InvalidInput(
-            "email: an account with that email address exists", details={"email": email}
+            _("email: an account with that email address exists"), details={"email": email}
         )
     try:
         with transaction.atomic():
             user = users.create_user(username=username, email=email, password=password)
     except IntegrityError:  # the same username, registered at the same moment
         raise InvalidInput(
-            "username: that username is taken", details={"username": username}
+            _("username: that username is taken"), details={"username": username}
         ) from None
     if settings.SIGNUP_CREDITS:
         credits_grant(

@@ -14,6 +14,7 @@ import io
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from generation.errors import InvalidInput
@@ -28,7 +29,8 @@ def batch_images_prepare(*, logo: File | None, photos: list[File]) -> list[tuple
     and downscaled; raises InvalidInput naming the upload before anything is stored."""
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(
-            f"at most {MAX_PHOTOS} reference images may come with a batch; {len(photos)} came",
+            _("at most %(limit)s reference images may come with a batch; %(count)s came")
+            % {"limit": MAX_PHOTOS, "count": len(photos)},
             details={"reference_images": "too many"},
         )
     uploads = ([("logo", logo)] if logo is not None else []) + [("photo", p) for p in photos]

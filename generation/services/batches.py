@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from generation.errors import Conflict, InvalidInput, ProviderWaiting, StepFailed, StepHeld
 from generation.events.publish import batch_changed
@@ -66,8 +67,11 @@ def outline_check_size(
         slides = len(compose_pages(structured, max_items_per_page=None, fits=fits, ending=ending))
     if slides > limit:
         raise InvalidInput(
-            f"the outline makes {slides} slides; the limit is {limit} (MAX_PAGES_PER_BATCH): "
-            "split it into several decks",
+            _(
+                "the outline makes %(slides)s slides; the limit is %(limit)s "
+                "(MAX_PAGES_PER_BATCH): split it into several decks"
+            )
+            % {"slides": slides, "limit": limit},
             details={"outline": "too many slides"},
         )
 
@@ -95,11 +99,12 @@ def batch_create(
     payer (the command line) nothing is charged."""
     outline = (outline or "").strip()
     if not outline:
-        raise InvalidInput("the outline is empty", details={"outline": "empty"})
+        raise InvalidInput(_("the outline is empty"), details={"outline": "empty"})
     limit = settings.NANODECK["MAX_OUTLINE_CHARS"]
     if len(outline) > limit:
         raise InvalidInput(
-            f"the outline has {len(outline)} characters; the limit is {limit}",
+            _("the outline has %(chars)s characters; the limit is %(limit)s")
+            % {"chars": len(outline), "limit": limit},
             details={"outline": "too long"},
         )
     parsed = BatchOptions.parse(options)
@@ -111,7 +116,8 @@ def batch_create(
     )
     if not template.is_active:
         raise InvalidInput(
-            f"template '{template.slug}' is not active", details={"template": template.slug}
+            _("template '%(slug)s' is not active") % {"slug": template.slug},
+            details={"template": template.slug},
         )
     fonts = template_fonts(template.fonts)
     charge = deck_charge(payer=payer, outline=outline, options=parsed, fonts=fonts)
@@ -232,8 +238,11 @@ def batch_approve(*, batch: Batch) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.AWAITING_APPROVAL:
         raise Conflict(
-            f"the batch is {batch.status}; only a batch awaiting approval (options.pause_after) "
-            "can be approved"
+            _(
+                "the batch is %(status)s; only a batch awaiting approval (options.pause_after) "
+                "can be approved"
+            )
+            % {"status": batch.status}
         )
     batch.status = BatchStatus.RUNNING
     batch.save(update_fields=["status", "updated_at"])
@@ -319,7 +328,7 @@ def batch_cancel(*, batch: Batch) -> Batch:
     """Stop scheduling new work; calls in flight finish and their pages end cancelled."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     if batch.is_final:
-        raise Conflict(f"the batch is already {batch.status}")
+        raise Conflict(_("the batch is already %(status)s") % {"status": batch.status})
     batch.pages.filter(status__in=[PageStatus.PENDING, PageStatus.HELD]).update(
         status=PageStatus.CANCELLED, finished_at=timezone.now()
     )
@@ -339,10 +348,10 @@ def batch_retry_failed(*, batch: Batch) -> int:
     """Queue every failed page again from the step it failed at; returns how many."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == BatchStatus.CANCELLED:
-        raise Conflict("the batch was cancelled; create a new one")
+        raise Conflict(_("the batch was cancelled; create a new one"))
     failed = list(batch.pages.filter(status=PageStatus.FAILED).values_list("pk", flat=True))
     if not failed:
-        raise Conflict("the batch has no failed page to retry")
+        raise Conflict(_("the batch has no failed page to retry"))
     batch.pages.filter(pk__in=failed).update(status=PageStatus.PENDING, error="", finished_at=None)
     batch.reopen()
     pages_enqueue(page_ids=failed)

@@ -19,6 +19,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from generation.errors import InvalidInput
 from generation.models import Batch, BatchStatus, Page, Step
@@ -70,10 +71,11 @@ def _multiple_of_16(value: float) -> int:
 def _check_prompt(prompt: str) -> str:
     prompt = (prompt or "").strip()
     if not prompt:
-        raise InvalidInput("the prompt is empty", details={"prompt": "empty"})
+        raise InvalidInput(_("the prompt is empty"), details={"prompt": "empty"})
     if len(prompt) > MAX_PROMPT_CHARS:
         raise InvalidInput(
-            f"the prompt has {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}",
+            _("the prompt has %(chars)s characters; the limit is %(limit)s")
+            % {"chars": len(prompt), "limit": MAX_PROMPT_CHARS},
             details={"prompt": "too long"},
         )
     return prompt
@@ -88,14 +90,14 @@ def _check_shape(*, provider: str, model: str, aspect_ratio: str, image_size: st
     sizes = tuple(size for size in sizes if size in _SIDE)
     if aspect_ratio not in ratios:
         raise InvalidInput(
-            f"aspect_ratio '{aspect_ratio}' is not one {model or provider} draws "
-            f"(choose one of {', '.join(ratios)})",
+            _("aspect_ratio '%(value)s' is not one %(model)s draws (choose one of %(choices)s)")
+            % {"value": aspect_ratio, "model": model or provider, "choices": ", ".join(ratios)},
             details={"aspect_ratio": aspect_ratio},
         )
     if image_size not in sizes:
         raise InvalidInput(
-            f"size '{image_size}' is not one {model or provider} draws "
-            f"(choose one of {', '.join(sizes)})",
+            _("size '%(value)s' is not one %(model)s draws (choose one of %(choices)s)")
+            % {"value": image_size, "model": model or provider, "choices": ", ".join(sizes)},
             details={"size": image_size},
         )
 
@@ -131,17 +133,19 @@ def _image_prompt(prompt: str, mode: str, snapshot: dict, language: str) -> str:
 def _references(*, owner: AbstractBaseUser, mode: str, ids: list) -> list[Upload]:
     if len(ids) > MAX_PHOTOS:
         raise InvalidInput(
-            f"at most {MAX_PHOTOS} references; {len(ids)} came", details={"references": "too many"}
+            _("at most %(limit)s references; %(count)s came")
+            % {"limit": MAX_PHOTOS, "count": len(ids)},
+            details={"references": "too many"},
         )
     uploads = uploads_resolve(owner=owner, ids=ids)
     if mode == "image" and not uploads:
         raise InvalidInput(
-            "mode 'image' needs at least one reference upload (POST /api/v1/uploads/ first)",
+            _("mode 'image' needs at least one reference upload (POST /api/v1/uploads/ first)"),
             details={"references": "empty"},
         )
     if mode == "text" and uploads:
         raise InvalidInput(
-            "references are the pictures of mode 'image'; a text-mode image has none",
+            _("references are the pictures of mode 'image'; a text-mode image has none"),
             details={"references": "not for mode text"},
         )
     return uploads
@@ -179,7 +183,8 @@ def _template(template: SlideTemplate | None) -> SlideTemplate | None:
         return SlideTemplate.objects.active().first()
     if not template.is_active:
         raise InvalidInput(
-            f"template '{template.slug}' is not active", details={"template": template.slug}
+            _("template '%(slug)s' is not active") % {"slug": template.slug},
+            details={"template": template.slug},
         )
     return template
 

@@ -3,6 +3,8 @@ as a batch's outline. Nothing is stored: the draft is the answer."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from generation.errors import InvalidInput, ProviderRefused, ProviderUnavailable, ProviderWaiting
 from generation.providers.base import ProviderError
 from generation.providers.gate import call_provider
@@ -24,8 +26,12 @@ def outline_draft(
         ) from None
     if not isinstance(model, ModelPlanning):
         raise InvalidInput(
-            f"turning a brief into an outline needs a text model: choose a text_provider such "
-            f"as gemini or openai ('{provider}' structures outlines people write, it writes none)",
+            _(
+                "turning a brief into an outline needs a text model: choose a text_provider such "
+                "as gemini or openai ('%(provider)s' structures outlines people write, "
+                "it writes none)"
+            )
+            % {"provider": provider},
             details={"text_provider": provider},
         )
     try:
@@ -37,7 +43,8 @@ def outline_draft(
         )
     except ProviderWaiting:
         raise ProviderUnavailable(
-            f"{provider} is not answering for now (its circuit is open); try again later",
+            _("%(provider)s is not answering for now (its circuit is open); try again later")
+            % {"provider": provider},
             details={"text_provider": provider},
         ) from None
     except ProviderError as exc:

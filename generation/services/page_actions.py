@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from generation.errors import Conflict, InvalidInput
 from generation.models import BatchStatus, Page, PageStatus, Step, StepRun
@@ -40,7 +42,7 @@ def page_regenerate(
         )
     if edits and "title" in edits:  # a section's new title shows on the contents page too
         deck_lock(page.batch)
-    page = page_lock_for_change(page, "regenerated")
+    page = page_lock_for_change(page, gettext_noop("regenerated"))
     if page.kind == "image":  # drawn from its prompt: no plan to describe or edit
         from_step = Step.RENDER if from_step == Step.DESCRIBE else from_step
         if edits:
@@ -83,10 +85,11 @@ def page_version_select(*, page: Page, run: StepRun) -> Page:
     drawn = run.output_data.get("plan")  # absent on versions drawn before it was kept
     if drawn and drawn.get("title") != page.plan.get("title"):
         deck_lock(page.batch)
-    page = page_lock_for_change(page, "given another version")
+    page = page_lock_for_change(page, gettext_noop("given another version"))
     if page.status == PageStatus.HELD:
         raise Conflict(
-            f"the page is held for review at {page.resume_step}; accept an attempt in review"
+            _("the page is held for review at %(step)s; accept an attempt in review")
+            % {"step": page.resume_step}
         )
     output_select(page_steps(page.batch)["render"], StepContext(batch=page.batch, page=page), run)
     before = page.plan
@@ -110,10 +113,11 @@ def page_lock_for_change(page: Page, what: str) -> Page:
         BatchStatus.AWAITING_APPROVAL,
     ):
         raise Conflict(
-            f"the batch is {page.batch.status}; pages can be {what} once it is running or done"
+            _("the batch is %(status)s; pages can be %(what)s once it is running or done")
+            % {"status": page.batch.status, "what": _(what)}
         )
     if page.status == PageStatus.RUNNING:
-        raise Conflict("the page is being generated right now; try again when it has finished")
+        raise Conflict(_("the page is being generated right now; try again when it has finished"))
     return page
 
 
@@ -183,11 +187,14 @@ def page_flag(*, page: Page, reason: str, step: str = "render") -> StepRun:
         )
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("say what is wrong: a flag needs a reason", details={"reason": ""})
+        raise InvalidInput(_("say what is wrong: a flag needs a reason"), details={"reason": ""})
     page = Page.objects.select_for_update().get(pk=page.pk)
     run = StepRun.objects.selected().filter(page=page, step=step).first()
     if run is None:
-        raise Conflict(f"the page has no {step} output yet; flag it once that step has run")
+        raise Conflict(
+            _("the page has no %(step)s output yet; flag it once that step has run")
+            % {"step": step}
+        )
     page.flagged, page.flag_reason = True, reason[:300]
     page.save(update_fields=["flagged", "flag_reason"])
     transaction.on_commit(

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from generation.errors import Conflict, InvalidInput
 from generation.models import PAGE_STEPS, Batch, BatchStatus, Page, PageStatus
@@ -62,7 +64,7 @@ def page_edit(*, page: Page, changes: dict) -> Page:
     """Change a page's title, subtitle, items or layout; it runs again from describe (from
     render when only the layout changed). Changing a section's title renames it on the
     contents page."""
-    batch, pages = _lock(page.batch, "edited")
+    batch, pages = _lock(page.batch, gettext_noop("edited"))
     before = [p.plan for p in pages]
     page = next(p for p in pages if p.pk == page.pk)
     _refuse_running([page])
@@ -82,20 +84,24 @@ def page_edit(*, page: Page, changes: dict) -> Page:
 def page_insert(*, batch: Batch, index: int, plan: dict) -> Page:
     """Add a content page at `index` (1 = first, one past the last page = at the end), planned
     as the planner plans a content page: in the section it lands in, with its semantics."""
-    batch, pages = _lock(batch, "added")
+    batch, pages = _lock(batch, gettext_noop("added"))
     limit = settings.NANODECK["MAX_PAGES_PER_BATCH"]
     if len(pages) >= limit:
         raise Conflict(
-            f"the deck has {len(pages)} slides, the limit (MAX_PAGES_PER_BATCH); "
-            "delete a page first or start another deck"
+            _(
+                "the deck has %(count)s slides, the limit (MAX_PAGES_PER_BATCH); "
+                "delete a page first or start another deck"
+            )
+            % {"count": len(pages)}
         )
     if not 1 <= index <= len(pages) + 1:
         raise InvalidInput(
-            f"index must be from 1 to {len(pages) + 1} (the deck has {len(pages)} pages)",
+            _("index must be from 1 to %(last)s (the deck has %(count)s pages)")
+            % {"last": len(pages) + 1, "count": len(pages)},
             details={"index": index},
         )
     if not str(plan.get("title", "")).strip():
-        raise InvalidInput("a page needs a title", details={"title": "required"})
+        raise InvalidInput(_("a page needs a title"), details={"title": "required"})
     before = pages[: index - 1]
     new_plan = _content_plan(
         changes_checked(plan, kind="content", layouts=LAYOUT_CHOICES), before, pages[0].plan
@@ -121,10 +127,10 @@ def page_insert(*, batch: Batch, index: int, plan: dict) -> Page:
 @transaction.atomic
 def page_delete(*, page: Page) -> None:
     """Delete a page with its attempts and files; the pages after it move up."""
-    batch, pages = _lock(page.batch, "deleted")
+    batch, pages = _lock(page.batch, gettext_noop("deleted"))
     page = next(p for p in pages if p.pk == page.pk)
     if len(pages) == 1:
-        raise Conflict("a deck keeps at least one page; delete the batch instead")
+        raise Conflict(_("a deck keeps at least one page; delete the batch instead"))
     rest = [p for p in pages if p.pk != page.pk]
     reruns = _sections_refresh(rest, [p.plan for p in pages], batch)
     _refuse_running([page, *(rerun.page for rerun in reruns)])
@@ -142,12 +148,13 @@ def page_delete(*, page: Page) -> None:
 def pages_reorder(*, batch: Batch, page_ids: list[int]) -> list[Page]:
     """Put the batch's pages in the order of `page_ids` (every page of the batch, once); the
     section numbers and the contents page follow, and exports use the new order."""
-    batch, pages = _lock(batch, "moved")
+    batch, pages = _lock(batch, gettext_noop("moved"))
     by_id = {page.pk: page for page in pages}
     foreign = [pk for pk in page_ids if pk not in by_id]
     if foreign:
         raise InvalidInput(
-            f"page {foreign[0]} is not a page of this batch", details={"pages": foreign}
+            _("page %(page)s is not a page of this batch") % {"page": foreign[0]},
+            details={"pages": foreign},
         )
     missing = [pk for pk in by_id if pk not in page_ids]
     if missing or len(page_ids) != len(by_id):
@@ -192,13 +199,19 @@ def _lock(batch: Batch, what: str) -> tuple[Batch, list[Page]]:
 def _check_editable(batch: Batch, what: str) -> None:
     if batch.kind == "image":
         raise Conflict(
-            f"a single image has one page drawn from its prompt; its page cannot be {what} "
-            "(regenerate it, or create another image)"
+            _(
+                "a single image has one page drawn from its prompt; its page cannot be %(what)s "
+                "(regenerate it, or create another image)"
+            )
+            % {"what": _(what)}
         )
     if batch.status not in EDITABLE_BATCHES:
         raise Conflict(
-            f"the batch is {batch.status}; pages can be {what} once it is planned "
-            "(awaiting approval, running or done), never after a cancel"
+            _(
+                "the batch is %(status)s; pages can be %(what)s once it is planned "
+                "(awaiting approval, running or done), never after a cancel"
+            )
+            % {"status": batch.status, "what": _(what)}
         )
 
 
@@ -207,8 +220,11 @@ def _refuse_running(pages: list[Page]) -> None:
     if running:
         page = running[0]
         raise Conflict(
-            f"page {page.index} ({page.title[:80]}) is being generated right now; "
-            "try again when its current step has finished",
+            _(
+                "page %(index)s (%(title)s) is being generated right now; "
+                "try again when its current step has finished"
+            )
+            % {"index": page.index, "title": page.title[:80]},
             details={"pages": [p.pk for p in running]},
         )
 
@@ -218,7 +234,7 @@ def page_plan_edited(*, page: Page, changes: dict, pages: list[Page] | None = No
     wrong (the text must fit its slide), Conflict while the page runs or its batch is not
     planned. A content page's semantics follow its text; a section's opening page renamed
     renames the section. `pages`: the batch's pages in order (read when not given)."""
-    _check_editable(page.batch, "edited")
+    _check_editable(page.batch, gettext_noop("edited"))
     _refuse_running([page])
     if pages is None:
         pages = list(page.batch.pages.order_by("index"))
@@ -231,7 +247,8 @@ def page_plan_edited(*, page: Page, changes: dict, pages: list[Page] | None = No
 def _edited_plan(page: Page, changes: dict, pages: list[Page]) -> dict:
     if not changes:
         raise InvalidInput(
-            f"say what to change: {', '.join(PLAN_FIELDS)}", details={"plan": "empty"}
+            _("say what to change: %(fields)s") % {"fields": ", ".join(PLAN_FIELDS)},
+            details={"plan": "empty"},
         )
     plan = {**page.plan, **changes_checked(changes, kind=page.kind, layouts=LAYOUT_CHOICES)}
     if plan.get("layout") == "auto":  # the renderer's own choice: no layout stored
@@ -273,8 +290,10 @@ def _check_fits(plan: dict, batch: Batch) -> None:
     """Never a slide with text cut off: refused before anything is drawn."""
     if not page_fits(plan, batch.size):
         raise InvalidInput(
-            "the page's text does not fit on one slide even at the smallest font size: "
-            "shorten it or put part of it on a page of its own",
+            _(
+                "the page's text does not fit on one slide even at the smallest font size: "
+                "shorten it or put part of it on a page of its own"
+            ),
             details={"plan": "does not fit"},
         )
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+from django.utils.translation import gettext as _
+
 from generation.errors import InvalidInput
 from generation.models import Page
 from generation.render.layouts import CONTENT_LAYOUTS
@@ -103,12 +105,12 @@ def _check_remote(page: Page, mode: str | None, instruction: str, edits: dict | 
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}", details={"mode": mode})
     if mode == "refine" and not instruction:
         raise InvalidInput(
-            "refine edits the page's image as instructed: send an instruction",
+            _("refine edits the page's image as instructed: send an instruction"),
             details={"instruction": "required for refine"},
         )
     if mode == "refine" and not page.image:
         raise InvalidInput(
-            "refine edits the page's image and it has none yet: use redraw",
+            _("refine edits the page's image and it has none yet: use redraw"),
             details={"mode": "the page has no image to refine"},
         )
 

@@ -29,6 +29,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps
 
 from generation.errors import InvalidInput
@@ -63,7 +64,10 @@ def upload_check(*, file: File) -> CheckedImage:
             max_pixels=settings.NANODECK["UPLOAD_MAX_PIXELS"],
         )
     except ValidationError as error:
-        raise InvalidInput(f"{name}: {error.messages[0]}", details={"files": error.code}) from None
+        raise InvalidInput(
+            _("%(name)s: %(problem)s") % {"name": name, "problem": error.messages[0]},
+            details={"files": error.code},
+        ) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -71,7 +75,8 @@ def upload_check(*, file: File) -> CheckedImage:
                 fmt = image.format
                 if fmt not in UPLOAD_FORMATS:
                     raise InvalidInput(
-                        f"{name}: a {fmt} image; uploads must be PNG, JPEG or WebP",
+                        _("%(name)s: a %(format)s image; uploads must be PNG, JPEG or WebP")
+                        % {"name": name, "format": fmt},
                         details={"files": "unsupported_format"},
                     )
                 image.load()  # the whole image: a truncated file fails here
@@ -81,7 +86,7 @@ def upload_check(*, file: File) -> CheckedImage:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning):
         raise InvalidInput(
-            f"{name}: the image is damaged or truncated and cannot be read",
+            _("%(name)s: the image is damaged or truncated and cannot be read") % {"name": name},
             details={"files": "damaged_image"},
         ) from None
     finally:
@@ -121,10 +126,11 @@ def uploads_create(*, owner: AbstractBaseUser, files: list[File]) -> list[Upload
     """Store the files as the owner's uploads, in order; every file is checked before the
     first is stored, so a refused request stores nothing."""
     if not files:
-        raise InvalidInput("send one or more image files as `files`", details={"files": "empty"})
+        raise InvalidInput(_("send one or more image files as `files`"), details={"files": "empty"})
     if len(files) > MAX_FILES_PER_REQUEST:
         raise InvalidInput(
-            f"at most {MAX_FILES_PER_REQUEST} files per request; {len(files)} came",
+            _("at most %(limit)s files per request; %(count)s came")
+            % {"limit": MAX_FILES_PER_REQUEST, "count": len(files)},
             details={"files": "too many"},
         )
     checked = [upload_check(file=file) for file in files]
