@@ -20,7 +20,7 @@ from tests.webapp.test_new_deck import NEW as NEW_DECK
 from tests.webapp.test_new_deck import form
 from tests.webapp.test_page_views import edit, url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_ocr")]
 
 SIGNUP = "/signup/"
 ACCOUNT = {"username": "ada", "email": "ada@example.com", "password": "a-long-Passphrase-42"}
