@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from PIL import Image
 
@@ -285,20 +286,30 @@ def _ask_for_review(
 
 
 def output_select(
-    step: Step, ctx: StepContext, run: StepRun, *, apply: bool = True, first: bool = False
+    step: Step,
+    ctx: StepContext,
+    run: StepRun,
+    *,
+    apply: bool = True,
+    first: bool = False,
+    close: list[int] | None = None,
 ) -> None:
     """Make `run` the one selected output of its step (for the page, or the batch) and apply
     it to the page or batch (`step.commit`) in the same transaction; a failing step selects
     its best attempt without applying it. `first`: the caller has read every attempt of the
     page's step and none was selected, so there is nothing to unselect (a selection made
-    meanwhile by another worker fails the one-selected constraint: IntegrityError)."""
+    meanwhile by another worker fails the one-selected constraint: IntegrityError).
+    `close`: the ids of the round's attempts (`run` among them), closed in the same UPDATE."""
     # Within a caller's transaction, no savepoint: a failure here fails the caller's block too.
     with transaction.atomic(savepoint=False):
         if not (first and ctx.page is not None):
             unselect = StepRun.objects.filter(step=step.name, selected=True, **_scope(ctx))
             unselect.update(selected=False)
+        closing = {"round_closed": True} if close else {}
+        StepRun.objects.filter(pk__in={run.pk, *(close or ())}).update(
+            selected=Case(When(pk=run.pk, then=Value(True)), default=F("selected")), **closing
+        )
         run.selected = True
-        run.save(update_fields=["selected"])
         if apply:
             step.commit(ctx, run)
     ctx.selected[step.name] = run
@@ -324,13 +335,13 @@ def _select(
         )
     try:
         with transaction.atomic():
-            round_runs.update(round_closed=True)
             if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:
                 ctx.page.flagged = True
                 ctx.page.flag_reason = reason[:300]
                 ctx.page.save(update_fields=["flagged", "flag_reason"])
             apply = not reason or policy.on_no_pass != NoPassRule.FAIL
-            output_select(step, ctx, best, apply=apply, first=first)
+            close = [run.pk for run in runs]  # the round is closed with the selection
+            output_select(step, ctx, best, apply=apply, first=first, close=close)
     except IntegrityError:  # another worker selected this step's output first
         raise LeaseLost(
             f"{step.name} of page {ctx.page.pk if ctx.page else '-'} was selected by another worker"
