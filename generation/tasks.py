@@ -50,7 +50,7 @@ def run_page(page_id: int) -> str:
             if page is None:
                 logger.info("page_skipped page_id=%s reason=not_claimable", page_id)
                 return "skipped"
-            page = page_run(page=page, worker=worker)
+            page = page_run(page=page, worker=worker, claimed=True)
     except WorkerStopping:
         return _hand_back(page_abandon, page_id=page_id, worker=worker)
     batch_refresh(batch=page.batch)

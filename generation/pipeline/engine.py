@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from PIL import Image
 
@@ -124,7 +125,7 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
         assessment = _resume(step, ctx, last)
         params = last.params
         if last.passed or last.error_kind or len(runs) >= policy.max_attempts:
-            return _select(step, ctx, runs, policy)
+            return _select(step, ctx, runs, policy, first=_none_selected(earlier))
         new_params = step.adjust(params, assessment, last.attempt)
         adjustments, params = _changes(last, params, new_params, assessment), new_params
     else:
@@ -142,7 +143,11 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
         if len(runs) < policy.max_attempts:
             new_params = step.adjust(params, assessment, run.attempt)
             adjustments, params = _changes(run, params, new_params, assessment), new_params
-    return _select(step, ctx, runs, policy)
+    return _select(step, ctx, runs, policy, first=_none_selected(earlier))
+
+
+def _none_selected(earlier: list[StepRun]) -> bool:
+    return not any(run.selected for run in earlier)
 
 
 def _scope(ctx: StepContext) -> dict:
@@ -280,20 +285,39 @@ def _ask_for_review(
     )
 
 
-def output_select(step: Step, ctx: StepContext, run: StepRun, *, apply: bool = True) -> None:
+def output_select(
+    step: Step,
+    ctx: StepContext,
+    run: StepRun,
+    *,
+    apply: bool = True,
+    first: bool = False,
+    close: list[int] | None = None,
+) -> None:
     """Make `run` the one selected output of its step (for the page, or the batch) and apply
     it to the page or batch (`step.commit`) in the same transaction; a failing step selects
-    its best attempt without applying it."""
-    with transaction.atomic():
-        StepRun.objects.filter(step=step.name, selected=True, **_scope(ctx)).update(selected=False)
+    its best attempt without applying it. `first`: the caller has read every attempt of the
+    page's step and none was selected, so there is nothing to unselect (a selection made
+    meanwhile by another worker fails the one-selected constraint: IntegrityError).
+    `close`: the ids of the round's attempts (`run` among them), closed in the same UPDATE."""
+    # Within a caller's transaction, no savepoint: a failure here fails the caller's block too.
+    with transaction.atomic(savepoint=False):
+        if not (first and ctx.page is not None):
+            unselect = StepRun.objects.filter(step=step.name, selected=True, **_scope(ctx))
+            unselect.update(selected=False)
+        closing = {"round_closed": True} if close else {}
+        StepRun.objects.filter(pk__in={run.pk, *(close or ())}).update(
+            selected=Case(When(pk=run.pk, then=Value(True)), default=F("selected")), **closing
+        )
         run.selected = True
-        run.save(update_fields=["selected"])
         if apply:
             step.commit(ctx, run)
     ctx.selected[step.name] = run
 
 
-def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy) -> StepRun:
+def _select(
+    step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy, *, first: bool
+) -> StepRun:
     round_runs = StepRun.objects.filter(pk__in=[run.pk for run in runs])
     usable = [run for run in runs if not run.error_kind]
     if not usable:
@@ -311,13 +335,13 @@ def _select(step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolic
         )
     try:
         with transaction.atomic():
-            round_runs.update(round_closed=True)
             if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:
                 ctx.page.flagged = True
                 ctx.page.flag_reason = reason[:300]
                 ctx.page.save(update_fields=["flagged", "flag_reason"])
             apply = not reason or policy.on_no_pass != NoPassRule.FAIL
-            output_select(step, ctx, best, apply=apply)
+            close = [run.pk for run in runs]  # the round is closed with the selection
+            output_select(step, ctx, best, apply=apply, first=first, close=close)
     except IntegrityError:  # another worker selected this step's output first
         raise LeaseLost(
             f"{step.name} of page {ctx.page.pk if ctx.page else '-'} was selected by another worker"

@@ -63,6 +63,15 @@ def _rate_allows(gate: ProviderGate, now: datetime) -> bool:
     return True
 
 
+def _locked_gate(provider: str) -> ProviderGate:
+    """The provider's gate row under a row lock, made on its first use."""
+    try:
+        return ProviderGate.objects.select_for_update().get(provider=provider)
+    except ProviderGate.DoesNotExist:
+        ProviderGate.objects.get_or_create(provider=provider)  # a racing maker's row is fine
+        return ProviderGate.objects.select_for_update().get(provider=provider)
+
+
 def _try_take(
     provider: str, holder: str, limit: int, reservation: int | None = None
 ) -> tuple[ProviderCall, bool] | None:
@@ -73,13 +82,14 @@ def _try_take(
     # A plain read first: waiting workers must not queue for the write lock just to look.
     if _live(provider, now, reserved=counted) >= limit:
         return None
-    ProviderGate.objects.get_or_create(provider=provider)
     with transaction.atomic():
-        gate = ProviderGate.objects.select_for_update().get(provider=provider)
+        gate = _locked_gate(provider)
+        before = (gate.probe_until, gate.window_start, gate.window_count)
         probe = _breaker_allows(gate, now)
         if _live(provider, now, reserved=counted) >= limit or not _rate_allows(gate, now):
             return None
-        gate.save(update_fields=["probe_until", "window_start", "window_count"])
+        if (gate.probe_until, gate.window_start, gate.window_count) != before:
+            gate.save(update_fields=["probe_until", "window_start", "window_count"])
         if reservation is not None:
             ProviderCall.objects.filter(pk=reservation).delete()
         expires = now + timedelta(seconds=settings.Q_CLUSTER["timeout"])

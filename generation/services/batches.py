@@ -303,7 +303,7 @@ def batch_run(*, batch: Batch) -> Batch:
         for page_id in claimable:
             page = page_claim(page_id=page_id, worker=worker)
             if page is not None:
-                page_run(page=page, worker=worker)
+                page_run(page=page, worker=worker, claimed=True)
         if not claimable:
             if not batch.pages.filter(status=PageStatus.RUNNING).exists():
                 break

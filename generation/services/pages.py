@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from generation.errors import (
@@ -26,6 +28,7 @@ from generation.errors import (
     StepFailed,
     StepHeld,
 )
+from generation.events.publish import batch_changed
 from generation.models import Batch, BatchStatus, Page, PageStatus, Step
 from generation.pipeline.engine import StepContext, run_step
 from generation.pipeline.steps import page_steps
@@ -34,6 +37,9 @@ from generation.selectors import batch_cost
 from generation.services.queue import pages_enqueue
 
 logger = logging.getLogger("nanodeck.pipeline")
+# A checkpoint this soon after the claim (which renewed the lease and saw the batch running)
+# has nothing to add: the first one, before the first attempt, is skipped.
+CLAIM_FRESH_SECONDS = 1.0
 
 
 def worker_id() -> str:
@@ -46,25 +52,33 @@ def lease_duration() -> timedelta:
 
 
 def page_claim(*, page_id: int, worker: str) -> Page | None:
-    """Take the page's lease (a conditional UPDATE); None when another worker holds it,
-    the page is done or gone, or its batch is not running."""
-    if not Page.objects.in_running_batches().filter(pk=page_id).exists():
-        return None
+    """Take the page's lease and start it (one conditional UPDATE: what Page.start writes
+    included); None when another worker holds it, the page is done or gone, or its batch is
+    not running. Run the page with `page_run(..., claimed=True)`."""
     now = timezone.now()
+    # The batch in an EXISTS, not a join: the page's own columns stay in the WHERE clause,
+    # which PostgreSQL re-checks after waiting for the row lock (see PageQuerySet.claimable).
+    running = Batch.objects.filter(pk=OuterRef("batch_id"), status=BatchStatus.RUNNING)
     taken = (
         Page.objects.filter(pk=page_id)
         .claimable(now)
+        .filter(Exists(running))
         .update(
             status=PageStatus.RUNNING,
             lease_owner=worker,
             lease_until=now + lease_duration(),
             waiting_for="",
             not_before=None,
+            error="",
+            started_at=Coalesce(F("started_at"), Value(now)),
+            current_step=F("resume_step"),  # never empty here: claimable() excludes it
         )
     )
     if not taken:
         return None
-    return Page.objects.select_related("batch").get(pk=page_id)
+    page = Page.objects.select_related("batch").get(pk=page_id)
+    batch_changed(page.batch_id)
+    return page
 
 
 def page_abandon(*, page_id: int, worker: str) -> bool:
@@ -85,16 +99,18 @@ def page_abandon(*, page_id: int, worker: str) -> bool:
     return True
 
 
-def page_run(*, page: Page, worker: str = "inline") -> Page:
+def page_run(*, page: Page, worker: str = "inline", claimed: bool = False) -> Page:
     """Run the page's steps from its resume point; it ends completed, held, failed or cancelled,
-    or goes back to the queue to wait for a provider.
+    or goes back to the queue to wait for a provider. `claimed`: the page comes straight from
+    page_claim, which has started it and checked its lease and batch a moment ago.
 
     Each finished step moves the resume point forward in its own commit, so a crashed worker's
     successor continues where it stopped and never repeats a finished step.
     """
-    lease, ctx = page.lease_owner, _context(page, worker)
+    lease, ctx = page.lease_owner, _context(page, worker, claimed=claimed)
     try:
-        page.start(lease=lease)
+        if not claimed:
+            page.start(lease=lease)
         _run_steps(page, ctx)
         status, error = PageStatus.COMPLETED, ""
     except LeaseLost:
@@ -124,7 +140,8 @@ def page_run(*, page: Page, worker: str = "inline") -> Page:
     return page
 
 
-def _context(page: Page, worker: str) -> StepContext:
+def _context(page: Page, worker: str, *, claimed: bool) -> StepContext:
+    fresh_until = [time.monotonic() + CLAIM_FRESH_SECONDS if claimed else 0.0]
     return StepContext(
         batch=page.batch,
         page=page,
@@ -137,7 +154,7 @@ def _context(page: Page, worker: str) -> StepContext:
         instruction=page.instruction,
         requested_by=page.instruction_source,
         worker=worker,
-        checkpoint=lambda: _checkpoint(page, worker),
+        checkpoint=lambda: _checkpoint(page, worker, fresh_until),
     )
 
 
@@ -151,9 +168,14 @@ def _run_steps(page: Page, ctx: StepContext) -> None:
         page.advance(lease=page.lease_owner)
 
 
-def _checkpoint(page: Page, worker: str) -> None:
+def _checkpoint(page: Page, worker: str, fresh_until: list[float]) -> None:
     """Renew the lease (when running under one) and stop if the batch was cancelled or its
-    budget is spent."""
+    budget is spent. The first checkpoint within CLAIM_FRESH_SECONDS of the claim looks at
+    the budget only: the claim itself renewed the lease and saw the batch running."""
+    fresh, fresh_until[0] = time.monotonic() < fresh_until[0], 0.0
+    if fresh:
+        _budget_check(page)
+        return
     cancelled = Batch.objects.filter(pk=page.batch_id, status=BatchStatus.CANCELLED)
     if page.lease_owner:
         # One query for both checks in the usual case; the lease on the page's own columns

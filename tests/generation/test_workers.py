@@ -116,17 +116,21 @@ def test_a_worker_that_lost_its_lease_to_a_cancelled_batch_touches_nothing(plann
     assert not StepRun.objects.filter(page=page).exists()
 
 
-def test_a_page_takes_at_most_68_queries(planned, django_assert_max_num_queries):
+def test_a_page_takes_at_most_51_queries(planned, django_assert_max_num_queries):
     """Lease, steps, attempts and counters of one page: 73 before the checkpoint renewed the
     lease and looked for a cancel in one query, the engine read each step's attempts once and
     finish reused the render it had just selected; 65 until the batch's refresh looked for
     credits to settle (one query for a batch nobody paid for) and the slot release ran in an
     atomic block of its own so that it can be tried again (here, inside the test's
-    transaction, a savepoint and its release: two statements)."""
+    transaction, a savepoint and its release: two statements); 68 until the claim started the
+    page in its own UPDATE (no look at the batch first, no start write, no renewal right
+    after it), the gate was neither read before its lock nor saved unchanged, and a step's
+    first selection neither unselected nor took a savepoint, closing its round in the same
+    UPDATE."""
     first, second = planned.pages.order_by("index")[:2]
     run_page(first.pk)  # policies and the provider's gate row exist from here on
 
-    with django_assert_max_num_queries(68):
+    with django_assert_max_num_queries(51):
         assert run_page(second.pk) == "completed"
 
 
