@@ -370,3 +370,52 @@ def test_a_swapped_pair_in_a_short_title_is_caught_after_three_readings():
     garbled = changed(COMPARISON_ZH, 1, "title", "作业馈反")
     image = render_slide(garbled, theme(0), SIZE, {"layout": "step_list"}).image
     assert failing(image, COMPARISON_ZH) == ["作业反馈"]
+
+
+TYPES_ZH = {
+    "kind": "content",
+    "title": "教育人工智能的主要类型",
+    "subtitle": "",
+    "items": [
+        {"title": "智能辅导系统", "text": "根据学生水平推送练习", "children": []},
+        {"title": "自动测评工具", "text": "批改作业并即时给出反馈", "children": []},
+        {"title": "生成式助手", "text": "协助备课和制作教学素材", "children": []},
+        {"title": "学习分析平台", "text": "汇总数据，发现学习规律", "children": []},
+    ],
+    "language": "zh",
+}
+EXAM_ZH = {
+    **COMPARISON_ZH,
+    "items": [
+        *COMPARISON_ZH["items"],
+        {"title": "评价方式", "text": "期末一次考试 vs 过程性数据", "children": []},
+    ],
+}
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("plan", "layout", "template"),
+    [(TYPES_ZH, "hierarchy", 1), (EXAM_ZH, "steps", 3)],
+    ids=["push-read-as-pull", "end-of-term-read-as-not-yet"],
+)
+def test_lines_misread_at_both_earlier_scales_pass_in_another_mode(plan, layout, template):
+    # Before: 推送 read 扒送 and 期末 read 期未 at 1.0, 0.6 and 1.7 of the size.
+    image = render_slide(plan, theme(template), SIZE, {"layout": layout}).image
+    assert failing(image, plan) == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("plan", "layout", "template", "item", "text"),
+    [
+        (TYPES_ZH, "hierarchy", 1, 0, "根据学生水平推进练习"),
+        (EXAM_ZH, "steps", 3, 3, "期未一次考试 vs 过程性数据"),
+    ],
+    ids=["push-read-as-pull", "end-of-term-read-as-not-yet"],
+)
+def test_one_wrong_character_fails_in_every_mode(plan, layout, template, item, text):
+    # The look-alike OCR itself confuses (未 for 末) drawn on the slide: no reading may pass it.
+    garbled = changed(plan, item, "text", text)
+    image = render_slide(garbled, theme(template), SIZE, {"layout": layout}).image
+    assert failing(image, plan) == [plan["items"][item]["text"]]
