@@ -19,7 +19,8 @@ each: a line fails unless one of those readings is right, exactly (a wrong chara
 the slide must be misread as the planned one to pass). (The per-box path lets a line of one or
 two characters pass when two readings of its box disagree; here the two best matches need not
 be the same region, and a missing lone character would pass that way.) A line with nothing read
-to match fails.
+to match fails. A run no bigger than a dot reads as the separator a planned line has ("·",
+"•"), which OCR reads as "e" or "和@"; only then, and a character never is that small.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is
 # The readings of the regions no passing line was found in, one tesseract call each, while a
 # line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
 READINGS_AGAIN = (("reread",), ("enlarged", "narrow", "stretched", "tall", "squeezed"))
+# A run no wider and no taller than this share of the median run height is a dot: read as the
+# separator a planned line has there (SEPARATORS), see Reading.
+DOT_SHARE = 0.4
+SEPARATORS = frozenset("·•・∙⋅")
 SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
@@ -125,7 +130,7 @@ def _read_again(
         for i in failed:
             if not results[i].failed:
                 continue
-            text = reading.text(reading.best(lines[i].text))
+            text = reading.text(reading.best(lines[i].text), lines[i].text)
             if compare(lines[i].text, text).distance == 0:
                 results[i] = _result(lines[i], text)
     return results
@@ -139,7 +144,8 @@ def _match(
     reading = Reading(runs)
     matches = [reading.best(line.text) for line in lines]
     results = [
-        _result(line, reading.text(chain)) for line, chain in zip(lines, matches, strict=True)
+        _result(line, reading.text(chain, line.text))
+        for line, chain in zip(lines, matches, strict=True)
     ]
     return runs, matches, results
 
@@ -197,16 +203,27 @@ class Reading:
         self.texts = [run.text for run in runs]
         self.folded = [fold(text) for text in self.texts]
         self.following = links([run.region for run in runs])
+        limit = DOT_SHARE * statistics.median(run.region.h for run in runs) if runs else 0
+        self.dots = [max(run.region.w, run.region.h) <= limit for run in runs]
 
-    def text(self, chain: Sequence[int]) -> str:
-        """The reading of a chain of runs, as one line."""
-        return join_words(self.texts[i] for i in chain)
+    def text(self, chain: Sequence[int], expected: str = "") -> str:
+        """The reading of a chain of runs, as one line (dots read as expected's separator)."""
+        texts = self._dotted(self.texts, _separator(expected))
+        return join_words(texts[i] for i in chain if texts[i])
+
+    def _dotted(self, texts: list[str], separator: str | None) -> list[str]:
+        """texts, with the runs no bigger than a dot read as separator when a planned line has
+        one there to match: OCR reads a lone "·" as "e", "和@" or "大". A real character is
+        as tall as its line, so no character, right or wrong, is ever read this way."""
+        if separator is None:
+            return texts
+        return [separator if dot else text for dot, text in zip(self.dots, texts, strict=True)]
 
     def best(self, expected: str) -> tuple[int, ...]:
         """The chain whose reading is closest to expected over its whole length (ties: the
         first found, top to bottom); () when nothing was read."""
         target = fold(expected)
-        folded = self.folded
+        folded = self._dotted(self.folded, "" if _separator(expected) else None)
         sizes = [len(text) for text in folded]
         candidates = []
         for start in range(len(folded)):
@@ -223,6 +240,11 @@ class Reading:
             if edits < best_distance:
                 best, best_distance = chain, edits
         return best
+
+
+def _separator(expected: str) -> str | None:
+    """The first separator glyph (SEPARATORS) of a planned line, if any."""
+    return next((ch for ch in expected if ch in SEPARATORS), None)
 
 
 def _result(line: Line, got: str) -> LineResult:

@@ -9,7 +9,9 @@ from PIL import Image, ImageDraw
 
 from generation.quality.garble import degrade
 from generation.quality.image_checks import assess_slide
+from generation.quality.ocr import Word
 from generation.quality.regions import Region, find_regions, links
+from generation.quality.slide_check import Reading, Run
 from generation.quality.text_check import plan_lines
 from generation.render.fonts import get_font
 from generation.render.renderer import render_slide
@@ -419,3 +421,60 @@ def test_one_wrong_character_fails_in_every_mode(plan, layout, template, item, t
     garbled = changed(plan, item, "text", text)
     image = render_slide(garbled, theme(template), SIZE, {"layout": layout}).image
     assert failing(image, plan) == [plan["items"][item]["text"]]
+
+
+# --- separators ---------------------------------------------------------------------------
+
+
+def runs_of(*texts: tuple[str, int, int]) -> list[Run]:
+    """Runs on one row at y 454: (text, x, size in pixels, as wide as tall)."""
+    return [
+        Run(
+            i,
+            Region(x, 454 + (40 - size) // 2, size * max(len(text), 1), size),
+            (Word(text, x, 454, x + size * len(text), 494),),
+        )
+        for i, (text, x, size) in enumerate(texts)
+    ]
+
+
+def test_a_dot_is_read_as_the_separator_the_plan_has_there():
+    reading = Reading(runs_of(("技术大会", 428, 40), ("e", 620, 12), ("主题演讲", 646, 40)))
+    chain = reading.best("技术大会 · 主题演讲")
+    assert reading.text(chain, "技术大会 · 主题演讲") == "技术大会 · 主题演讲"
+
+
+def test_a_dot_is_a_character_when_the_plan_has_no_separator():
+    reading = Reading(runs_of(("技术大会", 428, 40), ("e", 620, 12), ("主题演讲", 646, 40)))
+    chain = reading.best("技术大会主题演讲")
+    assert reading.text(chain, "技术大会主题演讲") != "技术大会主题演讲"
+
+
+def test_a_character_beside_a_separator_is_still_read():
+    # One character as tall as the line where the plan has a dot: not a dot, so it counts.
+    reading = Reading(runs_of(("技术大会", 428, 40), ("和", 600, 40), ("主题演讲", 646, 40)))
+    chain = reading.best("技术大会 · 主题演讲")
+    assert "和" in reading.text(chain, "技术大会 · 主题演讲")
+
+
+COVER_DOT_ZH = {
+    "kind": "cover",
+    "title": "大模型推理加速实践",
+    "subtitle": "2025 全球人工智能技术大会 · 主题演讲",
+    "items": [],
+    "language": "zh",
+}
+
+
+@needs_tesseract
+def test_a_cover_with_a_separator_dot_is_not_flagged():
+    # Before: the lone dot of this template's subtitle read "和 @" and the subtitle failed.
+    image = render_slide(COVER_DOT_ZH, theme(1), SIZE, {}).image
+    assert failing(image, COVER_DOT_ZH) == []
+
+
+@needs_tesseract
+def test_a_character_added_beside_a_separator_dot_is_caught():
+    garbled = {**COVER_DOT_ZH, "subtitle": "2025 全球人工智能技术大会 · 和主题演讲"}
+    image = render_slide(garbled, theme(1), SIZE, {}).image
+    assert failing(image, COVER_DOT_ZH) == [COVER_DOT_ZH["subtitle"]]
