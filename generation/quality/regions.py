@@ -18,6 +18,7 @@ slide_check matches a planned line to a chain of whole boxes along these links (
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,7 @@ MAX_AREA_SHARE = 0.12  # leaves larger than this share of the slide are pictures
 ROW_OVERLAP = 0.5  # regions on one row overlap vertically by this share of the lower one
 RIGHT_GAP_EM = 2.5  # the next region on a row is at most this many heights to the right
 DOWN_GAP_EM = 1.0  # the next row is at most this many heights below
+MAX_CHAINS = 2000  # chains() stops after this many from one start (sample slides: at most 40)
 
 
 @dataclass(frozen=True)
@@ -126,20 +128,29 @@ def _right_of(regions: list[Region], s: Region) -> int | None:
 
 
 def chains(
-    following: list[list[int]], sizes: list[int], *, start: int, limit: int
-) -> list[tuple[int, ...]]:
-    """Every chain of linked regions from start whose text (sizes: compared characters per
-    region) does not exceed limit before its last region."""
-    found, stack = [], [((start,), sizes[start])]
-    while stack:
+    following: list[list[int]],
+    sizes: list[int],
+    *,
+    start: int,
+    limit: int,
+    viable: Callable[[tuple[int, ...]], bool] | None = None,
+) -> Iterator[tuple[int, ...]]:
+    """The chains of linked regions from start whose text (sizes: compared characters per
+    region) does not exceed limit before their last region, the first links first (on along
+    the row before down); with viable, only chains that are viable are found or go on; at
+    most MAX_CHAINS."""
+    stack, found = [((start,), sizes[start])], 0
+    while stack and found < MAX_CHAINS:
         chain, size = stack.pop()
-        found.append(chain)
+        if viable is not None and not viable(chain):
+            continue
+        found += 1
+        yield chain
         if size >= limit:
             continue
-        for nxt in following[chain[-1]]:
+        for nxt in reversed(following[chain[-1]]):
             if nxt not in chain:
                 stack.append(((*chain, nxt), size + sizes[nxt]))
-    return found
 
 
 def _ink_mask(rgb: Image.Image) -> np.ndarray:

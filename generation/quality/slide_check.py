@@ -48,6 +48,10 @@ READINGS_AGAIN = (("reread",), ("enlarged", "narrow", "stretched", "tall", "sque
 # separator a planned line has there (SEPARATORS), see Reading.
 DOT_SHARE = 0.4
 SEPARATORS = frozenset("·•・∙⋅")
+# A chain of runs is followed on only while each run is within this share of edits of the part
+# of the planned line where it would be (so a chain that reads the line exactly always is), see
+# Reading.best.
+PRUNE_SHARE = 0.5
 SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
@@ -226,8 +230,19 @@ class Reading:
         folded = self._dotted(self.folded, "" if _separator(expected) else None)
         sizes = [len(text) for text in folded]
         candidates = []
+
+        def viable(chain: tuple[int, ...]) -> bool:
+            # A chain whose last run reads far from the line where it would be is not followed
+            # on (long lines over many runs made millions of chains). It only changes which
+            # wrong chain is shown for a failing line: an exact one is never cut.
+            run = folded[chain[-1]]
+            at, slack = sum(sizes[i] for i in chain[:-1]), len(run) // 2 + 2
+            window = target[max(at - slack, 0) : at + len(run) + slack]
+            return _fit(run, window) <= PRUNE_SHARE * len(run)
+
         for start in range(len(folded)):
-            for chain in chains(self.following, sizes, start=start, limit=len(target)):
+            chained = chains(self.following, sizes, start=start, limit=len(target), viable=viable)
+            for chain in chained:
                 got = "".join(folded[i] for i in chain)
                 if got == target:
                     return chain
@@ -240,6 +255,19 @@ class Reading:
             if edits < best_distance:
                 best, best_distance = chain, edits
         return best
+
+
+def _fit(text: str, window: str) -> int:
+    """The fewest edits that make text a part of window (its start and end in window free)."""
+    previous = [0] * (len(window) + 1)
+    for i, char in enumerate(text, 1):
+        current = [i]
+        for j, other in enumerate(window, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            )
+        previous = current
+    return min(previous)
 
 
 def _separator(expected: str) -> str | None:
