@@ -34,7 +34,7 @@ from PIL import Image
 
 from generation.quality.ocr import RGB, Word, join_words, read_variants, read_words
 from generation.quality.regions import Region, chains, find_regions, links
-from generation.quality.text_check import Line, LineResult
+from generation.quality.text_check import Line, LineResult, not_shorter
 from generation.quality.textdiff import compare, fold, levenshtein
 from generation.slides import TextBox
 
@@ -135,7 +135,8 @@ def _read_again(
             if not results[i].failed:
                 continue
             text = reading.text(reading.best(lines[i].text), lines[i].text)
-            if compare(lines[i].text, text).distance == 0:
+            shorter = modes != READINGS_AGAIN[0] and not not_shorter(text, results[i].got)
+            if compare(lines[i].text, text).distance == 0 and not shorter:
                 results[i] = _result(lines[i], text)
     return results
 

@@ -203,3 +203,17 @@ def test_a_title_both_readings_misread_passes_when_another_mode_reads_it_exactly
 def test_one_wrong_character_in_that_title_still_fails_in_every_mode():
     result = boxed({**COVER_ZH, "title": "大模型推理加快实践"})
     assert [expected for expected, _ in failing(result)] == [COVER_ZH["title"]]
+
+
+@needs_tesseract
+def test_a_character_inserted_is_caught_though_a_mode_drops_it():
+    # The 0.8-across mode reads 人工我智能走进课堂 as 人工智能走进课堂: a later reading shorter
+    # than the first is not taken.
+    plan = {**COVER_ZH, "title": "人工智能走进课堂", "subtitle": "面向中小学教师的实践指南"}
+    spec = STARTERS[0]
+    theme = Theme.from_palette(
+        spec["palette"], reference_image=spec["draw"](spec["palette"]), style=spec["style"]
+    )
+    render = render_slide({**plan, "title": "人工我智能走进课堂"}, theme, (1536, 864), {})
+    result = assess(render.image, render.boxes, expected_lines=plan_lines(plan), ocr=True)
+    assert [expected for expected, _ in failing(result)] == ["人工智能走进课堂"]
