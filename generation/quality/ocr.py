@@ -43,6 +43,21 @@ REREAD_SCALE = 0.6
 # 1.7 of the size (psm 6) it cleared 5 of 10 Chinese lines that both earlier readings misread
 # the same way on clean sample slides (1.2-1.4: 3; 1.0 or 1.4 binarised: 3-5; psm 7 or 13: 0).
 ENLARGED_SCALE = 1.7
+# (across, down) scale of each reading mode's crops (see read_words). chi_sim misreads some
+# glyphs the same way at several scales (替代 as 蔡代, 期末 as 期未, 推送 as 扒送 on sample
+# slides), but rarely in every one of these: the narrow, stretched (wider), tall and squeezed
+# (narrower) readings each cleared a different share of the lines that both earlier ones
+# misread, and which one does changes with the other crops read in the same call.
+MODES = {
+    "lines": (1.0, 1.0),
+    "block": (1.0, 1.0),
+    "reread": (REREAD_SCALE, REREAD_SCALE),
+    "enlarged": (ENLARGED_SCALE, ENLARGED_SCALE),
+    "narrow": (0.8, 0.8),
+    "stretched": (1.3, 1.0),
+    "tall": (1.0, 1.3),
+    "squeezed": (0.8, 1.0),
+}
 CJK_LANGUAGES = ("chi_sim", "chi_tra", "jpn", "kor")  # tesseract codes (prefixes)
 
 
@@ -94,28 +109,45 @@ def read_words(
     """The words read in each box (same order) with their edges on the image,
     in one call. mode: "lines" (line-finding, read_boxes' first reading), "block" (one uniform
     block, keeps lone characters), "reread" (a block at REREAD_SCALE, reread_boxes') or
-    "enlarged" (a block at ENLARGED_SCALE)."""
-    scale = {"reread": REREAD_SCALE, "enlarged": ENLARGED_SCALE}.get(mode, 1.0)
-    config = TESSERACT_CONFIG if mode == "lines" else BLOCK_CONFIG
-    crops = []
-    for box, ink in zip(boxes, inks, strict=True):
-        crop = _ink_crop(image, box, ink)
-        if scale != 1.0:
-            size = (max(round(crop.width * scale), 1), max(round(crop.height * scale), 1))
-            crop = crop.resize(size, Image.Resampling.BICUBIC)
-        crops.append(crop)
+    "enlarged" (a block at ENLARGED_SCALE), or another of MODES."""
+    return read_variants(image, boxes, inks, languages, (mode,))[0]
+
+
+def read_variants(
+    image: Image.Image,
+    boxes: Sequence[TextBox],
+    inks: Sequence[tuple[RGB, RGB]],
+    languages: str,
+    modes: Sequence[str],
+) -> list[list[list[Word]]]:
+    """read_words() in each of several modes (MODES, all but "lines" read as blocks) with one
+    tesseract call over every box in every mode: for each mode, the words of each box."""
+    config = TESSERACT_CONFIG if tuple(modes) == ("lines",) else BLOCK_CONFIG
+    crops, owners = [], []
+    for m, mode in enumerate(modes):
+        across, down = MODES[mode]
+        for b, (box, ink) in enumerate(zip(boxes, inks, strict=True)):
+            crop = _ink_crop(image, box, ink)
+            if (across, down) != (1.0, 1.0):
+                size = (max(round(crop.width * across), 1), max(round(crop.height * down), 1))
+                crop = crop.resize(size, Image.Resampling.BICUBIC)
+            crops.append(crop)
+            owners.append((m, b))
+    words: list[list[list[Word]]] = [[[] for _ in boxes] for _ in modes]
+    if not crops:
+        return words
     stacked, tops = _stack(crops)
-    words: list[list[Word]] = [[] for _ in crops]
     for text, top, bottom, left, right in _words(stacked, languages, config):
-        centre_y = (top + bottom) / 2
-        index = max(bisect_right(tops, centre_y) - 1, 0)
-        box, crop = boxes[index], crops[index]
+        index = max(bisect_right(tops, (top + bottom) / 2) - 1, 0)
+        (m, b), crop = owners[index], crops[index]
+        box = boxes[b]
         pad, _ = _crop_geometry(box)
-        per_px = (box.w + 2 * pad) / crop.width  # image pixels per crop pixel
-        x0 = box.x - pad + (left - GAP_PX) * per_px
-        y0 = box.y - pad + (top - tops[index] - GAP_PX // 2) * per_px
-        words[index].append(
-            Word(text, x0, y0, x0 + (right - left) * per_px, y0 + (bottom - top) * per_px)
+        per_x = (box.w + 2 * pad) / crop.width  # image pixels per crop pixel
+        per_y = (box.h + 2 * pad) / crop.height
+        x0 = box.x - pad + (left - GAP_PX) * per_x
+        y0 = box.y - pad + (top - tops[index] - GAP_PX // 2) * per_y
+        words[m][b].append(
+            Word(text, x0, y0, x0 + (right - left) * per_x, y0 + (bottom - top) * per_y)
         )
     return words
 

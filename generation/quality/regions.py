@@ -18,6 +18,7 @@ slide_check matches a planned line to a chain of whole boxes along these links (
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,7 @@ MAX_AREA_SHARE = 0.12  # leaves larger than this share of the slide are pictures
 ROW_OVERLAP = 0.5  # regions on one row overlap vertically by this share of the lower one
 RIGHT_GAP_EM = 2.5  # the next region on a row is at most this many heights to the right
 DOWN_GAP_EM = 1.0  # the next row is at most this many heights below
+MAX_CHAINS = 2000  # chains() stops after this many from one start (sample slides: at most 40)
 
 
 @dataclass(frozen=True)
@@ -74,16 +76,22 @@ def find_regions(rgb: Image.Image) -> list[Region]:
 
 def links(regions: list[Region]) -> list[list[int]]:
     """For each region, the regions text may continue in: the next on its row; below it, and
-    below the row it ends (from the row's first region to it), see _below."""
+    below the row it ends (from each region before it on the row to it), see _below. The row
+    can run on across cards side by side, so a wrap below the region's own card is found from
+    that card's first region, not only from the row's."""
     rights = [_right_of(regions, s) for s in regions]
-    starts = list(range(len(regions)))  # the first region of the row each one ends
+    before: dict[int, int] = {}  # the region just left of each one on its row
     for i in sorted(range(len(regions)), key=lambda i: regions[i].x):
         if rights[i] is not None:
-            starts[rights[i]] = starts[i]
+            before.setdefault(rights[i], i)
     following = []
     for i, s in enumerate(regions):
         nexts = [rights[i]] if rights[i] is not None else []
-        for left in dict.fromkeys((s.x, regions[starts[i]].x)):
+        lefts, j = [s.x], i
+        while j in before and len(lefts) <= len(regions):
+            j = before[j]
+            lefts.append(regions[j].x)
+        for left in dict.fromkeys(lefts):
             nexts.extend(j for j in _below(regions, s, left) if j not in nexts)
         following.append(nexts)
     return following
@@ -120,20 +128,29 @@ def _right_of(regions: list[Region], s: Region) -> int | None:
 
 
 def chains(
-    following: list[list[int]], sizes: list[int], *, start: int, limit: int
-) -> list[tuple[int, ...]]:
-    """Every chain of linked regions from start whose text (sizes: compared characters per
-    region) does not exceed limit before its last region."""
-    found, stack = [], [((start,), sizes[start])]
-    while stack:
+    following: list[list[int]],
+    sizes: list[int],
+    *,
+    start: int,
+    limit: int,
+    viable: Callable[[tuple[int, ...]], bool] | None = None,
+) -> Iterator[tuple[int, ...]]:
+    """The chains of linked regions from start whose text (sizes: compared characters per
+    region) does not exceed limit before their last region, the first links first (on along
+    the row before down); with viable, only chains that are viable are found or go on; at
+    most MAX_CHAINS."""
+    stack, found = [((start,), sizes[start])], 0
+    while stack and found < MAX_CHAINS:
         chain, size = stack.pop()
-        found.append(chain)
+        if viable is not None and not viable(chain):
+            continue
+        found += 1
+        yield chain
         if size >= limit:
             continue
-        for nxt in following[chain[-1]]:
+        for nxt in reversed(following[chain[-1]]):
             if nxt not in chain:
                 stack.append(((*chain, nxt), size + sizes[nxt]))
-    return found
 
 
 def _ink_mask(rgb: Image.Image) -> np.ndarray:
@@ -233,12 +250,38 @@ def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:
         return
     y0, y1 = y0 + bands[0][0], y0 + bands[0][1]
     gap = min(max(round(GAP_SHARE * (y1 - y0)), GAP_MIN_PX), GAP_MAX_PX)
-    pieces = _runs(mask[y0:y1, x0:x1].any(axis=0), gap)
+    columns = mask[y0:y1, x0:x1].any(axis=0)
+    pieces = _runs(columns, gap)
+    if len(pieces) == 1:
+        pieces = _beside_lines(mask, (x0, y0, x1, y1), columns)
     if len(pieces) > 1:
         for left, right in pieces:
             _cut(mask, (x0 + left, y0, x0 + right, y1), out)
         return
     out.append((x0 + pieces[0][0], y0, x0 + pieces[0][1], y1))
+
+
+def _beside_lines(
+    mask: np.ndarray, box: tuple[int, int, int, int], columns: np.ndarray
+) -> list[tuple[int, int]]:
+    """A band that did not split: cut at its widest blank gap of GAP_MIN_PX or more after which
+    a side splits into lines. A badge beside an item's title and text reaches into both lines
+    and joins them into one band too tall for the usual gap (GAP_SHARE of its height) to split
+    off the badge; one line of text never splits into lines, so it is left whole."""
+    x0, y0, _, y1 = box
+    pieces = _runs(columns, 1)
+    whole = [(pieces[0][0], pieces[-1][1])] if pieces else []
+    gaps = sorted(
+        ((pieces[k + 1][0] - pieces[k][1], k) for k in range(len(pieces) - 1)), reverse=True
+    )
+    for width, k in gaps:
+        if width < GAP_MIN_PX:
+            break
+        sides = [(pieces[0][0], pieces[k][1]), (pieces[k + 1][0], pieces[-1][1])]
+        for left, right in sides:
+            if len(_lines(_runs(mask[y0:y1, x0 + left : x0 + right].any(axis=1), 1))) > 1:
+                return sides
+    return whole
 
 
 def _lines(bands: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -12,12 +12,15 @@ same column), compared over the whole line: a chain neither starts nor stops ins
 an edit at a line's end costs as much as one in its middle. The rule is the per-box path's
 (text_check): a line fails at one edit after folding look-alikes; when a line fails, regions
 that read empty are read once more as blocks (lone characters), and then every region no
-passing line was found in is read once more at a smaller scale, then (lines still wrong) at a
-larger one, and the failing lines are matched again there: a line fails unless one of those
-readings is right. (The per-box path lets a line of one or
+passing line was found in is read once more at a smaller scale, then (lines still wrong) in
+five more modes in one call (larger, narrower, stretched, taller, squeezed: chi_sim's misreads
+change with the glyphs' size and proportions), and the failing lines are matched again in
+each: a line fails unless one of those readings is right, exactly (a wrong character drawn on
+the slide must be misread as the planned one to pass). (The per-box path lets a line of one or
 two characters pass when two readings of its box disagree; here the two best matches need not
 be the same region, and a missing lone character would pass that way.) A line with nothing read
-to match fails.
+to match fails. A run no bigger than a dot reads as the separator a planned line has ("·",
+"•"), which OCR reads as "e" or "和@"; only then, and a character never is that small.
 """
 
 from __future__ import annotations
@@ -29,15 +32,26 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from generation.quality.ocr import RGB, Word, join_words, read_words
+from generation.quality.ocr import RGB, Word, join_words, read_variants, read_words
 from generation.quality.regions import Region, chains, find_regions, links
-from generation.quality.text_check import Line, LineResult
+from generation.quality.text_check import Line, LineResult, not_shorter
 from generation.quality.textdiff import compare, fold, levenshtein
 from generation.slides import TextBox
 
 RING_PX = 4  # the background colour is the median of a ring this wide around a region
 TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
 SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
+# The readings of the regions no passing line was found in, one tesseract call each, while a
+# line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
+READINGS_AGAIN = (("reread",), ("enlarged", "narrow", "stretched", "tall", "squeezed"))
+# A run no wider and no taller than this share of the median run height is a dot: read as the
+# separator a planned line has there (SEPARATORS), see Reading.
+DOT_SHARE = 0.4
+SEPARATORS = frozenset("·•・∙⋅")
+# A chain of runs is followed on only while each run is within this share of edits of the part
+# of the planned line where it would be (so a chain that reads the line exactly always is), see
+# Reading.best.
+PRUNE_SHARE = 0.5
 SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
@@ -64,11 +78,11 @@ def check_slide(
         for i, found in zip(empty, again, strict=True):
             words[i] = found
         runs, matches, results = _match(inked, words, lines)
-    for mode in ("reread", "enlarged"):
+    for modes in READINGS_AGAIN:
         if any(result.failed for result in results):
             languages_again = _languages_again(lines, results, languages, reread_languages)
             results = _read_again(
-                rgb, inked, lines, (runs, matches, results), mode, languages_again
+                rgb, inked, lines, (words, runs, matches, results), modes, languages_again
             )
     return results
 
@@ -86,14 +100,14 @@ def _read_again(
     rgb: Image.Image,
     inked: list[tuple[Region, tuple[RGB, RGB]]],
     lines: Sequence[Line],
-    first: tuple[list[Run], list[tuple[int, ...]], list[LineResult]],
-    mode: str,
+    first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
+    modes: Sequence[str],
     languages: str,
 ) -> list[LineResult]:
-    """The results after reading again (mode: "reread" at a smaller scale, "enlarged" at a
-    larger one) every region with text no passing line is read in: a failing line whose best
-    chain there reads right passes."""
-    runs, matches, results = first
+    """The results after reading again (modes: of ocr.MODES, all in one call) every region
+    with text no passing line is read in: a failing line whose best chain reads right in one
+    of the modes passes (a region that reads empty in a mode keeps its first reading)."""
+    first_words, runs, matches, results = first
     failed = [i for i, result in enumerate(results) if result.failed]
     used = {r for i, chain in enumerate(matches) if i not in failed for r in chain}
     # A region often holds an item's title and its text: read it again unless all its runs
@@ -102,23 +116,28 @@ def _read_again(
     chosen = [b for b in range(len(inked)) if b not in done]
     if not chosen:
         return results
-    again = read_words(
+    variants = read_variants(
         rgb,
         [_box(inked[b][0]) for b in chosen],
         [inked[b][1] for b in chosen],
         languages,
-        mode=mode,
+        modes,
     )
-    words: list[list[Word]] = [[] for _ in inked]
-    for b, found in zip(chosen, again, strict=True):
-        words[b] = found
-    reread, _, _ = _match(inked, words, [])
-    reading = Reading(reread)
     results = list(results)
-    for i in failed:
-        text = reading.text(reading.best(lines[i].text))
-        if compare(lines[i].text, text).distance == 0:
-            results[i] = _result(lines[i], text)
+    for again in variants:
+        words: list[list[Word]] = [[] for _ in inked]
+        for b, found in zip(chosen, again, strict=True):
+            # A lone character (the end of a wrapped line) often reads empty at other scales.
+            words[b] = found or first_words[b]
+        reread, _, _ = _match(inked, words, [])
+        reading = Reading(reread)
+        for i in failed:
+            if not results[i].failed:
+                continue
+            text = reading.text(reading.best(lines[i].text), lines[i].text)
+            shorter = modes != READINGS_AGAIN[0] and not not_shorter(text, results[i].got)
+            if compare(lines[i].text, text).distance == 0 and not shorter:
+                results[i] = _result(lines[i], text)
     return results
 
 
@@ -130,7 +149,8 @@ def _match(
     reading = Reading(runs)
     matches = [reading.best(line.text) for line in lines]
     results = [
-        _result(line, reading.text(chain)) for line, chain in zip(lines, matches, strict=True)
+        _result(line, reading.text(chain, line.text))
+        for line, chain in zip(lines, matches, strict=True)
     ]
     return runs, matches, results
 
@@ -188,20 +208,43 @@ class Reading:
         self.texts = [run.text for run in runs]
         self.folded = [fold(text) for text in self.texts]
         self.following = links([run.region for run in runs])
+        limit = DOT_SHARE * statistics.median(run.region.h for run in runs) if runs else 0
+        self.dots = [max(run.region.w, run.region.h) <= limit for run in runs]
 
-    def text(self, chain: Sequence[int]) -> str:
-        """The reading of a chain of runs, as one line."""
-        return join_words(self.texts[i] for i in chain)
+    def text(self, chain: Sequence[int], expected: str = "") -> str:
+        """The reading of a chain of runs, as one line (dots read as expected's separator)."""
+        texts = self._dotted(self.texts, _separator(expected))
+        return join_words(texts[i] for i in chain if texts[i])
+
+    def _dotted(self, texts: list[str], separator: str | None) -> list[str]:
+        """texts, with the runs no bigger than a dot read as separator when a planned line has
+        one there to match: OCR reads a lone "·" as "e", "和@" or "大". A real character is
+        as tall as its line, so no character, right or wrong, is ever read this way."""
+        if separator is None:
+            return texts
+        return [separator if dot else text for dot, text in zip(self.dots, texts, strict=True)]
 
     def best(self, expected: str) -> tuple[int, ...]:
         """The chain whose reading is closest to expected over its whole length (ties: the
         first found, top to bottom); () when nothing was read."""
         target = fold(expected)
-        sizes = [len(text) for text in self.folded]
+        folded = self._dotted(self.folded, "" if _separator(expected) else None)
+        sizes = [len(text) for text in folded]
         candidates = []
-        for start in range(len(self.folded)):
-            for chain in chains(self.following, sizes, start=start, limit=len(target)):
-                got = "".join(self.folded[i] for i in chain)
+
+        def viable(chain: tuple[int, ...]) -> bool:
+            # A chain whose last run reads far from the line where it would be is not followed
+            # on (long lines over many runs made millions of chains). It only changes which
+            # wrong chain is shown for a failing line: an exact one is never cut.
+            run = folded[chain[-1]]
+            at, slack = sum(sizes[i] for i in chain[:-1]), len(run) // 2 + 2
+            window = target[max(at - slack, 0) : at + len(run) + slack]
+            return _fit(run, window) <= PRUNE_SHARE * len(run)
+
+        for start in range(len(folded)):
+            chained = chains(self.following, sizes, start=start, limit=len(target), viable=viable)
+            for chain in chained:
+                got = "".join(folded[i] for i in chain)
                 if got == target:
                     return chain
                 candidates.append((abs(len(got) - len(target)), start, chain, got))
@@ -213,6 +256,24 @@ class Reading:
             if edits < best_distance:
                 best, best_distance = chain, edits
         return best
+
+
+def _fit(text: str, window: str) -> int:
+    """The fewest edits that make text a part of window (its start and end in window free)."""
+    previous = [0] * (len(window) + 1)
+    for i, char in enumerate(text, 1):
+        current = [i]
+        for j, other in enumerate(window, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            )
+        previous = current
+    return min(previous)
+
+
+def _separator(expected: str) -> str | None:
+    """The first separator glyph (SEPARATORS) of a planned line, if any."""
+    return next((ch for ch in expected if ch in SEPARATORS), None)
 
 
 def _result(line: Line, got: str) -> LineResult:

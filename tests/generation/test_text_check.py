@@ -8,6 +8,7 @@ from generation.quality.text_check import Line, plan_lines
 from generation.quality.textdiff import compare, distance, fold
 from generation.render.renderer import render_slide
 from generation.slides import Theme
+from templates_app.starter import STARTERS
 from tests.generation.test_quality_checks import (
     EN_ITEMS,
     ZH_ITEMS,
@@ -168,3 +169,51 @@ def test_a_wrong_box_of_one_character_fails_when_two_readings_agree(expected, sh
     texts[-1] = Text(expected, texts[-1].x, texts[-1].y, shown=shown)
     result = assess(*draw_slide(texts), ocr=True)
     assert failing(result) == [(expected, shown)]
+
+
+COVER_ZH = {
+    "kind": "cover",
+    "title": "大模型推理加速实践",
+    "subtitle": "2025 全球人工智能技术大会 · 主题演讲",
+    "items": [],
+    "language": "zh",
+}
+
+
+def cover_theme() -> Theme:
+    spec = STARTERS[4]
+    return Theme.from_palette(
+        spec["palette"], reference_image=spec["draw"](spec["palette"]), style=spec["style"]
+    )
+
+
+def boxed(plan: dict):
+    render = render_slide(plan, cover_theme(), (1536, 864), {})
+    return assess(render.image, render.boxes, expected_lines=plan_lines(COVER_ZH), ocr=True)
+
+
+@needs_tesseract
+def test_a_title_both_readings_misread_passes_when_another_mode_reads_it_exactly():
+    # The cover's bold title wraps into two lines: read 人全人科吕 at 1.0 and 人全下科呈 at
+    # 0.6 of the size, so a clean cover failed.
+    assert failing(boxed(COVER_ZH)) == []
+
+
+@needs_tesseract
+def test_one_wrong_character_in_that_title_still_fails_in_every_mode():
+    result = boxed({**COVER_ZH, "title": "大模型推理加快实践"})
+    assert [expected for expected, _ in failing(result)] == [COVER_ZH["title"]]
+
+
+@needs_tesseract
+def test_a_character_inserted_is_caught_though_a_mode_drops_it():
+    # The 0.8-across mode reads 人工我智能走进课堂 as 人工智能走进课堂: a later reading shorter
+    # than the first is not taken.
+    plan = {**COVER_ZH, "title": "人工智能走进课堂", "subtitle": "面向中小学教师的实践指南"}
+    spec = STARTERS[0]
+    theme = Theme.from_palette(
+        spec["palette"], reference_image=spec["draw"](spec["palette"]), style=spec["style"]
+    )
+    render = render_slide({**plan, "title": "人工我智能走进课堂"}, theme, (1536, 864), {})
+    result = assess(render.image, render.boxes, expected_lines=plan_lines(plan), ocr=True)
+    assert [expected for expected, _ in failing(result)] == ["人工智能走进课堂"]

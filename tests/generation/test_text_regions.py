@@ -133,6 +133,27 @@ def test_text_continues_to_the_next_run_on_its_row():
     assert following[1] == [2]
 
 
+def test_one_line_with_wide_gaps_stays_one_region():
+    image = drawn([("Latency", 180, 216), ("p99", 330, 216)])
+    assert len(find_regions(image)) == 1
+
+
+def test_a_wrap_below_the_second_of_two_cards_on_a_row_is_linked():
+    # Cards side by side: the row runs on from the first card's line into the second's (2.3
+    # heights apart), so the row's first region is in the first card. Before, a wrap was looked
+    # for only below that span and the nearest there (the first card's second line) taken.
+    left_card, left_wrap = Region(580, 384, 371, 32), Region(579, 430, 99, 38)
+    right_card, right_end, right_wrap = (
+        Region(1040, 382, 146, 38),
+        Region(1211, 382, 203, 36),
+        Region(1042, 433, 29, 32),
+    )
+    following = links([left_card, left_wrap, right_card, right_end, right_wrap])
+    assert following[0][0] == 2  # the row runs on
+    assert 4 in following[3]
+    assert 4 not in following[0]
+
+
 # --- the check (OCR) ------------------------------------------------------------------------
 
 
@@ -268,6 +289,16 @@ def test_a_thick_horizontal_stroke_lined_up_with_its_neighbours_does_not_split_t
     assert len(find_regions(image)) == 1
 
 
+def test_a_badge_reaching_into_a_title_and_its_text_does_not_join_them():
+    # A step list's numbered circle overlaps the rows of both lines and stands only 13
+    # half-size pixels from them: before, circle and lines were one region 100 px tall, read
+    # as "个第步挑选…" (第二步 read 第一步, 教学节奏 read 教学 # 卖).
+    image = render_slide(STEPS_ZH, theme(0), SIZE, {"layout": "step_list"}).image
+    regions = find_regions(image)
+    assert max(region.h for region in regions) < 70
+    assert len([region for region in regions if region.x > 160 and region.y > 150]) >= 8
+
+
 def test_a_long_rule_under_a_line_is_still_taken_out():
     image = drawn([("First line", 140, 200)])
     ImageDraw.Draw(image).line((100, 260, 900, 260), fill="#1f3a5f", width=3)
@@ -279,8 +310,13 @@ def test_a_long_rule_under_a_line_is_still_taken_out():
 @needs_tesseract
 @pytest.mark.parametrize(
     ("plan", "layout", "template"),
-    [(COVER_ZH, "", 0), (STEPS_ZH, "steps", 1), (CARDS_ZH, "problem_solution", 2)],
-    ids=["cover-diagonal-bands", "steps-thick-stroke", "cards-accent-bars"],
+    [
+        (COVER_ZH, "", 0),
+        (STEPS_ZH, "steps", 1),
+        (CARDS_ZH, "problem_solution", 2),
+        (STEPS_ZH, "step_list", 3),
+    ],
+    ids=["cover-diagonal-bands", "steps-thick-stroke", "cards-accent-bars", "step-list-badges"],
 )
 def test_clean_slides_of_template_shapes_are_not_flagged(plan, layout, template):
     image = render_slide(plan, theme(template), SIZE, {"layout": layout} if layout else {}).image
@@ -295,8 +331,9 @@ def test_clean_slides_of_template_shapes_are_not_flagged(plan, layout, template)
         (COVER_ZH, "", 0, None, "title", "人工智能走近课堂"),
         (STEPS_ZH, "steps", 1, 0, "title", "第七步"),
         (CARDS_ZH, "problem_solution", 2, 1, "text", "只收集教学必须的数据"),
+        (STEPS_ZH, "step_list", 3, 1, "title", "第二部"),
     ],
-    ids=["cover-diagonal-bands", "steps-thick-stroke", "cards-accent-bars"],
+    ids=["cover-diagonal-bands", "steps-thick-stroke", "cards-accent-bars", "step-list-badges"],
 )
 def test_one_wrong_character_on_template_shapes_is_caught(plan, layout, template, item, key, text):
     garbled = {**plan, key: text} if item is None else changed(plan, item, key, text)
@@ -333,3 +370,75 @@ def test_a_swapped_pair_in_a_short_title_is_caught_after_three_readings():
     garbled = changed(COMPARISON_ZH, 1, "title", "作业馈反")
     image = render_slide(garbled, theme(0), SIZE, {"layout": "step_list"}).image
     assert failing(image, COMPARISON_ZH) == ["作业反馈"]
+
+
+TYPES_ZH = {
+    "kind": "content",
+    "title": "教育人工智能的主要类型",
+    "subtitle": "",
+    "items": [
+        {"title": "智能辅导系统", "text": "根据学生水平推送练习", "children": []},
+        {"title": "自动测评工具", "text": "批改作业并即时给出反馈", "children": []},
+        {"title": "生成式助手", "text": "协助备课和制作教学素材", "children": []},
+        {"title": "学习分析平台", "text": "汇总数据，发现学习规律", "children": []},
+    ],
+    "language": "zh",
+}
+EXAM_ZH = {
+    **COMPARISON_ZH,
+    "items": [
+        *COMPARISON_ZH["items"],
+        {"title": "评价方式", "text": "期末一次考试 vs 过程性数据", "children": []},
+    ],
+}
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("plan", "layout", "template"),
+    [(TYPES_ZH, "hierarchy", 1), (EXAM_ZH, "steps", 3)],
+    ids=["push-read-as-pull", "end-of-term-read-as-not-yet"],
+)
+def test_lines_misread_at_both_earlier_scales_pass_in_another_mode(plan, layout, template):
+    # Before: 推送 read 扒送 and 期末 read 期未 at 1.0, 0.6 and 1.7 of the size.
+    image = render_slide(plan, theme(template), SIZE, {"layout": layout}).image
+    assert failing(image, plan) == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("plan", "layout", "template", "item", "text"),
+    [
+        (TYPES_ZH, "hierarchy", 1, 0, "根据学生水平推进练习"),
+        (EXAM_ZH, "steps", 3, 3, "期未一次考试 vs 过程性数据"),
+    ],
+    ids=["push-read-as-pull", "end-of-term-read-as-not-yet"],
+)
+def test_one_wrong_character_fails_in_every_mode(plan, layout, template, item, text):
+    # The look-alike OCR itself confuses (未 for 末) drawn on the slide: no reading may pass it.
+    garbled = changed(plan, item, "text", text)
+    image = render_slide(garbled, theme(template), SIZE, {"layout": layout}).image
+    assert failing(image, plan) == [plan["items"][item]["text"]]
+
+
+COVER_DOT_ZH = {
+    "kind": "cover",
+    "title": "大模型推理加速实践",
+    "subtitle": "2025 全球人工智能技术大会 · 主题演讲",
+    "items": [],
+    "language": "zh",
+}
+
+
+@needs_tesseract
+def test_a_cover_with_a_separator_dot_is_not_flagged():
+    # Before: the lone dot of this template's subtitle read "和 @" and the subtitle failed.
+    image = render_slide(COVER_DOT_ZH, theme(1), SIZE, {}).image
+    assert failing(image, COVER_DOT_ZH) == []
+
+
+@needs_tesseract
+def test_a_character_added_beside_a_separator_dot_is_caught():
+    garbled = {**COVER_DOT_ZH, "subtitle": "2025 全球人工智能技术大会 · 和主题演讲"}
+    image = render_slide(garbled, theme(1), SIZE, {}).image
+    assert failing(image, COVER_DOT_ZH) == [COVER_DOT_ZH["subtitle"]]

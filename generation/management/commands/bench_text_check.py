@@ -2,8 +2,9 @@
 
 Clean slides are rendered from the project's sample outlines (generation/samples/*.md, Chinese
 and English) with every starter template, content pages cycling through every layout. Each
-clean slide gets one garble of each kind (generation.quality.garble, seeded), rendered from
-the garbled plan. Both paths check every slide against the original plan:
+clean slide gets one garble of each kind (generation.quality.garble), rendered from the
+garbled plan; the garbles and degradations are seeded per slide and kind, so two versions of
+the check meet the same images whatever they flag. Both paths check every slide against the original plan:
 
 - box: the local render with the renderer's text boxes (what the render step does with the
   local provider);
@@ -160,11 +161,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
-        rng = random.Random(options["seed"])
         paths = [path for path in options["paths"].split(",") if path in PATHS]
         tally = Tally()
-        for case in clean_cases(options["samples"], options["limit"], options["every"]):
-            self._case(case, paths, rng, tally)
+        cases = clean_cases(options["samples"], options["limit"], options["every"])
+        for n, case in enumerate(cases):
+            # Seeded per slide: the garbles and degradations of a slide do not depend on what
+            # the check flagged before it, so two versions of the check see the same images.
+            self._case(case, paths, f"{options['seed']}:{n}", tally)
         figures = {
             "seed": options["seed"],
             "paths": {path: tally.figures(path) for path in paths},
@@ -172,18 +175,19 @@ class Command(BaseCommand):
         }
         self.stdout.write(json.dumps(figures, ensure_ascii=False))
 
-    def _case(self, case: dict, paths: list[str], rng: random.Random, tally: Tally) -> None:
+    def _case(self, case: dict, paths: list[str], seed: str, tally: Tally) -> None:
         plan, lines = case["plan"], plan_lines(case["plan"])
         language = plan.get("language", "en")
         clean = render_slide(plan, case["theme"], SIZE, case["params"])
         passing = []
         for path in paths:
-            result, ms = _check(path, clean, lines, rng)
+            result, ms = _check(path, clean, lines, random.Random(f"{seed}:clean"))
             flagged = "ocr_mismatch" in result.hints
             tally.add_clean(path, flagged, clean.overflow, ms)
             if not flagged:
                 passing.append(path)
         skip = shown_elsewhere(lines, clean.boxes)
+        rng = random.Random(seed)
         for kind in MUTATIONS:
             garbled = garble(plan, kind, rng, skip=skip)
             if garbled is None or not passing:
@@ -191,7 +195,7 @@ class Command(BaseCommand):
             render = render_slide(garbled.plan, case["theme"], SIZE, case["params"])
             keys = {"kind": kind, "language": language, "length": length_bucket(garbled.line.text)}
             for path in passing:
-                result, ms = _check(path, render, lines, rng)
+                result, ms = _check(path, render, lines, random.Random(f"{seed}:{kind}"))
                 rows = result.metrics["ocr_boxes"]
                 row = rows[garbled.index]
                 # A line planned twice: either copy failing catches the garble.
@@ -202,7 +206,8 @@ class Command(BaseCommand):
 
 
 def _check(path: str, render, lines: list, rng: random.Random) -> tuple:
-    """(assessment, milliseconds) of one path on one render."""
+    """(assessment, milliseconds) of one path on one render (rng: the degradation's, path
+    slide)."""
     image = degrade(render.image, rng) if path == "slide" else render.image
     started = time.perf_counter()
     result = assess_slide(
