@@ -58,6 +58,10 @@ MODES = {
     "tall": (1.0, 1.3),
     "squeezed": (0.8, 1.0),
 }
+# The modes of the third reading of a line both earlier readings found wrong, on both paths
+# (text_check, slide_check): a two-line cover title read as 人全人科吕 at 1.0 and 0.6 of the
+# size, 第五步 as 第五上, cleared in one of these.
+THIRD_READING = ("enlarged", "narrow", "stretched", "tall", "squeezed")
 CJK_LANGUAGES = ("chi_sim", "chi_tra", "jpn", "kor")  # tesseract codes (prefixes)
 
 

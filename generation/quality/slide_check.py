@@ -32,10 +32,17 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from generation.quality.ocr import RGB, Word, join_words, read_variants, read_words
+from generation.quality.ocr import (
+    RGB,
+    THIRD_READING,
+    Word,
+    join_words,
+    read_variants,
+    read_words,
+)
 from generation.quality.regions import Region, chains, find_regions, links
 from generation.quality.text_check import Line, LineResult, not_shorter
-from generation.quality.textdiff import compare, fold, levenshtein
+from generation.quality.textdiff import compare, fit_distance, fold, levenshtein
 from generation.slides import TextBox
 
 RING_PX = 4  # the background colour is the median of a ring this wide around a region
@@ -43,7 +50,7 @@ TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels
 SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
 # The readings of the regions no passing line was found in, one tesseract call each, while a
 # line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
-READINGS_AGAIN = (("reread",), ("enlarged", "narrow", "stretched", "tall", "squeezed"))
+READINGS_AGAIN = (("reread",), THIRD_READING)
 # A run no wider and no taller than this share of the median run height is a dot: read as the
 # separator a planned line has there (SEPARATORS), see Reading.
 DOT_SHARE = 0.4
@@ -239,7 +246,7 @@ class Reading:
             run = folded[chain[-1]]
             at, slack = sum(sizes[i] for i in chain[:-1]), len(run) // 2 + 2
             window = target[max(at - slack, 0) : at + len(run) + slack]
-            return _fit(run, window) <= PRUNE_SHARE * len(run)
+            return fit_distance(run, window) <= PRUNE_SHARE * len(run)
 
         for start in range(len(folded)):
             chained = chains(self.following, sizes, start=start, limit=len(target), viable=viable)
@@ -256,19 +263,6 @@ class Reading:
             if edits < best_distance:
                 best, best_distance = chain, edits
         return best
-
-
-def _fit(text: str, window: str) -> int:
-    """The fewest edits that make text a part of window (its start and end in window free)."""
-    previous = [0] * (len(window) + 1)
-    for i, char in enumerate(text, 1):
-        current = [i]
-        for j, other in enumerate(window, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
-            )
-        previous = current
-    return min(previous)
 
 
 def _separator(expected: str) -> str | None:

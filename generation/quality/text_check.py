@@ -21,14 +21,18 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from generation.quality.ocr import RGB, join_words, read_boxes, read_variants, reread_boxes
+from generation.quality.ocr import (
+    RGB,
+    THIRD_READING,
+    join_words,
+    read_boxes,
+    read_variants,
+    reread_boxes,
+)
 from generation.quality.textdiff import Comparison, compare, fold, normalize
 from generation.slides import TextBox
 
 SHORT_LINE_CHARS = 2
-# The third reading's modes (ocr.MODES): a two-line cover title read as 人全人科吕 at 1.0 and
-# 0.6 of the size, 第五步 as 第五上.
-MODES_AGAIN = ("enlarged", "narrow", "stretched", "tall", "squeezed")
 Inked = tuple[TextBox, tuple[RGB, RGB]]  # a box with its (text colour, background colour)
 
 
@@ -142,7 +146,7 @@ def _read_in_modes(
     ocr.MODES at once (as slide_check's): for each line, the first reading that matches it
     exactly, else None."""
     boxes, inks = [box for box, _ in inked], [ink for _, ink in inked]
-    variants = read_variants(rgb, boxes, inks, languages, MODES_AGAIN)
+    variants = read_variants(rgb, boxes, inks, languages, THIRD_READING)
     found: list[str | None] = []
     for k, line in enumerate(lines):
         texts = (join_words(word.text for word in words[k]) for words in variants)

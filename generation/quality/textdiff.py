@@ -49,7 +49,18 @@ def levenshtein(a: str, b: str) -> int:
     a, b = _strip_common_ends(a, b)
     if len(a) < len(b):
         a, b = b, a
-    previous = list(range(len(b) + 1))
+    return _last_row(a, b, free_start=False)[-1]
+
+
+def fit_distance(text: str, window: str) -> int:
+    """The fewest edits that make text a part of window (its start and end in window free)."""
+    return min(_last_row(text, window, free_start=True))
+
+
+def _last_row(a: str, b: str, *, free_start: bool) -> list[int]:
+    """The last row of the edit table of a against b: at j, the edits that turn a into b[:j]
+    (free_start: into a part of b that ends at j)."""
+    previous = [0] * (len(b) + 1) if free_start else list(range(len(b) + 1))
     for i, char_a in enumerate(a, 1):
         current = [i]
         for j, char_b in enumerate(b, 1):
@@ -57,7 +68,7 @@ def levenshtein(a: str, b: str) -> int:
                 min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
             )
         previous = current
-    return previous[-1]
+    return previous
 
 
 def compare(expected: str, got: str) -> Comparison:
