@@ -19,6 +19,7 @@ from generation.quality.textdiff import (
     cer,
     compare,
     diff_text,
+    fit_distance,
     levenshtein,
     normalize,
 )
@@ -415,6 +416,13 @@ def test_levenshtein_counts_edits():
     assert levenshtein("", "abc") == 3
     assert levenshtein("营收增长", "营收增长") == 0
     assert levenshtein("flaw", "lawn") == levenshtein("lawn", "flaw") == 2
+
+
+def test_fit_distance_counts_edits_to_a_part_of_the_window_with_free_ends():
+    assert fit_distance("增长", "营收增长了") == 0
+    assert fit_distance("增张", "营收增长了") == 1  # one wrong character
+    assert fit_distance("收增长了吗", "营收增长了") == 1  # one past the window's end
+    assert fit_distance("abc", "") == 3
 
 
 def test_cer_is_distance_over_expected_length_after_normalising():
