@@ -33,6 +33,7 @@ from generation.services.credits import reserve_for_batch
 from generation.services.pages import page_claim, page_run, worker_id
 from generation.services.queue import PLAN_TASK, broker_check, pages_enqueue, tasks_send
 from generation.services.uploads import uploads_as_files, uploads_mark_used, uploads_resolve
+from generation.status_words import status_word
 from templates_app.models import SlideTemplate
 from templates_app.services import template_snapshot
 
@@ -242,7 +243,7 @@ def batch_approve(*, batch: Batch) -> Batch:
                 "the batch is %(status)s; only a batch awaiting approval (options.pause_after) "
                 "can be approved"
             )
-            % {"status": batch.status}
+            % {"status": status_word(batch.status)}
         )
     batch.status = BatchStatus.RUNNING
     batch.save(update_fields=["status", "updated_at"])
@@ -328,7 +329,7 @@ def batch_cancel(*, batch: Batch) -> Batch:
     """Stop scheduling new work; calls in flight finish and their pages end cancelled."""
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     if batch.is_final:
-        raise Conflict(_("the batch is already %(status)s") % {"status": batch.status})
+        raise Conflict(_("the batch is already %(status)s") % {"status": status_word(batch.status)})
     batch.pages.filter(status__in=[PageStatus.PENDING, PageStatus.HELD]).update(
         status=PageStatus.CANCELLED, finished_at=timezone.now()
     )

@@ -17,6 +17,7 @@ from generation.services.page_edits import deck_lock, sections_follow
 from generation.services.queue import pages_enqueue
 from generation.services.regeneration import plan_with_edits, regeneration_request
 from generation.signals import attempts_for_review
+from generation.status_words import status_word
 
 FLAGGABLE_STEPS = ("describe", "render")  # page steps whose output people judge
 
@@ -114,7 +115,7 @@ def page_lock_for_change(page: Page, what: str) -> Page:
     ):
         raise Conflict(
             _("the batch is %(status)s; pages can be %(what)s once it is running or done")
-            % {"status": page.batch.status, "what": _(what)}
+            % {"status": status_word(page.batch.status), "what": _(what)}
         )
     if page.status == PageStatus.RUNNING:
         raise Conflict(_("the page is being generated right now; try again when it has finished"))

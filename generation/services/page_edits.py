@@ -38,6 +38,7 @@ from generation.render.fit import page_fits
 from generation.render.layouts import CONTENT_LAYOUTS
 from generation.services.batches import batch_refresh
 from generation.services.queue import pages_enqueue
+from generation.status_words import status_word
 
 logger = logging.getLogger("nanodeck.pipeline")
 
@@ -211,7 +212,7 @@ def _check_editable(batch: Batch, what: str) -> None:
                 "the batch is %(status)s; pages can be %(what)s once it is planned "
                 "(awaiting approval, running or done), never after a cancel"
             )
-            % {"status": batch.status, "what": _(what)}
+            % {"status": status_word(batch.status), "what": _(what)}
         )
 
 

@@ -11,11 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from generation.models import Batch, Page, Upload
-from generation.services.batches import batch_run
+from generation.services.batches import batch_plan, batch_run
 from tests.api_errors import error_of
 from tests.factories import UserFactory, make_batch
 from tests.generation.credits import THREE_PAGES
 from tests.webapp.test_deck_views import OUTLINE
+from tests.webapp.test_deck_views import url as deck_url
 from tests.webapp.test_new_deck import NEW as NEW_DECK
 from tests.webapp.test_new_deck import form
 from tests.webapp.test_page_views import edit, url
@@ -144,3 +145,19 @@ def test_the_api_answers_a_refusal_in_the_requests_language_in_its_one_shape(cli
     assert "用户名".encode() in response.content  # UTF-8 as it is, not \\u escapes
     english = error_of(client.post(register, ACCOUNT, content_type="application/json"), 400)
     assert english["message"] == "username: that username is taken"
+
+
+def test_a_batch_status_in_a_refusal_is_a_chinese_word_and_the_raw_value_in_english(
+    signed_in, user
+):
+    deck = batch_plan(batch=make_batch(owner=user, outline=OUTLINE))
+    signed_in.post(deck_url("deck-cancel", deck))
+
+    chinese = signed_in.post(deck_url("deck-cancel", deck), follow=True, **CHINESE)
+
+    assert "该批次已经是“已取消”状态" in chinese.content.decode()
+    assert "cancelled" not in chinese.content.decode().split("该批次已经是")[1][:20]
+    english = signed_in.post(deck_url("deck-cancel", deck), follow=True)
+    assert "the batch is already cancelled" in english.content.decode()
+    api = signed_in.post(f"/api/v1/batches/{deck.pk}/cancel/", **CHINESE)
+    assert error_of(api, 409)["message"] == "该批次已经是“已取消”状态"
