@@ -221,7 +221,8 @@ class UploadThrottle(_SettingsRateThrottle):
 
 
 class RegisterThrottle(AnonRateThrottle):
-    """Sign-ups per client address (REMOTE_ADDR), rate from settings.API_THROTTLE_RATES."""
+    """Sign-ups per client address (REMOTE_ADDR alone: settings NUM_PROXIES), rate from
+    settings.API_THROTTLE_RATES."""
 
     scope = "register"
 

@@ -414,6 +414,12 @@ REST_FRAMEWORK = {
     # `?format=` names an export format, not a renderer.
     "URL_FORMAT_OVERRIDE": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttles key anonymous clients on REMOTE_ADDR alone. DRF's default (None) would take a
+    # request's whole X-Forwarded-For header, which any client can set to a new value each
+    # time (https://www.django-rest-framework.org/api-guide/throttling/, "How clients are
+    # identified"); behind the proxy, uvicorn's --proxy-headers puts the client's address in
+    # REMOTE_ADDR, and only for the proxy named by --forwarded-allow-ips.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "nanodeck API",

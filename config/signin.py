@@ -4,7 +4,8 @@ After SIGNIN_MAX_FAILURES wrong passwords for one username (case-blind) from one
 within SIGNIN_WINDOW_SECONDS, every sign-in for that username from that address is refused,
 the right password included, until the window that began with the first failure ends. The
 counts live in the cache (Redis when REDIS_URL is set, so all web processes share them). The
-address is REMOTE_ADDR: behind a proxy that is the proxy's, and the throttle holds per username.
+address is REMOTE_ADDR: behind the proxy of the README's deployment (uvicorn --proxy-headers
+with --forwarded-allow-ips naming it) the client's; a client cannot set it with a header.
 """
 
 import hashlib
