@@ -132,11 +132,11 @@ class LatencyProvider:
             _calls[key] += 1
         started = time.monotonic()
         sample, png, draw_cpu_ms = _drawn(request)  # drawn within the wait
-        request.cancel.wait(self.delays.draw(key, n) - (time.monotonic() - started))
-        # The slide's own text boxes go along, so that the checks (OCR included) cost what
-        # they cost on a real slide.
+        # The answer is made within the drawn time too (the whole call's), then the rest of
+        # it is waited. The slide's own text boxes go along, so that the checks (OCR
+        # included) cost what they cost on a real slide.
         size = requested_image_size(quality=request.quality, params=request.params)
-        return ImageResult(
+        answer = ImageResult(
             image=sample.image.copy(),  # what decoding the answer's PNG gives
             png=png,
             usage={"provider_draw_cpu_ms": round(draw_cpu_ms, 1)},
@@ -149,3 +149,5 @@ class LatencyProvider:
                 model=PRICED_AS, image_size=size, input_images=len(request.references)
             ),
         )
+        request.cancel.wait(self.delays.draw(key, n) - (time.monotonic() - started))
+        return answer
