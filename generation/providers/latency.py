@@ -137,7 +137,7 @@ class LatencyProvider:
         # included) cost what they cost on a real slide.
         size = requested_image_size(quality=request.quality, params=request.params)
         answer = ImageResult(
-            image=sample.image.copy(),  # what decoding the answer's PNG gives
+            image=sample.image.copy(),  # its own: the pipeline may change it
             png=png,
             usage={"provider_draw_cpu_ms": round(draw_cpu_ms, 1)},
             provider=self.name,
