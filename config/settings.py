@@ -145,6 +145,11 @@ Q_CLUSTER = {
     "save_limit": 0,
     "label": "Task queue",
 }
+# How many tasks the cluster's pusher takes from the broker ahead of its workers (django-q2's
+# default: workers squared, i.e. a whole deck's page tasks at once). Taken ahead, a task waits in
+# the cluster's memory, where a dead cluster loses it until the sweeper; and on SQLite the
+# pusher's 100 dequeue writes at a deck's start queued with its first pages' writes.
+Q_CLUSTER["queue_limit"] = 2 * Q_CLUSTER["workers"]
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

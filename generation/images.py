@@ -30,6 +30,7 @@ def open_rgb(source: FieldFile | str) -> Image.Image:
 
 # PNG colour type and bytes per pixel of the modes written directly (PNG spec, IHDR).
 _PNG_MODES = {"L": (0, 1), "RGB": (2, 3), "RGBA": (6, 4)}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_COMPRESS_LEVEL = 1  # flat slide art compresses nearly as well, in a fraction of the time
 
 
@@ -55,12 +56,7 @@ def encode_png(image: Image.Image) -> bytes:
     np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])  # modulo 256, as PNG wants
     header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     idat = zlib.compress(filtered, PNG_COMPRESS_LEVEL)  # the array's buffer, not a copy
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", idat)
-        + _chunk(b"IEND", b"")
-    )
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -41,6 +41,9 @@ class StepOutput:
     text: str = ""
     data: dict = field(default_factory=dict)
     image: Image.Image | None = None
+    # `image` as a PNG already (the provider's own answer, a stored render served again):
+    # stored as it is instead of encoded again.
+    image_png: bytes | None = None
     provider: str = ""
     model: str = ""
     cache_hit: bool = False
@@ -247,7 +250,8 @@ def store_output(run: StepRun, output: StepOutput) -> None:
     run.hedge_cost_usd = output.hedge_cost_usd
     if output.image is not None:
         name = f"{run.page.index if run.page else 'batch'}-{run.step}-{run.attempt}.png"
-        run.output_image.save(name, ContentFile(encode_png(output.image)), save=False)
+        data = output.image_png or encode_png(output.image)
+        run.output_image.save(name, ContentFile(data), save=False)
 
 
 def _score(run: StepRun, assessment: Assessment, threshold: float) -> None:

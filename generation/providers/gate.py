@@ -193,9 +193,15 @@ def record_outcome(provider: str, *, failed: bool, probe: bool) -> None:
     """Count consecutive transient failures; open the circuit after too many (or when the
     half-open probe fails); close it on any answer that is not a transient failure."""
     if not failed:
-        ProviderGate.objects.filter(provider=provider).exclude(
+        tripped = ProviderGate.objects.filter(provider=provider).exclude(
             failures=0, open_until__isnull=True
-        ).update(failures=0, open_until=None, probe_until=None)
+        )
+        # Looked at first: the usual closed circuit with no failure is left unwritten (an
+        # UPDATE matching nothing still took SQLite's write lock, right when a waiting worker
+        # wants it to take the slot just released). A failure recorded after the look is
+        # after this success, as it would be after an UPDATE made then.
+        if tripped.exists():
+            tripped.update(failures=0, open_until=None, probe_until=None)
         return
     config = settings.NANODECK
     with transaction.atomic():

@@ -40,6 +40,7 @@ from generation.providers.http import (
     MIME_TYPES,
     HttpClient,
     answer_json,
+    answer_png,
     decode_base64,
     error_body,
     fit_image,
@@ -131,9 +132,12 @@ class GeminiProvider(ModelPlanning):
         call = image_call(self.image_model, request)
 
         def read(data: dict) -> ImageResult:
-            image = open_image(final_image(data), kind=ErrorKind.TRANSIENT, what="Gemini's image")
+            answer = final_image(data)
+            image = open_image(answer, kind=ErrorKind.TRANSIENT, what="Gemini's image")
+            fitted = fit_image(image, request.size)
             return ImageResult(
-                image=fit_image(image, request.size),
+                image=fitted,
+                png=answer_png(answer, image, fitted),
                 provider=self.name,
                 model=self.image_model,
                 usage=usage(data),

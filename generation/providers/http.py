@@ -111,6 +111,15 @@ def fit_image(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return ImageOps.fit(rgb, size, Image.Resampling.LANCZOS)
 
 
+def answer_png(data: bytes, image: Image.Image, fitted: Image.Image) -> bytes | None:
+    """`data`, when it is the PNG that `fitted` (fit_image of `image`, decoded from `data`)
+    holds pixel for pixel: RGB and already the size asked for, so neither converted nor
+    resampled. Stored as the provider sent it; None: the pipeline encodes `fitted` itself."""
+    if image.format == "PNG" and image.mode == "RGB" and image.size == fitted.size:
+        return data
+    return None
+
+
 def _mb(count: int) -> str:
     return f"{count / 1024 / 1024:.1f} MB"
 

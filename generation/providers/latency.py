@@ -33,6 +33,7 @@ from functools import cache
 
 from django.conf import settings
 
+from generation.images import encode_png
 from generation.providers.base import ImageRequest, ImageResult, requested_image_size
 from generation.providers.pricing import image_cost
 from generation.render.renderer import render_slide
@@ -57,17 +58,20 @@ SAMPLE_PLAN = {
 
 
 @cache
-def _prerendered(size: tuple[int, int]) -> RenderResult:
-    return render_slide(SAMPLE_PLAN, Theme(), size)
+def _prerendered(size: tuple[int, int]) -> tuple[RenderResult, bytes]:
+    result = render_slide(SAMPLE_PLAN, Theme(), size)
+    return result, encode_png(result.image)
 
 
-def _drawn(request: ImageRequest) -> tuple[RenderResult, float]:
-    """The slide to answer with and the CPU milliseconds drawing it took in this thread."""
+def _drawn(request: ImageRequest) -> tuple[RenderResult, bytes, float]:
+    """The slide to answer with, as a PNG too (a remote model answers with encoded bytes),
+    and the CPU milliseconds drawing and encoding it took in this thread."""
     if not (settings.NANODECK["OCR_ENABLED"] and request.page_plan):
-        return _prerendered(request.size), 0.0
+        return *_prerendered(request.size), 0.0
     started = time.thread_time()
     result = render_slide(request.page_plan, request.theme or Theme(), request.size)
-    return result, 1000 * (time.thread_time() - started)
+    png = encode_png(result.image)
+    return result, png, 1000 * (time.thread_time() - started)
 
 
 @dataclass(frozen=True)
@@ -127,13 +131,14 @@ class LatencyProvider:
             n = _calls[key]
             _calls[key] += 1
         started = time.monotonic()
-        sample, draw_cpu_ms = _drawn(request)  # drawn within the wait
-        request.cancel.wait(self.delays.draw(key, n) - (time.monotonic() - started))
-        # The slide's own text boxes go along, so that the checks (OCR included) cost what
-        # they cost on a real slide.
+        sample, png, draw_cpu_ms = _drawn(request)  # drawn within the wait
+        # The answer is made within the drawn time too (the whole call's), then the rest of
+        # it is waited. The slide's own text boxes go along, so that the checks (OCR
+        # included) cost what they cost on a real slide.
         size = requested_image_size(quality=request.quality, params=request.params)
-        return ImageResult(
-            image=sample.image.copy(),
+        answer = ImageResult(
+            image=sample.image.copy(),  # its own: the pipeline may change it
+            png=png,
             usage={"provider_draw_cpu_ms": round(draw_cpu_ms, 1)},
             provider=self.name,
             model=self.image_model,
@@ -144,3 +149,5 @@ class LatencyProvider:
                 model=PRICED_AS, image_size=size, input_images=len(request.references)
             ),
         )
+        request.cancel.wait(self.delays.draw(key, n) - (time.monotonic() - started))
+        return answer

@@ -18,6 +18,7 @@ from generation.providers.http import (
     MIME_TYPES,
     HttpClient,
     answer_json,
+    answer_png,
     decode_base64,
     error_body,
     fit_image,
@@ -76,8 +77,10 @@ class OpenAIProvider(ModelPlanning):
             else self.client.download(found, model=self.image_model)
         )
         image = open_image(data, kind=ErrorKind.TRANSIENT, what="OpenAI's image")
+        fitted = fit_image(image, request.size)
         return ImageResult(
-            image=fit_image(image, request.size),
+            image=fitted,
+            png=answer_png(data, image, fitted),
             provider=self.name,
             model=self.image_model,
             usage=usage,

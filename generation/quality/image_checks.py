@@ -37,6 +37,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageColor, ImageStat
 
 from generation.quality.ocr import RGB, OcrUnavailable, languages_for
@@ -170,8 +171,11 @@ def ring_median(image: Image.Image, box: TextBox) -> RGB:
     histograms = [image.crop(s).histogram() for s in strips if s[2] > s[0] and s[3] > s[1]]
     if not histograms:
         histograms = [image.crop(_clip(image, _grow(box, 0))).histogram()]
-    histogram = [sum(counts) for counts in zip(*histograms, strict=True)]
-    red, green, blue = (_median(histogram[start : start + 256]) for start in (0, 256, 512))
+    # Per channel (three runs of 256 counts): the first level whose running count reaches
+    # half of the channel's pixels.
+    counts = np.sum(np.array(histograms, dtype=np.int64), axis=0).reshape(3, 256)
+    reached = counts.cumsum(axis=1) >= counts.sum(axis=1, keepdims=True) / 2
+    red, green, blue = (int(level) for level in reached.argmax(axis=1))
     return red, green, blue
 
 
@@ -281,12 +285,3 @@ def _clip(image: Image.Image, rect: tuple[int, int, int, int]) -> tuple[int, int
     x0, y0, x1, y1 = rect
     x0, y0 = min(max(x0, 0), image.width), min(max(y0, 0), image.height)
     return x0, y0, min(max(x1, x0), image.width), min(max(y1, y0), image.height)
-
-
-def _median(histogram: list[int]) -> int:
-    half, seen = sum(histogram) / 2, 0
-    for value, count in enumerate(histogram):
-        seen += count
-        if seen >= half:
-            return value
-    return 0

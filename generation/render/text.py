@@ -8,6 +8,7 @@ opening punctuation never ends one: they stay glued to their neighbour.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, replace
 
 from PIL import ImageDraw
@@ -32,13 +33,17 @@ _CJK_RANGES = (
 )
 
 
+# The ranges as one character class: a page's fit measure asks about every character of its
+# text, and a compiled class answers in one step instead of eleven comparisons.
+_CJK = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES) + "]")
+
+
 def is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _CJK_RANGES)
+    return _CJK.match(char) is not None
 
 
 def has_cjk(text: str) -> bool:
-    return any(is_cjk(char) for char in text)
+    return _CJK.search(text) is not None
 
 
 def _atoms(paragraph: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_q.brokers import Broker, get_broker
@@ -54,17 +55,21 @@ def pages_enqueue(*, page_ids: list[int]) -> None:
 
 
 def tasks_send(*, func: str, ids: list, label: str) -> None:
-    """Hand tasks to the broker, all in one operation (one insert for the ORM broker, one
-    RPUSH for Redis), in the order of `ids`: a deck's 100 page tasks no longer take 100 writes
-    that hold up its first pages. Runs after the commit, so a failure here must not raise: the
-    rows are stored with their queued_at, and the sweeper sends them again after
+    """Hand tasks to the broker in the order of `ids`, in at most two operations (an insert
+    for the ORM broker, an RPUSH for Redis): first as many as one cluster's pusher takes ahead
+    of its workers, then the rest. A deck's 100 page tasks no longer take 100 writes that hold
+    up its first pages, and its first pages no longer wait for the other tasks to be signed
+    (~0.25 ms each). Runs after the commit, so a failure here must not raise: the rows are
+    stored with their queued_at, and the sweeper sends them again after
     REQUEUE_AFTER_SECONDS."""
     broker = get_broker()
-    held = _Held(broker)
+    first = settings.Q_CLUSTER.get("queue_limit") or len(ids)
     try:
-        for item in ids:  # async_task signs each one; with Q_CLUSTER sync it runs it here
-            async_task(func, item, task_name=f"{label} {item}", broker=held)
-        _send_all(broker, held.packages)
+        for part in (ids[:first], ids[first:]):
+            held = _Held(broker)
+            for item in part:  # async_task signs each one; with Q_CLUSTER sync it runs it here
+                async_task(func, item, task_name=f"{label} {item}", broker=held)
+            _send_all(broker, held.packages)
     except BROKER_ERRORS as exc:
         logger.warning("enqueue_failed task=%s ids=%s error=%s", func, ids[:10], exc)
 

@@ -5,12 +5,19 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from generation.errors import ProviderWaiting
 from generation.models import Page, ProviderCall, ProviderGate, StepRun
 from generation.providers.base import ErrorKind, ProviderError
-from generation.providers.gate import RELEASE_TRIES, call_provider, slot_release, slot_try
+from generation.providers.gate import (
+    RELEASE_TRIES,
+    call_provider,
+    record_outcome,
+    slot_release,
+    slot_try,
+)
 from generation.selectors import batch_progress
 from generation.services.batches import batch_plan
 from generation.services.pages import page_run
@@ -94,6 +101,25 @@ def test_while_a_probe_is_in_flight_other_calls_wait():
 
     with pytest.raises(ProviderWaiting):
         call("remote", up)
+
+
+def test_a_success_after_a_failure_resets_the_count():
+    with pytest.raises(ProviderError):
+        call_provider("remote", down, holder="test", checkpoint=lambda: None)
+    assert ProviderGate.objects.get(provider="remote").failures == 2  # one backoff step
+
+    record_outcome("remote", failed=False, probe=False)
+
+    assert ProviderGate.objects.get(provider="remote").failures == 0
+
+
+def test_a_success_with_nothing_to_reset_writes_nothing():
+    assert call("remote", up) == "image"  # the gate's row exists, closed, no failure
+
+    with CaptureQueriesContext(connection) as queries:
+        record_outcome("remote", failed=False, probe=False)
+
+    assert [q["sql"].split()[0].upper() for q in queries] == ["SELECT"]
 
 
 def test_answers_that_are_not_transient_do_not_open_the_circuit():

@@ -1,5 +1,5 @@
-"""Handing tasks to the broker: a deck's page tasks go in one operation, in order, on both
-brokers; a broker that fails at the send loses nothing (logged, left to the sweeper); on SQLite
+"""Handing tasks to the broker: a deck's page tasks go in two operations at most (first as
+many as a cluster's pusher takes ahead, then the rest), in order, on both brokers; a broker that fails at the send loses nothing (logged, left to the sweeper); on SQLite
 a task sent wakes the cluster's pusher at once instead of after its poll."""
 
 import threading
@@ -59,23 +59,44 @@ def queued(broker) -> list[tuple[str, tuple, str]]:
     return tasks
 
 
-def test_page_tasks_go_to_the_orm_broker_in_one_insert_in_order(orm_broker, own_queue):
-    ids = [7, 3, 12, 5, 9]
+@pytest.fixture
+def takes_ahead(settings):
+    """A cluster whose pusher takes 4 tasks ahead of its workers."""
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "queue_limit": 4}
 
+
+def inserts_while(send) -> int:
     with CaptureQueriesContext(connection) as queries:
-        tasks_send(func=PAGE_TASK, ids=ids, label="page")
+        send()
+    return len([q for q in queries if q["sql"].lstrip().upper().startswith("INSERT")])
 
-    inserts = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("INSERT")]
-    assert len(inserts) == 1
+
+def test_as_many_page_tasks_as_the_pusher_takes_ahead_go_in_one_insert(
+    orm_broker, own_queue, takes_ahead
+):
+    ids = [7, 3, 12, 5]
+
+    assert inserts_while(lambda: tasks_send(func=PAGE_TASK, ids=ids, label="page")) == 1
     assert queued(own_queue) == [(PAGE_TASK, (i,), f"page {i}") for i in ids]
 
 
-def test_page_tasks_go_to_redis_in_one_push_in_order(redis_broker, own_queue):
-    ids = [4, 1, 8]
+def test_one_task_more_goes_in_a_second_insert_after_the_first_in_order(
+    orm_broker, own_queue, takes_ahead
+):
+    ids = [7, 3, 12, 5, 9]
+
+    assert inserts_while(lambda: tasks_send(func=PAGE_TASK, ids=ids, label="page")) == 2
+    assert queued(own_queue) == [(PAGE_TASK, (i,), f"page {i}") for i in ids]
+
+
+def test_page_tasks_go_to_redis_in_order_across_the_two_pushes(
+    redis_broker, own_queue, takes_ahead
+):
+    ids = [4, 1, 8, 6, 2, 11]
 
     tasks_send(func=PAGE_TASK, ids=ids, label="页")
 
-    assert own_queue.queue_size() == 3
+    assert own_queue.queue_size() == 6
     assert queued(own_queue) == [(PAGE_TASK, (i,), f"页 {i}") for i in ids]
 
 

@@ -4,7 +4,7 @@ strongly a retry adjusts, and a provider call under the provider's limits."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TypeVar
 
@@ -32,11 +32,11 @@ def load_theme(snapshot: dict, own_images: list[dict] | None = None) -> Theme:
     image), with the batch's own images (`Batch.reference_images`): its logo and first photo."""
     refs = snapshot.get("reference_images") or [{}]
     fonts = snapshot.get("fonts") or {}
+    path = refs[0].get("path")
     theme = _theme(
         tuple(snapshot.get("palette", [])),
         snapshot.get("style", ""),
-        refs[0].get("path"),
-        refs[0].get("sha256"),
+        _Stored(key=refs[0].get("sha256") or path, path=path) if path else None,
         (str(fonts.get("title") or ""), str(fonts.get("body") or "")),
     )
     own = {}
@@ -60,20 +60,29 @@ def _own_image(path: str, sha256: str) -> Image.Image:
         return image.convert("RGBA")
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """A stored image known by its content's digest (`key`; its path where it has none): the
+    copies of one template image in every batch's folder are one image to the caches."""
+
+    key: str
+    path: str = field(compare=False)
+
+
 @lru_cache(maxsize=32)
 def _theme(
     palette: tuple[str, ...],
     style: str,
-    path: str | None,
-    sha256: str | None,
+    reference: _Stored | None,
     fonts: tuple[str, str],
 ) -> Theme:
-    """Snapshot images never change (the digest is part of the key), so each process decodes
-    a batch's reference image once instead of once per page."""
-    reference = open_rgb(path) if path else None
+    """Snapshot images never change and are known by their digest, so each process decodes a
+    template's reference image once, instead of once per page or once per batch (every batch
+    holds a copy under its own path: each worker's first page of every deck decoded it)."""
+    image = open_rgb(reference.path) if reference else None
     return Theme.from_palette(
         list(palette),
-        reference_image=reference,
+        reference_image=image,
         style=style,
         fonts={"title": fonts[0], "body": fonts[1]},
     )

@@ -10,7 +10,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from generation.images import open_rgb
+from generation.images import PNG_SIGNATURE, decode_rgb
 from generation.models import StepRun
 from generation.pipeline.engine import Assessment, StepContext, StepOutput, digest
 from generation.pipeline.steps.common import provider_call, severity
@@ -130,8 +130,12 @@ class RenderStep:
         )
         if hit is None:
             return None
+        with hit.output_image.open("rb") as handle:
+            stored = handle.read()
         return StepOutput(
-            image=open_rgb(hit.output_image),
+            image=decode_rgb(stored),
+            # A PNG this pipeline stored: copied, not encoded again.
+            image_png=stored if stored.startswith(PNG_SIGNATURE) else None,
             data=hit.output_data,
             provider=hit.provider,
             model=hit.model,
@@ -188,6 +192,7 @@ class RenderStep:
         duplicate_cost = result.cost_usd if hedge and hedge.started else 0.0
         return StepOutput(
             image=result.image,
+            image_png=result.png,
             data=data,
             provider=result.provider,
             model=result.model,

@@ -118,6 +118,16 @@ def test_it_resizes_an_image_of_another_size_to_the_requested_size(provider, ser
     assert (result.provider, result.model, result.boxes) == ("gemini", IMAGE_MODEL, None)
 
 
+def test_an_answer_of_the_size_asked_for_keeps_its_png_for_storing(provider, server):
+    data = png((160, 90), "#00ff00")
+    server.script(answer(inline(data)), answer(inline(png((64, 64), "#00ff00"))))
+
+    kept, resized = provider.generate(slide_request()), provider.generate(slide_request())
+
+    assert kept.png == data
+    assert resized.png is None  # its pixels are not the answer's: the pipeline encodes them
+
+
 def test_it_sends_the_prompt_settings_and_references_template_first(provider, server):
     server.script(answer(inline(png())))
     template, other = png((8, 8), "#ff0000"), png((8, 8), "#0000ff")

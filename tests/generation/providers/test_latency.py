@@ -2,8 +2,10 @@
 
 import statistics
 import time
+from unittest import mock
 
 import pytest
+from PIL import Image
 
 from generation.bench import nearest_rank
 from generation.providers.base import ImageRequest
@@ -104,3 +106,30 @@ def test_with_the_ocr_check_off_it_answers_with_the_sample_and_draws_nothing(set
 
     assert "Benchmark slide" in " ".join(box.text for box in answer.boxes)
     assert answer.usage["provider_draw_cpu_ms"] == 0
+
+
+def test_a_call_takes_its_drawn_time_with_the_answer_made_within_it(settings):
+    settings.NANODECK = {
+        **settings.NANODECK,
+        "OCR_ENABLED": False,
+        "LATENCY_PROVIDER_SECONDS": 0.3,
+        "LATENCY_PROVIDER_P95": 0.0,
+        "LATENCY_PROVIDER_STUCK_RATE": 0.0,
+    }
+    provider = LatencyProvider()
+    provider.generate(ImageRequest(prompt="warm", size=(1536, 864)))  # the sample, drawn once
+    made = []
+    copy = Image.Image.copy
+
+    def slow_copy(image: Image.Image) -> Image.Image:
+        time.sleep(0.1)  # an answer that takes long to make: still within the drawn time
+        made.append(time.monotonic())
+        return copy(image)
+
+    started = time.monotonic()
+    with mock.patch.object(Image.Image, "copy", slow_copy):
+        provider.generate(ImageRequest(prompt="slide", size=(1536, 864)))
+    elapsed = time.monotonic() - started
+
+    assert made
+    assert 0.3 <= elapsed < 0.38
