@@ -56,6 +56,23 @@ class Calls:
         return f"call-{n}" + (" (cancelled)" if cancelled else "")
 
 
+def later(seconds: float, *steps) -> None:
+    """Run each step in a timer thread after `seconds`, each tried again while the in-memory
+    test database refuses it ("database table is locked": the calls' threads write too)."""
+
+    def run_steps() -> None:
+        for step in steps:
+            for _ in range(100):
+                try:
+                    step()
+                    break
+                except OperationalError:
+                    time.sleep(0.01)
+        connection.close()
+
+    threading.Timer(seconds, run_steps).start()
+
+
 def run(calls: Calls, after: float, provider: str = "remote") -> tuple[str, Hedge, float]:
     hedge = Hedge(after=after)
     started = time.monotonic()
@@ -161,11 +178,7 @@ def test_a_duplicate_starts_as_soon_as_a_slot_frees_up(settings):
         provider="remote", holder="other page", expires_at="2999-01-01T00:00Z"
     )
 
-    def free() -> None:
-        ProviderCall.objects.filter(pk=other.pk).delete()
-        connection.close()
-
-    threading.Timer(0.3, free).start()
+    later(0.3, ProviderCall.objects.filter(pk=other.pk).delete)
     calls = Calls(10.0, 0.05)
 
     result, hedge, elapsed = run(calls, after=0.05)
@@ -181,12 +194,11 @@ def test_a_due_duplicate_takes_the_next_free_slot_before_calls_not_started_yet(s
     )
     newcomer = []
 
-    def free_then_ask() -> None:
-        ProviderCall.objects.filter(pk=other.pk).delete()
-        newcomer.append(slot_try("remote", holder="page not started"))
-        connection.close()
-
-    threading.Timer(0.3, free_then_ask).start()
+    later(
+        0.3,
+        ProviderCall.objects.filter(pk=other.pk).delete,
+        lambda: newcomer.append(slot_try("remote", holder="page not started")),
+    )
     calls = Calls(10.0, 0.05)
 
     result, hedge, _ = run(calls, after=0.05)
@@ -205,17 +217,11 @@ def test_a_duplicate_holds_the_next_free_slot_from_the_moment_it_is_due(settings
     )
     newcomer = []
 
-    def free_then_ask() -> None:
-        ProviderCall.objects.filter(pk=other.pk).delete()
-        for _ in range(20):  # the in-memory test database refuses a query while locked
-            try:
-                newcomer.append(slot_try("remote", holder="page not started"))
-                break
-            except OperationalError:
-                time.sleep(0.005)
-        connection.close()
-
-    threading.Timer(0.65, free_then_ask).start()
+    later(
+        0.65,
+        ProviderCall.objects.filter(pk=other.pk).delete,
+        lambda: newcomer.append(slot_try("remote", holder="page not started")),
+    )
     calls = Calls(10.0, 0.05)
 
     result, hedge, elapsed = run(calls, after=0.5)
