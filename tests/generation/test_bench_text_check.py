@@ -62,6 +62,13 @@ def test_every_nth_clean_slide_spreads_the_sample_over_outlines_and_templates():
     assert {case["plan"]["language"] for case in spread} == {"zh", "en"}
     assert len({id(case["theme"]) for case in spread}) > 1
     assert clean_cases(SAMPLES, 2, every=24) == spread[:2]
+    assert [case["n"] for case in spread] == list(range(0, len(every), 24))
+
+
+def test_side_by_side_samples_with_offsets_cover_every_clean_slide_once():
+    every = clean_cases(SAMPLES, 0)
+    parts = [clean_cases(SAMPLES, 0, every=5, offset=k) for k in range(5)]
+    assert sorted(case["n"] for part in parts for case in part) == list(range(len(every)))
 
 
 def test_garbles_are_the_same_for_the_same_seed():
@@ -97,7 +104,7 @@ def test_the_command_prints_one_json_line_with_figures_per_path():
     lines = out.getvalue().splitlines()
     assert len(lines) == 1
     figures = json.loads(lines[0])
-    assert set(figures) == {"seed", "slides", "paths", "seconds"}
+    assert set(figures) == {"seed", "every", "offset", "slides", "paths", "seconds"}
     assert figures["slides"]["clean"] == 1
     assert set(figures["paths"]) == {"box", "slide", "slide_clean"}
     box = figures["paths"]["box"]

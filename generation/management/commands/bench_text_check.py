@@ -71,10 +71,11 @@ def shown_elsewhere(lines: list, boxes: list) -> frozenset[int]:
     )
 
 
-def clean_cases(samples: Path, limit: int, every: int = 1) -> list[dict]:
+def clean_cases(samples: Path, limit: int, every: int = 1, offset: int = 0) -> list[dict]:
     """Every page of every sample outline with every starter template, as render requests
-    (every: only each every-th of them, a sample spread over all outlines and templates);
-    content pages cycle through CONTENT_LAYOUTS (see outline_pages)."""
+    (every: only each every-th of them from the offset-th, a sample spread over all outlines
+    and templates; runs with offsets 0 to every - 1 cover them all); content pages cycle
+    through CONTENT_LAYOUTS (see outline_pages). Each case has its index among all ("n")."""
     cases = []
     for outline_file in sorted(samples.glob("*.md")):
         outline = parse_outline(outline_file.read_text(encoding="utf-8"))
@@ -91,7 +92,7 @@ def clean_cases(samples: Path, limit: int, every: int = 1) -> list[dict]:
                 {"plan": plan, "theme": theme, "params": params}
                 for plan, params in outline_pages(outline, template_fonts(fonts), layouts)
             ]
-    cases = cases[:: max(every, 1)]
+    cases = [{**case, "n": n} for n, case in enumerate(cases)][offset :: max(every, 1)]
     return cases[:limit] if limit else cases
 
 
@@ -194,6 +195,9 @@ class Command(BaseCommand):
             "--every", type=int, default=1, help="use only each N-th clean slide (a spread sample)"
         )
         parser.add_argument(
+            "--offset", type=int, default=0, help="with --every: start at the K-th clean slide"
+        )
+        parser.add_argument(
             "--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)}"
         )
         parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of outlines")
@@ -202,13 +206,18 @@ class Command(BaseCommand):
         started = time.perf_counter()
         paths = [path for path in options["paths"].split(",") if path in PATHS]
         tally = Tally()
-        cases = clean_cases(options["samples"], options["limit"], options["every"])
-        for n, case in enumerate(cases):
-            # Seeded per slide: the garbles and degradations of a slide do not depend on what
-            # the check flagged before it, so two versions of the check see the same images.
-            self._case(case, paths, f"{options['seed']}:{n}", tally)
+        cases = clean_cases(
+            options["samples"], options["limit"], options["every"], options["offset"]
+        )
+        for case in cases:
+            # Seeded per slide (its index among all): the garbles and degradations of a slide
+            # do not depend on what the check flagged before it or on the sample it is in, so
+            # two versions of the check, and runs side by side, see the same images.
+            self._case(case, paths, f"{options['seed']}:{case['n']}", tally)
         figures = {
             "seed": options["seed"],
+            "every": options["every"],
+            "offset": options["offset"],
             "slides": dict(tally.slides),
             "paths": {path: tally.figures(path) for path in paths},
             "seconds": round(time.perf_counter() - started, 1),
