@@ -35,7 +35,11 @@ CAP_GAP_PX = 2  # a band of rows thinner than MIN_HEIGHT_PX this close to anothe
 GAP_SHARE = 0.45  # blank columns this share of the band height split a band ...
 GAP_MIN_PX, GAP_MAX_PX = 5, 12  # ... at least and at most this wide (half-size pixels)
 MIN_HEIGHT_PX = 6  # half-size pixels: lower leaves are rules, corners or noise
-MAX_AREA_SHARE = 0.12  # leaves larger than this share of the slide are pictures
+MAX_AREA_SHARE = 0.12  # leaves larger than this share of the slide a line are pictures
+# Lines of text whose descenders and ascenders touch leave no blank row between them (a bold
+# serif paragraph); a run of rows with ink on at most WEAK_SHARE of the leaf's fullest row,
+# with rows of at least CORE_SHARE of it above and below, is the gap between two such lines.
+WEAK_SHARE, CORE_SHARE = 0.05, 0.5
 ROW_OVERLAP = 0.5  # regions on one row overlap vertically by this share of the lower one
 RIGHT_GAP_EM = 2.5  # the next region on a row is at most this many heights to the right
 DOWN_GAP_EM = 1.0  # the next row is at most this many heights below
@@ -44,12 +48,13 @@ MAX_CHAINS = 2000  # chains() stops after this many from one start (sample slide
 
 @dataclass(frozen=True)
 class Region:
-    """A run of text on one line, in slide pixels."""
+    """A run of text on one line or a few close ones (lines: how many), in slide pixels."""
 
     x: int
     y: int
     w: int
     h: int
+    lines: int = 1
 
     @property
     def right(self) -> int:
@@ -67,11 +72,30 @@ def find_regions(rgb: Image.Image) -> list[Region]:
     _cut(mask, (0, 0, mask.shape[1], mask.shape[0]), leaves)
     limit = MAX_AREA_SHARE * mask.size
     regions = [
-        Region(x0 * SCALE, y0 * SCALE, (x1 - x0) * SCALE, (y1 - y0) * SCALE)
+        Region(x0 * SCALE, y0 * SCALE, (x1 - x0) * SCALE, (y1 - y0) * SCALE, lines)
         for x0, y0, x1, y1 in leaves
-        if y1 - y0 >= MIN_HEIGHT_PX and x1 - x0 >= 2 and (x1 - x0) * (y1 - y0) <= limit
+        if y1 - y0 >= MIN_HEIGHT_PX and x1 - x0 >= 2
+        for lines in [text_lines(mask[y0:y1, x0:x1])]
+        if (x1 - x0) * (y1 - y0) <= limit * lines
     ]
     return sorted(regions, key=lambda r: (r.y, r.x))
+
+
+def text_lines(mask: np.ndarray) -> int:
+    """How many lines of text a leaf of the mask holds: one, and one more for each run of
+    nearly blank rows (WEAK_SHARE) between fuller ones (CORE_SHARE). A line's own profile
+    never drops that low between its fullest rows (the ascenders and descenders of Latin
+    letters lie outside them; a CJK line's strokes cross every row); the blank rows inside a
+    glyph (二, 三) make a leaf of one glyph look like two lines at most."""
+    rows = mask.sum(axis=1)
+    peak = rows.max() if rows.size else 0
+    count, apart = 0, True  # lines seen; whether a nearly blank row came since the last
+    for ink in rows.tolist():
+        if ink >= CORE_SHARE * peak and apart:
+            count, apart = count + 1, False
+        elif ink <= WEAK_SHARE * peak:
+            apart = True
+    return max(count, 1)
 
 
 def links(regions: list[Region]) -> list[list[int]]:

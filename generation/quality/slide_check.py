@@ -9,7 +9,10 @@ lines and at gaps wider than SPLIT_SHARE of a word's height (a bullet or badge b
 an item's title before its text on one row). Each planned line is then matched to its best
 chain of whole runs along the reading links (regions.links: on along the row, down into the
 same column), compared over the whole line: a chain neither starts nor stops inside a run, so
-an edit at a line's end costs as much as one in its middle. The rule is the per-box path's
+an edit at a line's end costs as much as one in its middle. Each run is read as part of one
+line only (the longest lines take theirs first): a line the plan has twice must be on the
+slide twice, and a short line is not found inside a longer one. A region of several lines
+(a paragraph whose lines touch) is read at the size of one of its lines. The rule is the per-box path's
 (text_check): a line fails at one edit after folding look-alikes; when a line fails, regions
 that read empty are read once more as blocks (lone characters), and then every region no
 passing line was found in is read once more at a smaller scale, then (lines still wrong) in
@@ -26,7 +29,7 @@ to match fails. A run no bigger than a dot reads as the separator a planned line
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,21 +134,46 @@ def _read_again(
         modes,
     )
     results = list(results)
+    # Where the passing lines were read: each run is read as part of one line (_best_chains).
+    taken = [runs[r].region for i, chain in enumerate(matches) if i not in failed for r in chain]
+    third = modes != READINGS_AGAIN[0]
     for again in variants:
-        words: list[list[Word]] = [[] for _ in inked]
-        for b, found in zip(chosen, again, strict=True):
-            # A lone character (the end of a wrapped line) often reads empty at other scales.
-            words[b] = found or first_words[b]
-        reread, _, _ = _match(inked, words, [])
+        reread, _, _ = _match(inked, _in_mode(first_words, chosen, again), [])
         reading = Reading(reread)
-        for i in failed:
+        for i in _longest_first(lines):
             if not results[i].failed:
                 continue
-            text = reading.text(reading.best(lines[i].text), lines[i].text)
-            shorter = modes != READINGS_AGAIN[0] and not not_shorter(text, results[i].got)
+            chain = reading.best(lines[i].text, _overlapping(reread, taken))
+            text = reading.text(chain, lines[i].text)
+            shorter = third and not not_shorter(text, results[i].got)
             if compare(lines[i].text, text).distance == 0 and not shorter:
                 results[i] = _result(lines[i], text)
+                taken += [reread[r].region for r in chain]
     return results
+
+
+def _in_mode(
+    first_words: list[list[Word]], chosen: list[int], again: list[list[Word]]
+) -> list[list[Word]]:
+    """The words of each region in one mode: the regions read again (chosen) with their words
+    there (a lone character, the end of a wrapped line, often reads empty at other scales: its
+    first reading), no words for the others."""
+    words: list[list[Word]] = [[] for _ in first_words]
+    for b, found in zip(chosen, again, strict=True):
+        words[b] = found or first_words[b]
+    return words
+
+
+def _overlapping(runs: Sequence[Run], regions: Sequence[Region]) -> set[int]:
+    """The runs that lie mostly (over half of the smaller area) on one of the regions: the
+    same text read again (the word boxes of lines one above the other can touch)."""
+    return {r for r, run in enumerate(runs) if any(_same_place(run.region, o) for o in regions)}
+
+
+def _same_place(a: Region, b: Region) -> bool:
+    across = min(a.right, b.right) - max(a.x, b.x)
+    down = min(a.bottom, b.bottom) - max(a.y, b.y)
+    return across > 0 and down > 0 and 2 * across * down > min(a.w * a.h, b.w * b.h)
 
 
 def _match(
@@ -154,12 +182,31 @@ def _match(
     """(runs, each line's best chain of runs, each line's result) from the words read."""
     runs = [run for i, (region, _) in enumerate(inked) for run in _split(i, region, words[i])]
     reading = Reading(runs)
-    matches = [reading.best(line.text) for line in lines]
+    matches = _best_chains(reading, lines)
     results = [
         _result(line, reading.text(chain, line.text))
         for line, chain in zip(lines, matches, strict=True)
     ]
     return runs, matches, results
+
+
+def _best_chains(reading: Reading, lines: Sequence[Line]) -> list[tuple[int, ...]]:
+    """Each line's best chain of runs, each run read as part of one line only: the lines take
+    their runs longest first, and a line is matched among the runs no longer line took. So a
+    line the plan has twice (two cards titled 方案) must be on the slide twice, and a short line
+    is not found inside a longer one (方案 as the end of the title 上线中的问题与解决方案): one
+    copy read right does not pass for a garbled or missing other."""
+    taken: set[int] = set()
+    matches: list[tuple[int, ...]] = [()] * len(lines)
+    for i in _longest_first(lines):
+        matches[i] = reading.best(lines[i].text, taken)
+        taken.update(matches[i])
+    return matches
+
+
+def _longest_first(lines: Sequence[Line]) -> list[int]:
+    """The lines' indices, the longest (compared characters) first, else in plan order."""
+    return sorted(range(len(lines)), key=lambda i: -len(fold(lines[i].text)))
 
 
 @dataclass(frozen=True)
@@ -231,9 +278,9 @@ class Reading:
             return texts
         return [separator if dot else text for dot, text in zip(self.dots, texts, strict=True)]
 
-    def best(self, expected: str) -> tuple[int, ...]:
+    def best(self, expected: str, exclude: Collection[int] = ()) -> tuple[int, ...]:
         """The chain whose reading is closest to expected over its whole length (ties: the
-        first found, top to bottom); () when nothing was read."""
+        first found, top to bottom), of runs not in exclude; () when nothing was read."""
         target = fold(expected)
         folded = self._dotted(self.folded, "" if _separator(expected) else None)
         sizes = [len(text) for text in folded]
@@ -243,6 +290,8 @@ class Reading:
             # A chain whose last run reads far from the line where it would be is not followed
             # on (long lines over many runs made millions of chains). It only changes which
             # wrong chain is shown for a failing line: an exact one is never cut.
+            if chain[-1] in exclude:
+                return False
             run = folded[chain[-1]]
             at, slack = sum(sizes[i] for i in chain[:-1]), len(run) // 2 + 2
             window = target[max(at - slack, 0) : at + len(run) + slack]
@@ -276,8 +325,10 @@ def _result(line: Line, got: str) -> LineResult:
 
 
 def _box(region: Region) -> TextBox:
-    """A region as a text box to crop and scale: its ink height stands for the font size."""
-    return TextBox("region", "", region.x, region.y, region.w, region.h, region.h, "#000000")
+    """A region as a text box to crop and scale: its ink height a line stands for the font
+    size (a paragraph of 12 lines read at the scale of one made its lines 12 times too small)."""
+    font_px = round(region.h / region.lines)
+    return TextBox("region", "", region.x, region.y, region.w, region.h, font_px, "#000000")
 
 
 def _ink(pixels: np.ndarray, region: Region) -> tuple[RGB, RGB] | None:

@@ -29,16 +29,23 @@ def boxes_outside(boxes: list[Box], safe: Box) -> list[Box]:
     return [box for box in boxes if box[0] < x0 or box[1] < y0 or box[2] > x1 or box[3] > y1]
 
 
-def page_fits(plan: dict, size: tuple[int, int], fonts: tuple[str, str] = ("", "")) -> bool:
+def page_fits(
+    plan: dict, size: tuple[int, int], fonts: tuple[str, str] = ("", ""), layout: str = "auto"
+) -> bool:
     """Whether the local renderer lays out all of the page's text inside the safe box, in the
-    template's (title, body) fonts ("": the default face)."""
+    template's (title, body) fonts ("": the default face) and, for a content page, the given
+    layout ("auto": the one the renderer picks, as the pipeline renders; bench_text_check
+    forces each of CONTENT_LAYOUTS in turn)."""
     key = json.dumps(plan, ensure_ascii=False, sort_keys=True)
-    return _fits(key, int(size[0]), int(size[1]), tuple(fonts))
+    return _fits(key, int(size[0]), int(size[1]), tuple(fonts), layout)
 
 
-def fit_measure(size: tuple[int, int], fonts: tuple[str, str] = ("", "")) -> Callable[[dict], bool]:
-    """`page_fits` for slides of `size` in `fonts`: the measure the planner is given."""
-    return functools.partial(page_fits, size=size, fonts=tuple(fonts))
+def fit_measure(
+    size: tuple[int, int], fonts: tuple[str, str] = ("", ""), layout: str = "auto"
+) -> Callable[[dict], bool]:
+    """`page_fits` for slides of `size` in `fonts` (and `layout`): the measure the planner is
+    given."""
+    return functools.partial(page_fits, size=size, fonts=tuple(fonts), layout=layout)
 
 
 def template_fonts(fonts: dict | None) -> tuple[str, str]:
@@ -48,8 +55,10 @@ def template_fonts(fonts: dict | None) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=2048)
-def _fits(plan_json: str, width: int, height: int, fonts: tuple[str, str]) -> bool:
+def _fits(plan_json: str, width: int, height: int, fonts: tuple[str, str], layout: str) -> bool:
     theme = Theme(title_font=fonts[0], body_font=fonts[1])
-    slide, _layout = lay_out(json.loads(plan_json), theme, (width, height), draw=False)
+    plan = json.loads(plan_json)
+    params = {"layout": layout} if plan.get("kind") == "content" else None
+    slide, _layout = lay_out(plan, theme, (width, height), params, draw=False)
     boxes = [block.box for block in slide.blocks if block.lines]
     return not boxes_outside(boxes, slide.safe)

@@ -8,10 +8,19 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from generation.management.commands.bench_text_check import SAMPLES, clean_cases, shown_elsewhere
+from generation.management.commands.bench_text_check import (
+    SAMPLES,
+    SIZE,
+    clean_cases,
+    outline_pages,
+    shown_elsewhere,
+)
+from generation.planning.outline import parse_outline
+from generation.planning.planner import compose_pages
 from generation.quality.garble import LOOK_ALIKE_TABLE, MUTATIONS, degrade, garble
 from generation.quality.text_check import plan_lines
 from generation.quality.textdiff import LOOK_ALIKES, distance
+from generation.render.fit import boxes_outside, fit_measure
 from generation.render.renderer import render_slide
 from generation.slides import Theme
 
@@ -53,6 +62,13 @@ def test_every_nth_clean_slide_spreads_the_sample_over_outlines_and_templates():
     assert {case["plan"]["language"] for case in spread} == {"zh", "en"}
     assert len({id(case["theme"]) for case in spread}) > 1
     assert clean_cases(SAMPLES, 2, every=24) == spread[:2]
+    assert [case["n"] for case in spread] == list(range(0, len(every), 24))
+
+
+def test_side_by_side_samples_with_offsets_cover_every_clean_slide_once():
+    every = clean_cases(SAMPLES, 0)
+    parts = [clean_cases(SAMPLES, 0, every=5, offset=k) for k in range(5)]
+    assert sorted(case["n"] for part in parts for case in part) == list(range(len(every)))
 
 
 def test_garbles_are_the_same_for_the_same_seed():
@@ -88,7 +104,8 @@ def test_the_command_prints_one_json_line_with_figures_per_path():
     lines = out.getvalue().splitlines()
     assert len(lines) == 1
     figures = json.loads(lines[0])
-    assert set(figures) == {"seed", "paths", "seconds"}
+    assert set(figures) == {"seed", "every", "offset", "slides", "paths", "seconds"}
+    assert figures["slides"]["clean"] == 1
     assert set(figures["paths"]) == {"box", "slide", "slide_clean"}
     box = figures["paths"]["box"]
     assert box["clean_slides"] == 1
@@ -112,3 +129,47 @@ def test_lines_the_slide_shows_more_often_than_planned_are_not_garbled():
     assert skip == {1}
     for seed in range(5):
         assert garble(plan, "swap", random.Random(seed), skip=skip).line.text == "Context"
+
+
+SERIF = ("Noto Serif CJK SC Bold", "Noto Serif CJK SC")
+
+
+@pytest.mark.parametrize("name", ["long-talk-en.md", "long-talk-zh.md"])
+def test_the_bench_makes_pages_as_the_plan_step_does(name):
+    outline = parse_outline((SAMPLES / name).read_text(encoding="utf-8"))
+
+    pages = outline_pages(outline, SERIF, lambda n: "auto")
+
+    assert [plan for plan, _ in pages] == compose_pages(outline, fits=fit_measure(SIZE, SERIF))
+
+
+def _cut_off(plan: dict, params: dict, fonts: tuple[str, str]) -> bool:
+    theme = Theme(title_font=fonts[0], body_font=fonts[1])
+    render = render_slide(plan, theme, SIZE, params, draw_text=False)
+    edges = [(b.x, b.y, b.x + b.w, b.y + b.h) for b in render.boxes]
+    return bool(boxes_outside(edges, render.safe_box))
+
+
+@pytest.mark.parametrize("name", ["long-talk-en.md", "long-talk-zh.md"])
+def test_the_bench_splits_long_pages_in_the_layout_it_forces_so_no_text_is_cut_off(name):
+    outline = parse_outline((SAMPLES / name).read_text(encoding="utf-8"))
+    unsplit = compose_pages(outline)
+
+    pages = outline_pages(outline, SERIF, lambda n: "grid")
+
+    grid = {"layout": "grid"}
+    assert any(_cut_off(plan, grid, SERIF) for plan in unsplit if plan["kind"] == "content")
+    continued = [(plan, params) for plan, params in pages if plan.get("continues")]
+    assert len(pages) > len(unsplit)
+    assert continued
+    assert all(params == grid for plan, params in pages if plan["kind"] == "content")
+    assert not [plan["title"] for plan, params in pages if _cut_off(plan, params, SERIF)]
+
+
+def test_the_bench_draws_each_template_in_its_own_fonts():
+    fonts = {
+        (case["theme"].title_font, case["theme"].body_font)
+        for case in clean_cases(SAMPLES, 0, every=7)
+    }
+    assert SERIF in fonts
+    assert len(fonts) == 2  # and the sans of the others

@@ -43,8 +43,8 @@ def _chars(pages: list[dict]) -> Counter:
     return Counter(char for char in "".join(texts) if not char.isspace())
 
 
-def _outside(plan: dict) -> list:
-    result = render_slide(plan, Theme(), SIZE, draw_text=False)
+def _outside(plan: dict, params: dict | None = None) -> list:
+    result = render_slide(plan, Theme(), SIZE, params, draw_text=False)
     boxes = [(box.x, box.y, box.x + box.w, box.y + box.h) for box in result.boxes]
     return boxes_outside(boxes, result.safe_box)
 
@@ -70,6 +70,15 @@ def test_the_measure_depends_on_the_slide_size():
 
     assert page_fits(plan, SIZE)
     assert not page_fits(plan, (1024, 768))
+
+
+def test_the_measure_in_a_forced_layout_says_what_that_layout_draws():
+    plan = _content([_bullet(LONG_EN) for _ in range(4)])
+    drawn = {layout: not _outside(plan, {"layout": layout}) for layout in CONTENT_LAYOUTS}
+
+    assert set(drawn.values()) == {True, False}  # the page fits some layouts, not all
+    assert {layout: page_fits(plan, SIZE, layout=layout) for layout in CONTENT_LAYOUTS} == drawn
+    assert fit_measure(SIZE, layout="grid")(plan) == drawn["grid"]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """Benchmark the text check as a new user would meet it: clean slides and one-line garbles.
 
 Clean slides are rendered from the project's sample outlines (generation/samples/*.md, Chinese
-and English) with every starter template, content pages cycling through every layout. Each
+and English) with every starter template (palette, picture and fonts), content pages cycling
+through every layout, split into continuation pages where the slide would overflow (see
+clean_cases: as the plan step splits them, measured in the layout forced). Each
 clean slide gets one garble of each kind (generation.quality.garble), rendered from the
 garbled plan; the garbles and degradations are seeded per slide and kind, so two versions of
 the check meet the same images whatever they flag. Both paths check every slide against the original plan:
@@ -15,33 +17,40 @@ the check meet the same images whatever they flag. Both paths check every slide 
 A garble counts as caught on a path when the garbled line fails there; garbles are counted
 only for clean slides that pass on that path (a flag on a slide that fails anyway proves
 nothing). Lines the slide shows more often than planned (a section number "01" that is also
-the badge) are not garbled: a copy stays on the slide. Prints one JSON line.
+the badge) are not garbled: a copy stays on the slide. Prints one JSON line: the clean slides
+made (how many are continuation pages, how many still have text outside the safe box: cut off
+at the edge) and per path the figures of Tally.figures.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import statistics
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from generation.planning.continuation import split_page
 from generation.planning.outline import parse_outline
 from generation.planning.planner import compose_pages
 from generation.quality.garble import MUTATIONS, degrade, garble
 from generation.quality.image_checks import assess_slide
 from generation.quality.text_check import plan_lines
 from generation.quality.textdiff import fold
+from generation.render.fit import boxes_outside, fit_measure, template_fonts
 from generation.render.layouts import CONTENT_LAYOUTS
 from generation.render.renderer import render_slide
 from generation.slides import Theme
-from templates_app.starter import STARTERS
+from templates_app.starter import SANS, STARTERS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SIZE = (1536, 864)
+MAX_ITEMS = 6  # items per page, as the plan step's default (textprompts.plan_pages)
 PATHS = ("box", "slide", "slide_clean")
 LENGTHS = ((2, "1-2"), (4, "3-4"), (12, "5-12"), (24, "13-24"))
 
@@ -62,23 +71,52 @@ def shown_elsewhere(lines: list, boxes: list) -> frozenset[int]:
     )
 
 
-def clean_cases(samples: Path, limit: int, every: int = 1) -> list[dict]:
+def clean_cases(samples: Path, limit: int, every: int = 1, offset: int = 0) -> list[dict]:
     """Every page of every sample outline with every starter template, as render requests
-    (every: only each every-th of them, a sample spread over all outlines and templates)."""
+    (every: only each every-th of them from the offset-th, a sample spread over all outlines
+    and templates; runs with offsets 0 to every - 1 cover them all); content pages cycle
+    through CONTENT_LAYOUTS (see outline_pages). Each case has its index among all ("n")."""
     cases = []
     for outline_file in sorted(samples.glob("*.md")):
-        pages = compose_pages(parse_outline(outline_file.read_text(encoding="utf-8")))
+        outline = parse_outline(outline_file.read_text(encoding="utf-8"))
         for t, spec in enumerate(STARTERS):
+            fonts = spec.get("fonts", SANS)
             theme = Theme.from_palette(
-                spec["palette"], reference_image=spec["draw"](spec["palette"]), style=spec["style"]
+                spec["palette"],
+                reference_image=spec["draw"](spec["palette"]),
+                style=spec["style"],
+                fonts=fonts,
             )
-            for n, plan in enumerate(pages):
-                params = {}
-                if plan.get("kind") == "content":
-                    params["layout"] = CONTENT_LAYOUTS[(n + t) % len(CONTENT_LAYOUTS)]
-                cases.append({"plan": plan, "theme": theme, "params": params})
-    cases = cases[:: max(every, 1)]
+            layouts = functools.partial(_rotated_layout, t)
+            cases += [
+                {"plan": plan, "theme": theme, "params": params}
+                for plan, params in outline_pages(outline, template_fonts(fonts), layouts)
+            ]
+    cases = [{**case, "n": n} for n, case in enumerate(cases)][offset :: max(every, 1)]
     return cases[:limit] if limit else cases
+
+
+def _rotated_layout(template: int, page: int) -> str:
+    """The layout of an outline's page with the template-th starter: each in turn."""
+    return CONTENT_LAYOUTS[(page + template) % len(CONTENT_LAYOUTS)]
+
+
+def outline_pages(
+    outline: dict, fonts: tuple[str, str], layout_of: Callable[[int], str]
+) -> list[tuple[dict, dict]]:
+    """(plan, render params) of each page of an outline, made as the plan step makes them
+    (textprompts.plan_pages: split at MAX_ITEMS items and where the renderer's own measure
+    says the slide would overflow, into continuation pages), except that the n-th page of the
+    outline, when a content page, is drawn in layout layout_of(n) and measured in it: so no
+    clean slide has text cut off at its edge. A page that cannot be split to fit is left out,
+    as the plan step refuses it."""
+    pages = []
+    for n, page in enumerate(compose_pages(outline, max_items_per_page=None)):  # not yet split
+        params = {"layout": layout_of(n)} if page.get("kind") == "content" else {}
+        fits = fit_measure(SIZE, fonts, params.get("layout", "auto"))
+        parts = split_page(page, limit=MAX_ITEMS, language=page["language"], fits=fits)
+        pages += [(plan, params) for plan in parts if "unfit" not in plan]
+    return pages
 
 
 class Tally:
@@ -89,6 +127,8 @@ class Tally:
         self.caught: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.corrected: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # look-alike misses
         self.ms: dict[tuple, list[float]] = defaultdict(list)
+        # clean slides, continuation pages among them, slides with text outside the safe box
+        self.slides = Counter()
 
     def add_clean(self, path: str, flagged: bool, overflow: bool, ms: float) -> None:
         counts = self.clean[path]
@@ -155,6 +195,9 @@ class Command(BaseCommand):
             "--every", type=int, default=1, help="use only each N-th clean slide (a spread sample)"
         )
         parser.add_argument(
+            "--offset", type=int, default=0, help="with --every: start at the K-th clean slide"
+        )
+        parser.add_argument(
             "--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)}"
         )
         parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of outlines")
@@ -163,13 +206,19 @@ class Command(BaseCommand):
         started = time.perf_counter()
         paths = [path for path in options["paths"].split(",") if path in PATHS]
         tally = Tally()
-        cases = clean_cases(options["samples"], options["limit"], options["every"])
-        for n, case in enumerate(cases):
-            # Seeded per slide: the garbles and degradations of a slide do not depend on what
-            # the check flagged before it, so two versions of the check see the same images.
-            self._case(case, paths, f"{options['seed']}:{n}", tally)
+        cases = clean_cases(
+            options["samples"], options["limit"], options["every"], options["offset"]
+        )
+        for case in cases:
+            # Seeded per slide (its index among all): the garbles and degradations of a slide
+            # do not depend on what the check flagged before it or on the sample it is in, so
+            # two versions of the check, and runs side by side, see the same images.
+            self._case(case, paths, f"{options['seed']}:{case['n']}", tally)
         figures = {
             "seed": options["seed"],
+            "every": options["every"],
+            "offset": options["offset"],
+            "slides": dict(tally.slides),
             "paths": {path: tally.figures(path) for path in paths},
             "seconds": round(time.perf_counter() - started, 1),
         }
@@ -179,11 +228,17 @@ class Command(BaseCommand):
         plan, lines = case["plan"], plan_lines(case["plan"])
         language = plan.get("language", "en")
         clean = render_slide(plan, case["theme"], SIZE, case["params"])
+        # Text cut off at the slide's edge: a box reaching past the safe box (the render check's
+        # overflow). The renderer's own overflow flag only says the minimum sizes were used.
+        cut_off = bool(boxes_outside([_edges(box) for box in clean.boxes], clean.safe_box))
+        tally.slides.update(
+            clean=1, continuation_pages=bool(plan.get("continues")), text_outside_safe_box=cut_off
+        )
         passing = []
         for path in paths:
             result, ms = _check(path, clean, lines, random.Random(f"{seed}:clean"))
             flagged = "ocr_mismatch" in result.hints
-            tally.add_clean(path, flagged, clean.overflow, ms)
+            tally.add_clean(path, flagged, cut_off, ms)
             if not flagged:
                 passing.append(path)
         skip = shown_elsewhere(lines, clean.boxes)
@@ -203,6 +258,10 @@ class Command(BaseCommand):
                 caught = any(r["failed"] for r in same)
                 corrected = row["distance"] == 0 or fold(row["got"]) == fold(garbled.line.text)
                 tally.add_garble(path, keys, caught, corrected, ms)
+
+
+def _edges(box) -> tuple[int, int, int, int]:
+    return box.x, box.y, box.x + box.w, box.y + box.h
 
 
 def _check(path: str, render, lines: list, rng: random.Random) -> tuple:
