@@ -64,6 +64,12 @@ class Region:
     def bottom(self) -> int:
         return self.y + self.h
 
+    def shared_area(self, other: Region) -> int:
+        """The pixels this region and other both cover (0 when they do not overlap)."""
+        across = min(self.right, other.right) - max(self.x, other.x)
+        down = _row_overlap(self, other)
+        return across * down if across > 0 and down > 0 else 0
+
 
 def find_regions(rgb: Image.Image) -> list[Region]:
     """The text regions of a slide, top to bottom, left to right."""

@@ -171,9 +171,7 @@ def _overlapping(runs: Sequence[Run], regions: Sequence[Region]) -> set[int]:
 
 
 def _same_place(a: Region, b: Region) -> bool:
-    across = min(a.right, b.right) - max(a.x, b.x)
-    down = min(a.bottom, b.bottom) - max(a.y, b.y)
-    return across > 0 and down > 0 and 2 * across * down > min(a.w * a.h, b.w * b.h)
+    return 2 * a.shared_area(b) > min(a.w * a.h, b.w * b.h)
 
 
 def _match(
