@@ -78,6 +78,11 @@ class StepContext:
     # Called before every attempt and while waiting for a provider: renews the worker's lease
     # and raises when the lease was lost or the batch was cancelled.
     checkpoint: Callable[[], None] = field(default=lambda: None)
+    # Called in the transaction that selects a step's output when the run goes on after it
+    # (the step passed, or its policy continues): a page moves to its next step in the same
+    # commit, so a crash never leaves a selected step to be run again, and a worker that lost
+    # its lease (LeaseLost here) selects nothing.
+    advance: Callable[[], None] = field(default=lambda: None)
 
 
 class Step(Protocol):
@@ -346,6 +351,8 @@ def _select(
             apply = not reason or policy.on_no_pass != NoPassRule.FAIL
             close = [run.pk for run in runs]  # the round is closed with the selection
             output_select(step, ctx, best, apply=apply, first=first, close=close)
+            if not reason or policy.on_no_pass == NoPassRule.CONTINUE:
+                ctx.advance()
     except IntegrityError:  # another worker selected this step's output first
         raise LeaseLost(
             f"{step.name} of page {ctx.page.pk if ctx.page else '-'} was selected by another worker"
