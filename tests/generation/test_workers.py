@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from generation.errors import Conflict
@@ -351,3 +352,36 @@ def test_a_step_selected_moves_the_page_on_in_the_same_commit(planned, monkeypat
     render.refresh_from_db()
     assert (render.selected, render.round_closed) == (True, True)
     assert StepRun.objects.filter(page=page, step="render").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_passing_attempt_its_selection_and_the_advance_are_one_commit():
+    """Each step of a page whose attempts pass writes once: the attempt, the selection (with
+    the round's close) and the page's move to its next step commit together."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's BEGIN and COMMIT are among the statements captured")
+    batch = batch_plan(batch=make_batch())
+    first, second = batch.pages.order_by("index")[:2]
+    run_page(first.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert run_page(second.pk) == "completed"
+
+    commits, current = [], None  # the statements of each BEGIN ... COMMIT
+    for sql in (q["sql"].split(" WHERE ")[0] for q in queries):
+        if sql.startswith("BEGIN"):
+            current = []
+        elif sql == "COMMIT":
+            commits.append(current)
+            current = None
+        elif current is not None:
+            current.append(sql)
+    steps = [
+        block
+        for block in commits
+        if any(s.startswith('INSERT INTO "generation_steprun"') for s in block)
+    ]
+    assert len(steps) == 3  # describe, render, finish
+    for block in steps:
+        assert any(s.startswith('UPDATE "generation_steprun" SET "selected"') for s in block)
+        assert any('SET "resume_step"' in s for s in block)
