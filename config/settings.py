@@ -150,6 +150,9 @@ Q_CLUSTER = {
 # the cluster's memory, where a dead cluster loses it until the sweeper; and on SQLite the
 # pusher's 100 dequeue writes at a deck's start queued with its first pages' writes.
 Q_CLUSTER["queue_limit"] = 2 * Q_CLUSTER["workers"]
+# How many tasks the ORM broker takes in one go (django-q2's default: 1, a look and a write per
+# task). On SQLite (services/queue.py's SqliteBroker) one transaction takes them all.
+Q_CLUSTER["bulk"] = Q_CLUSTER["workers"]
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -78,6 +78,11 @@ class StepContext:
     # Called before every attempt and while waiting for a provider: renews the worker's lease
     # and raises when the lease was lost or the batch was cancelled.
     checkpoint: Callable[[], None] = field(default=lambda: None)
+    # Called in the transaction that selects a step's output when the run goes on after it
+    # (the step passed, or its policy continues): a page moves to its next step in the same
+    # commit, so a crash never leaves a selected step to be run again, and a worker that lost
+    # its lease (LeaseLost here) selects nothing.
+    advance: Callable[[], None] = field(default=lambda: None)
 
 
 class Step(Protocol):
@@ -136,9 +141,10 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
         if ctx.instruction:
             params["instruction"] = ctx.instruction
     attempt = (earlier[-1].attempt if earlier else 0) + 1
+    image = None
     while len(runs) < policy.max_attempts:
         ctx.checkpoint()
-        run, assessment = _attempt(step, ctx, params, attempt, policy.threshold, adjustments)
+        run, assessment, image = _attempt(step, ctx, params, attempt, policy.threshold, adjustments)
         runs.append(run)
         attempt += 1
         if run.passed or run.error_kind:
@@ -146,7 +152,7 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
         if len(runs) < policy.max_attempts:
             new_params = step.adjust(params, assessment, run.attempt)
             adjustments, params = _changes(run, params, new_params, assessment), new_params
-    return _select(step, ctx, runs, policy, first=_none_selected(earlier))
+    return _select(step, ctx, runs, policy, first=_none_selected(earlier), image=image)
 
 
 def _none_selected(earlier: list[StepRun]) -> bool:
@@ -175,7 +181,9 @@ def _resume(step: Step, ctx: StepContext, run: StepRun) -> Assessment:
 
 def _attempt(
     step: Step, ctx: StepContext, params: dict, attempt: int, threshold: float, adjustments: dict
-) -> tuple[StepRun, Assessment | None]:
+) -> tuple[StepRun, Assessment | None, Image.Image | None]:
+    """One attempt, recorded at once unless it passed: a passing attempt is recorded with its
+    selection and the page's advance (`_select`), in one commit, before any other call."""
     run = StepRun(
         batch=ctx.batch,
         page=ctx.page,
@@ -204,9 +212,11 @@ def _attempt(
         _fill(run, output, assessment, threshold)
     run.latency_ms = round((time.monotonic() - started) * 1000)
     run.finished_at = timezone.now()
-    _save_attempt(run)
-    if assessment is not None and output.image is not None:
-        ctx.images[run.pk] = output.image
+    image = output.image if assessment is not None else None
+    if not run.passed:
+        _save_attempt(run)
+        if image is not None:
+            ctx.images[run.pk] = image
     logger.info(
         "step_attempt batch=%s page=%s step=%s attempt=%s score=%s passed=%s latency_ms=%s error=%s",
         ctx.batch.pk,
@@ -218,7 +228,7 @@ def _attempt(
         run.latency_ms,
         run.error_kind or "-",
     )
-    return run, assessment
+    return run, assessment, image
 
 
 def _save_attempt(run: StepRun) -> None:
@@ -320,12 +330,19 @@ def output_select(
 
 
 def _select(
-    step: Step, ctx: StepContext, runs: list[StepRun], policy: StepPolicy, *, first: bool
+    step: Step,
+    ctx: StepContext,
+    runs: list[StepRun],
+    policy: StepPolicy,
+    *,
+    first: bool,
+    image: Image.Image | None = None,
 ) -> StepRun:
-    round_runs = StepRun.objects.filter(pk__in=[run.pk for run in runs])
+    """Select the round's best attempt. The passing attempt not recorded yet (`_attempt`) is
+    recorded here, in the selection's commit; `image` is its image."""
     usable = [run for run in runs if not run.error_kind]
-    if not usable:
-        round_runs.update(round_closed=True)
+    if not usable:  # every attempt failed: each was recorded as it failed
+        StepRun.objects.filter(pk__in=[run.pk for run in runs]).update(round_closed=True)
         last = runs[-1]
         raise StepFailed(
             f"{step.name} failed: {last.error_message}", details={"kind": last.error_kind}
@@ -337,19 +354,10 @@ def _select(
             f"{step.name}: best of {best.attempt} attempts scored {best.score:g} "
             f"< threshold {policy.threshold:g} ({', '.join(best.hints) or 'no hint'})"
         )
-    try:
-        with transaction.atomic():
-            if reason and policy.on_no_pass == NoPassRule.CONTINUE and ctx.page is not None:
-                ctx.page.flagged = True
-                ctx.page.flag_reason = reason[:300]
-                ctx.page.save(update_fields=["flagged", "flag_reason"])
-            apply = not reason or policy.on_no_pass != NoPassRule.FAIL
-            close = [run.pk for run in runs]  # the round is closed with the selection
-            output_select(step, ctx, best, apply=apply, first=first, close=close)
-    except IntegrityError:  # another worker selected this step's output first
-        raise LeaseLost(
-            f"{step.name} of page {ctx.page.pk if ctx.page else '-'} was selected by another worker"
-        ) from None
+    unsaved = [run for run in runs if run.pk is None]
+    _commit_selection(step, ctx, runs, best, policy, reason=reason, first=first, unsaved=unsaved)
+    if unsaved and image is not None:
+        ctx.images[unsaved[-1].pk] = image
     _ask_for_review(
         usable, best, policy, held=bool(reason) and policy.on_no_pass == NoPassRule.HOLD
     )
@@ -358,3 +366,41 @@ def _select(
     if reason and policy.on_no_pass == NoPassRule.HOLD:
         raise StepHeld(reason)
     return best
+
+
+def _commit_selection(
+    step: Step,
+    ctx: StepContext,
+    runs: list[StepRun],
+    best: StepRun,
+    policy: StepPolicy,
+    *,
+    reason: str,
+    first: bool,
+    unsaved: list[StepRun],
+) -> None:
+    """One commit: the passing attempt not recorded yet, the page's flag, the selection (and
+    the round's close), and the page's advance to its next step when the run goes on."""
+    goes_on = not reason or policy.on_no_pass == NoPassRule.CONTINUE
+    try:
+        with transaction.atomic():
+            for run in unsaved:  # its number taken: another worker's now (IntegrityError)
+                run.save()
+            if reason and goes_on and ctx.page is not None:
+                ctx.page.flagged = True
+                ctx.page.flag_reason = reason[:300]
+                ctx.page.save(update_fields=["flagged", "flag_reason"])
+            apply = not reason or policy.on_no_pass != NoPassRule.FAIL
+            close = [run.pk for run in runs]  # the round is closed with the selection
+            output_select(step, ctx, best, apply=apply, first=first, close=close)
+            if goes_on:
+                ctx.advance()
+    except IntegrityError:  # another worker recorded or selected this step's output first
+        raise LeaseLost(
+            f"{step.name} of page {ctx.page.pk if ctx.page else '-'} was selected by another worker"
+        ) from None
+    except LeaseLost:  # the page is another worker's: it selects the attempt made, not a new one
+        for run in unsaved:
+            run.pk, run.selected, run._state.adding = None, False, True  # rolled back
+            _save_attempt(run)
+        raise

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from generation.errors import ProviderWaiting
@@ -72,6 +72,23 @@ def _locked_gate(provider: str) -> ProviderGate:
         return ProviderGate.objects.select_for_update().get(provider=provider)
 
 
+@contextmanager
+def _slot_transaction() -> Iterator[None]:
+    """A transaction over the provider's slot rows. On PostgreSQL, as the outermost
+    transaction, its commit does not wait for the WAL to reach the disk (`synchronous_commit
+    off`: ~4 ms a commit here, twice on each hand-over of a slot, a release and the next take).
+    Other sessions see it at once and a killed worker loses nothing; a crash of the database
+    server itself may forget the last fraction of a second of takes and releases, as SQLite's
+    synchronous=NORMAL may forget any commit, and the database stays consistent. A slot row
+    is coordination that expires anyway, not a record."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 def _try_take(
     provider: str, holder: str, limit: int, reservation: int | None = None
 ) -> tuple[ProviderCall, bool] | None:
@@ -82,7 +99,7 @@ def _try_take(
     # A plain read first: waiting workers must not queue for the write lock just to look.
     if _live(provider, now, reserved=counted) >= limit:
         return None
-    with transaction.atomic():
+    with _slot_transaction():
         gate = _locked_gate(provider)
         before = (gate.probe_until, gate.window_start, gate.window_count)
         probe = _breaker_allows(gate, now)
@@ -137,7 +154,7 @@ def slot_release(slot: Slot) -> None:
     expires (Q_CLUSTER's timeout)."""
     for tries in range(1, RELEASE_TRIES + 1):
         try:
-            with transaction.atomic():  # inside a caller's transaction: a savepoint to retry from
+            with _slot_transaction():  # inside a caller's transaction: a savepoint to retry from
                 ProviderCall.objects.filter(pk=slot.call_id).delete()
             break
         except OperationalError as exc:

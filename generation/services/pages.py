@@ -155,6 +155,7 @@ def _context(page: Page, worker: str, *, claimed: bool) -> StepContext:
         requested_by=page.instruction_source,
         worker=worker,
         checkpoint=lambda: _checkpoint(page, worker, fresh_until),
+        advance=lambda: page.advance(lease=page.lease_owner),
     )
 
 
@@ -163,9 +164,9 @@ def _run_steps(page: Page, ctx: StepContext) -> None:
         if page.resume_step == Step.RENDER and page.regeneration:
             # The render round someone asked for, whichever step the page was re-run from.
             ctx.requested_by = page.regeneration.get("requested_by", "")
+        # The step's selection moves the page on in the same commit (ctx.advance).
         run_step(page_steps(page.batch)[page.resume_step], ctx)
         ctx.instruction = ctx.requested_by = ""  # an instruction is for the step it was given to
-        page.advance(lease=page.lease_owner)
 
 
 def _checkpoint(page: Page, worker: str, fresh_until: list[float]) -> None:

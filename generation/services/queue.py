@@ -117,18 +117,23 @@ class SqliteBroker(OrmBroker):
         return pk
 
     def dequeue(self) -> list[tuple[int, str]] | None:
-        """Tasks taken like the ORM broker takes them; None after waiting for some."""
-        tasks = list(
-            self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())[: Conf.BULK]
+        """Up to Q_CLUSTER's `bulk` tasks, taken in one transaction (SQLite's are IMMEDIATE:
+        no other cluster changes them between the look and the take), instead of one look
+        and one write each: a deck's first page tasks reach the workers without a write per
+        task queuing with the pages' own. None after waiting for some."""
+        seen = list(
+            self.get_connection()
+            .filter(key=self.list_key, lock__lt=timezone.now())
+            .values_list("pk", flat=True)[: Conf.BULK]
         )
-        if tasks:
-            return [
-                (task.pk, task.payload)
-                for task in tasks  # a task another cluster took first is left to it
-                if self.get_connection()
-                .filter(id=task.id, lock=task.lock)
-                .update(lock=self.timeout(task))
-            ]
+        if seen:
+            with transaction.atomic(using=Conf.ORM):
+                free = self.get_connection().filter(pk__in=seen, lock__lt=timezone.now())
+                tasks = list(free.values_list("pk", "payload"))  # another cluster's are left
+                self.get_connection().filter(pk__in=[pk for pk, _ in tasks]).update(
+                    lock=self.timeout(None)
+                )
+            return tasks
         if not pipe_wait(f"queue:{self.list_key}", timeout=Conf.POLL):
             time.sleep(Conf.POLL)
         return None

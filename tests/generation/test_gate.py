@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -197,3 +197,25 @@ def test_a_release_refused_every_time_fails_loudly_after_a_bounded_number_of_tri
     assert "slot_release_failed provider=remote" in caplog.text
     slot_release(slot)  # the database answers again
     assert not ProviderCall.objects.exists()
+
+
+UNFLUSHED = "SET LOCAL synchronous_commit TO OFF"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_slot_changes_hands_without_waiting_for_the_disk():
+    """A slot's take and release commit without waiting for the WAL flush (twice a hand-over);
+    inside a caller's transaction they leave that transaction's commit as it is."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    with CaptureQueriesContext(connection) as queries:
+        slot = slot_try("local", holder="w1")
+        slot_release(slot)
+
+    assert [q["sql"] for q in queries].count(UNFLUSHED) == 2
+    assert not ProviderCall.objects.exists()
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        slot_release(slot_try("local", holder="w1"))
+
+    assert UNFLUSHED not in [q["sql"] for q in queries]

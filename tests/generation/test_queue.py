@@ -5,13 +5,16 @@ a task sent wakes the cluster's pusher at once instead of after its poll."""
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
@@ -167,3 +170,40 @@ def test_on_sqlite_an_empty_queue_is_looked_at_again_after_the_poll(sqlite_broke
     assert own_queue.dequeue() is None
 
     assert 1.8 <= time.monotonic() - started < 4
+
+
+def test_on_sqlite_the_pusher_takes_a_bulk_of_tasks_in_one_write_in_order(
+    sqlite_broker, own_queue, monkeypatch
+):
+    monkeypatch.setattr(Conf, "BULK", 3)
+    tasks_send(func=PAGE_TASK, ids=[1, 2, 3, 4], label="page")
+
+    with CaptureQueriesContext(connection) as queries:
+        taken = own_queue.dequeue()
+
+    writes = [q for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert len(writes) == 1
+    assert [SignedPackage.loads(payload)["args"] for _, payload in taken] == [(1,), (2,), (3,)]
+    assert [task[1] for task in queued(own_queue)] == [(4,)]  # the taken ones are locked
+
+
+def test_on_sqlite_tasks_another_cluster_took_meanwhile_are_left_to_it(
+    sqlite_broker, own_queue, monkeypatch
+):
+    """Between the pusher's look and its take, another cluster took the first task."""
+    monkeypatch.setattr(Conf, "BULK", 3)
+    tasks_send(func=PAGE_TASK, ids=[1, 2, 3], label="page")
+    first = OrmQ.objects.filter(key=own_queue.list_key).order_by("pk").first()
+    atomic = transaction.atomic
+
+    def the_other_cluster_first(*args, **kwargs):
+        monkeypatch.setattr(transaction, "atomic", atomic)
+        OrmQ.objects.filter(pk=first.pk).update(lock=timezone.now() + timedelta(minutes=5))
+        return atomic(*args, **kwargs)
+
+    monkeypatch.setattr(transaction, "atomic", the_other_cluster_first)
+
+    taken = own_queue.dequeue()
+
+    assert [SignedPackage.loads(payload)["args"] for _, payload in taken] == [(2,), (3,)]
+    assert queued(own_queue) == []

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from generation.errors import Conflict
 from generation.models import Batch, Page, ProviderCall, StepRun
 from generation.providers.base import ErrorKind, ProviderError
 from generation.providers.gate import call_provider, provider_slot
+from generation.providers.local import LocalProvider
 from generation.selectors import batch_progress
 from generation.services.batches import batch_cancel, batch_plan, batch_retry_failed, batch_run
 from generation.services.pages import page_claim, page_run
@@ -319,3 +321,67 @@ def test_workers_racing_for_a_page_get_one_lease():
     assert len(winners) == 1
     page.refresh_from_db()
     assert page.lease_owner == winners[0]
+
+
+def test_a_step_selected_moves_the_page_on_in_the_same_commit(planned, monkeypatch):
+    """A worker that loses its lease during a step selects nothing (the selection and the
+    page's advance are one commit): its successor selects the attempt already made, with no
+    second provider call, instead of finding a selected step the page never moved past."""
+    page = page_claim(page_id=planned.pages.first().pk, worker="w1")
+    calls = []
+    generate = LocalProvider.generate
+
+    def lose_lease_meanwhile(self, request):
+        calls.append(request)
+        Page.objects.filter(pk=page.pk).update(
+            lease_owner="w2", lease_until=timezone.now() - timedelta(seconds=1)
+        )
+        return generate(self, request)
+
+    monkeypatch.setattr(LocalProvider, "generate", lose_lease_meanwhile)
+    page_run(page=page, worker="w1", claimed=True)
+
+    render = StepRun.objects.get(page=page, step="render")
+    assert (render.selected, render.round_closed) == (False, False)
+    assert Page.objects.get(pk=page.pk).resume_step == "render"
+
+    monkeypatch.setattr(LocalProvider, "generate", generate)
+    successor = page_claim(page_id=page.pk, worker="w3")
+    assert page_run(page=successor, worker="w3", claimed=True).status == "completed"
+    assert len(calls) == 1
+    render.refresh_from_db()
+    assert (render.selected, render.round_closed) == (True, True)
+    assert StepRun.objects.filter(page=page, step="render").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_passing_attempt_its_selection_and_the_advance_are_one_commit():
+    """Each step of a page whose attempts pass writes once: the attempt, the selection (with
+    the round's close) and the page's move to its next step commit together."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's BEGIN and COMMIT are among the statements captured")
+    batch = batch_plan(batch=make_batch())
+    first, second = batch.pages.order_by("index")[:2]
+    run_page(first.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert run_page(second.pk) == "completed"
+
+    commits, current = [], None  # the statements of each BEGIN ... COMMIT
+    for sql in (q["sql"].split(" WHERE ")[0] for q in queries):
+        if sql.startswith("BEGIN"):
+            current = []
+        elif sql == "COMMIT":
+            commits.append(current)
+            current = None
+        elif current is not None:
+            current.append(sql)
+    steps = [
+        block
+        for block in commits
+        if any(s.startswith('INSERT INTO "generation_steprun"') for s in block)
+    ]
+    assert len(steps) == 3  # describe, render, finish
+    for block in steps:
+        assert any(s.startswith('UPDATE "generation_steprun" SET "selected"') for s in block)
+        assert any('SET "resume_step"' in s for s in block)
