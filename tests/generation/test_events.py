@@ -34,11 +34,13 @@ def _subscriber() -> redis.client.PubSub:
     return pubsub
 
 
-def _messages(pubsub: redis.client.PubSub, *, seconds: float = 0.5) -> list[bytes]:
+def _messages(pubsub: redis.client.PubSub, about: str, *, seconds: float = 0.5) -> list[bytes]:
+    """The wake-ups for one batch: the channel is the whole Redis server's (publish ignores the
+    database number), so another suite's or cluster's workers may be publishing on it too."""
     found, deadline = [], time.monotonic() + seconds
     while time.monotonic() < deadline:
         message = pubsub.get_message(timeout=0.05)
-        if message:
+        if message and message["data"] == about.encode():
             found.append(message["data"])
     return found
 
@@ -94,15 +96,15 @@ def test_a_page_change_wakes_the_streams_once_it_commits(
     settings.REDIS_URL = EVENTS_REDIS_URL
     pubsub = _subscriber()
     page = _planned().pages.first()
-    _messages(pubsub, seconds=0.1)  # planning's own
+    _messages(pubsub, str(page.batch_id), seconds=0.1)  # planning's own
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         page.status = PageStatus.RUNNING
         page.write(["status"], lease="")
-        assert _messages(pubsub, seconds=0.2) == []  # not before the commit
+        assert _messages(pubsub, str(page.batch_id), seconds=0.2) == []  # not before the commit
 
     assert len(callbacks) == 1
-    assert _messages(pubsub) == [str(page.batch_id).encode()]
+    assert _messages(pubsub, str(page.batch_id)) == [str(page.batch_id).encode()]
 
 
 def test_without_redis_nothing_is_published(settings, django_capture_on_commit_callbacks):
