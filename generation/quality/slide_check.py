@@ -29,6 +29,7 @@ to match fails. A run no bigger than a dot reads as the separator a planned line
 from __future__ import annotations
 
 import statistics
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ import numpy as np
 from PIL import Image
 
 from generation.quality.ocr import (
+    MODES,
     RGB,
     THIRD_READING,
     Word,
@@ -43,8 +45,9 @@ from generation.quality.ocr import (
     read_variants,
     read_words,
 )
+from generation.quality.pieces import Piece, combined, pieces
 from generation.quality.regions import Region, chains, find_regions, links
-from generation.quality.text_check import Line, LineResult, not_shorter
+from generation.quality.text_check import Line, LineResult
 from generation.quality.textdiff import compare, fit_distance, fold, levenshtein
 from generation.slides import TextBox
 
@@ -54,6 +57,12 @@ SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is
 # The readings of the regions no passing line was found in, one tesseract call each, while a
 # line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
 READINGS_AGAIN = (("reread",), THIRD_READING)
+# The third reading's modes that make the glyphs smaller one way or both: they can drop the
+# character inserted into a line (人工我智能 read 人工智能 at 0.8 across) and read the rest
+# exactly, so a region's piece from them counts only with no fewer characters than the first
+# reading found there (pieces.combined). Enlarged, stretched and taller readings drop none: the
+# first reading's own slips (才允许 read 才人允许 on a degraded slide) must not bar them.
+SHRINKING = frozenset(mode for mode in THIRD_READING if min(MODES[mode]) < 1)
 # A run no wider and no taller than this share of the median run height is a dot: read as the
 # separator a planned line has there (SEPARATORS), see Reading.
 DOT_SHARE = 0.4
@@ -62,6 +71,9 @@ SEPARATORS = frozenset("·•・∙⋅")
 # of the planned line where it would be (so a chain that reads the line exactly always is), see
 # Reading.best.
 PRUNE_SHARE = 0.5
+# A region no taller than this share of the median line height holds no character (a lowercase
+# Latin word with no ascender is about half a line): not read, see _characters.
+LOW_SHARE = 0.45
 SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
@@ -74,7 +86,8 @@ def check_slide(
     has Latin letters (as text_check.check_boxes).
     """
     pixels = np.asarray(rgb)
-    inked = [(r, ink) for r in find_regions(rgb) if (ink := _ink(pixels, r)) is not None]
+    regions = _characters(find_regions(rgb))
+    inked = [(r, ink) for r in regions if (ink := _ink(pixels, r)) is not None]
     boxes, inks = [_box(region) for region, _ in inked], [ink for _, ink in inked]
     words = read_words(rgb, boxes, inks, languages) if boxes else []
     runs, matches, results = _match(inked, words, lines)
@@ -88,22 +101,61 @@ def check_slide(
         for i, found in zip(empty, again, strict=True):
             words[i] = found
         runs, matches, results = _match(inked, words, lines)
+    # Each failing line's pieces in every reading, the first reading's first (pieces.combined).
+    reading = Reading(runs)
+    read = {
+        i: [_pieces(reading, runs, matches[i], lines[i].text)]
+        for i, result in enumerate(results)
+        if result.failed
+    }
     for modes in READINGS_AGAIN:
-        if any(result.failed for result in results):
-            languages_again = _languages_again(lines, results, languages, reread_languages)
-            results = _read_again(
-                rgb, inked, lines, (words, runs, matches, results), modes, languages_again
-            )
+        for languages_again in _languages_again(lines, results, languages, reread_languages):
+            if any(result.failed for result in results):
+                first = (words, runs, matches, results)
+                results = _read_again(rgb, inked, lines, first, modes, languages_again, read)
     return results
+
+
+def _pieces(
+    reading: Reading,
+    runs: Sequence[Run],
+    chain: Sequence[int],
+    expected: str,
+    *,
+    later: bool = False,
+) -> list[Piece]:
+    """A line's chain of runs as pieces, one per region (separator dots read as expected's)."""
+    texts = [reading.text((r,), expected) for r in chain]
+    return pieces([runs[r].box for r in chain], texts, later=later)
+
+
+def _characters(regions: list[Region]) -> list[Region]:
+    """The regions tall enough to hold a character: more than LOW_SHARE of the median line
+    height. Lower ones are dots, bars and bullets (an accent bar above a card's title read
+    "ae", a bullet "@" or "名"); read with the text, they changed what chi_sim read in the other
+    crops of the call (替代 read 蔡代 in one mode with them, 替代 without), and a line's own
+    dots and separators fold away."""
+    if not regions:
+        return regions
+    limit = LOW_SHARE * statistics.median(region.h / region.lines for region in regions)
+    return [region for region in regions if region.h / region.lines > limit]
 
 
 def _languages_again(
     lines: Sequence[Line], results: list[LineResult], languages: str, reread_languages: str
-) -> str:
-    """reread_languages when a failing line has Latin letters, else languages."""
+) -> list[str]:
+    """The languages of each reading of the regions again: reread_languages when a failing
+    line has Latin letters (chi_sim+eng reads "Supply chain" that chi_sim read "chaim"), and
+    then languages too when a failing line has CJK characters. One failing line with Latin
+    letters made every region be read in chi_sim+eng, where a Chinese title (吞吐) read as
+    "+ Fil:" and "° FFIH" in every mode: the lines still failing are read in the languages that
+    fit the slide as well (only they are: a line that passed stays passed)."""
     failed = [line for line, result in zip(lines, results, strict=True) if result.failed]
     latin = any(ch.isascii() and ch.isalpha() for line in failed for ch in line.text)
-    return reread_languages if latin else languages
+    if not latin or reread_languages == languages:
+        return [languages]
+    cjk = any(unicodedata.east_asian_width(ch) in "WF" for line in failed for ch in line.text)
+    return [reread_languages, languages] if cjk else [reread_languages]
 
 
 def _read_again(
@@ -113,10 +165,13 @@ def _read_again(
     first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
     modes: Sequence[str],
     languages: str,
+    read: dict[int, list[list[Piece]]],
 ) -> list[LineResult]:
     """The results after reading again (modes: of ocr.MODES, all in one call) every region
-    with text no passing line is read in: a failing line whose best chain reads right in one
-    of the modes passes (a region that reads empty in a mode keeps its first reading)."""
+    with text no passing line is read in: a failing line passes when its regions' pieces, each
+    from one of the readings so far (read: each failing line's, added to here), put together
+    read it exactly (pieces.combined; a region that reads empty in a mode keeps its first
+    reading)."""
     first_words, runs, matches, results = first
     failed = [i for i, result in enumerate(results) if result.failed]
     used = {r for i, chain in enumerate(matches) if i not in failed for r in chain}
@@ -136,17 +191,17 @@ def _read_again(
     results = list(results)
     # Where the passing lines were read: each run is read as part of one line (_best_chains).
     taken = [runs[r].region for i, chain in enumerate(matches) if i not in failed for r in chain]
-    third = modes != READINGS_AGAIN[0]
-    for again in variants:
+    for mode, again in zip(modes, variants, strict=True):
         reread, _, _ = _match(inked, _in_mode(first_words, chosen, again), [])
         reading = Reading(reread)
         for i in _longest_first(lines):
             if not results[i].failed:
                 continue
             chain = reading.best(lines[i].text, _overlapping(reread, taken))
-            text = reading.text(chain, lines[i].text)
-            shorter = third and not not_shorter(text, results[i].got)
-            if compare(lines[i].text, text).distance == 0 and not shorter:
+            shrunk = mode in SHRINKING
+            read[i].append(_pieces(reading, reread, chain, lines[i].text, later=shrunk))
+            text = combined(lines[i].text, read[i])
+            if text is not None:
                 results[i] = _result(lines[i], text)
                 taken += [reread[r].region for r in chain]
     return results
