@@ -269,6 +269,8 @@ NANODECK = {
     "MAX_PAGES_PER_BATCH": env_int("MAX_PAGES_PER_BATCH", 60, minimum=3),
     "OCR_ENABLED": env_bool("OCR_ENABLED", default=True),
     "OCR_LANGUAGES": env_str("OCR_LANGUAGES") or "chi_sim+eng",
+    # The tesseract library the OCR check loads (a file name the loader finds, or a path).
+    "TESSERACT_LIBRARY": env_str("TESSERACT_LIBRARY") or "libtesseract.so.5",
     # Workers: a page lease lasts this long and is renewed before every attempt.
     "PAGE_LEASE_SECONDS": env_int("PAGE_LEASE_SECONDS", 300, minimum=2),
     # The sweeper re-queues pending pages whose task has not started after this long.

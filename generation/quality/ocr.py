@@ -1,26 +1,23 @@
-"""Tesseract OCR for the quality check, one tesseract call per slide.
+"""Tesseract OCR for the quality check, one tesseract read per slide.
 
-Every tesseract call pays a fixed start-up cost (about 85 ms for eng, 110 ms for chi_sim,
-190 ms for chi_sim+eng here), so the text boxes of a slide are cropped, turned into dark text
+Tesseract is kept loaded in the process (generation.quality.tesseract); a read still costs
+~20-40 ms however small the image, so the text boxes of a slide are cropped, turned into dark text
 on white, scaled to a font size tesseract reads well, stacked vertically with white gaps into
 one image and read with a single `image_to_data` call; the recognised words go back to their
 boxes by their y position.
-OpenMP threading makes tesseract 4-6x slower on these small images: OMP_THREAD_LIMIT=1.
 Only the requested languages that fit the expected text are loaded, see languages_for().
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-import pytesseract
 from PIL import Image, ImageOps
 
+from generation.quality import tesseract
 from generation.slides import TextBox
 
 RGB = tuple[int, int, int]
@@ -30,12 +27,11 @@ MAX_FONT_PX = 72  # bigger text is downscaled to this font size (faster, reads a
 PAD_EM = 0.2  # crop padding around a box, in font sizes
 GAP_PX = 32  # white space between stacked crops and around the stack
 MIN_INK_DISTANCE = 16  # text and background colours closer than this (RGB) use plain grayscale
-TIMEOUT_SECONDS = 60
 # psm 4 (variable-size lines) reads whole slides best: 0 of 480 clean boxes mismatched against
 # 12 with psm 6; psm 6 is kept for boxes of one or two characters, which psm 4 drops, and
 # for second readings.
-TESSERACT_CONFIG = "--psm 4 -c tessedit_do_invert=0"
-BLOCK_CONFIG = "--psm 6 -c tessedit_do_invert=0"
+LINES_PSM = 4
+BLOCK_PSM = 6
 # The second reading of a line that read wrong: at 0.6 of the size (psm 6) it cleared the 16
 # misread lines of 96 clean sample slides (Chinese, 34-70 px text; 0.7-0.85: 3-4 left).
 REREAD_SCALE = 0.6
@@ -91,12 +87,12 @@ def read_boxes(
     inks: (text colour, background colour) of each box.
     """
     crops = [_ink_crop(image, box, ink) for box, ink in zip(boxes, inks, strict=True)]
-    texts = _read_stacked(crops, languages, TESSERACT_CONFIG)
+    texts = _read_stacked(crops, languages, LINES_PSM)
     # Line-finding mode drops a lone character ("A", "人", a bullet "b") as noise; read the
     # boxes that came back empty once more, as one uniform block, which keeps them.
     lone = [i for i, text in enumerate(texts) if not text and len(boxes[i].text.strip()) <= 2]
     if lone:
-        again = _read_stacked([crops[i] for i in lone], languages, BLOCK_CONFIG)
+        again = _read_stacked([crops[i] for i in lone], languages, BLOCK_PSM)
         for i, text in zip(lone, again, strict=True):
             texts[i] = text
     return texts
@@ -126,7 +122,7 @@ def read_variants(
 ) -> list[list[list[Word]]]:
     """read_words() in each of several modes (MODES, all but "lines" read as blocks) with one
     tesseract call over every box in every mode: for each mode, the words of each box."""
-    config = TESSERACT_CONFIG if tuple(modes) == ("lines",) else BLOCK_CONFIG
+    psm = LINES_PSM if tuple(modes) == ("lines",) else BLOCK_PSM
     crops, owners = [], []
     for m, mode in enumerate(modes):
         across, down = MODES[mode]
@@ -141,7 +137,7 @@ def read_variants(
     if not crops:
         return words
     stacked, tops = _stack(crops)
-    for text, top, bottom, left, right in _words(stacked, languages, config):
+    for text, top, bottom, left, right in _words(stacked, languages, psm):
         index = max(bisect_right(tops, (top + bottom) / 2) - 1, 0)
         (m, b), crop = owners[index], crops[index]
         box = boxes[b]
@@ -167,14 +163,14 @@ def reread_boxes(
         crop = _ink_crop(image, box, ink)
         size = (max(round(crop.width * REREAD_SCALE), 1), max(round(crop.height * REREAD_SCALE), 1))
         crops.append(crop.resize(size, Image.Resampling.BICUBIC))
-    return _read_stacked(crops, languages, BLOCK_CONFIG)
+    return _read_stacked(crops, languages, BLOCK_PSM)
 
 
-def _read_stacked(crops: Sequence[Image.Image], languages: str, config: str) -> list[str]:
+def _read_stacked(crops: Sequence[Image.Image], languages: str, psm: int) -> list[str]:
     """One tesseract call over the crops stacked; the words go back to their crop by y."""
     stacked, tops = _stack(crops)
     texts: list[list[str]] = [[] for _ in crops]
-    for word, top, bottom, _, _ in _words(stacked, languages, config):
+    for word, top, bottom, _, _ in _words(stacked, languages, psm):
         centre_y = (top + bottom) / 2
         texts[max(bisect_right(tops, centre_y) - 1, 0)].append(word)
     return [join_words(words) for words in texts]
@@ -249,45 +245,13 @@ def _stack(crops: Sequence[Image.Image]) -> tuple[Image.Image, list[int]]:
     return stacked, tops
 
 
-def _words(image: Image.Image, languages: str, config: str) -> list[tuple[str, int, int, int, int]]:
+def _words(image: Image.Image, languages: str, psm: int) -> list[tuple[str, int, int, int, int]]:
     """(word, top, bottom, left, right) of the recognised words, in tesseract's reading order."""
-    _require(languages)
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
-        # Handed over as an uncompressed greyscale file (PGM): pytesseract would write a PNG,
-        # which costs ~5 ms to encode here and as much again to decode in tesseract.
-        with tempfile.NamedTemporaryFile(prefix="ocr_", suffix=".pgm") as handle:
-            image.convert("L").save(handle, "PPM")
-            handle.flush()
-            data = pytesseract.image_to_data(
-                handle.name,
-                lang=languages,
-                config=config,
-                output_type=pytesseract.Output.DICT,
-                timeout=TIMEOUT_SECONDS,
-            )
-    except pytesseract.TesseractNotFoundError:
-        raise OcrUnavailable("tesseract is not installed") from None
-    except RuntimeError as exc:  # TesseractError, or the timeout
-        raise OcrUnavailable(f"tesseract failed: {str(exc).strip()[:200]}") from None
-    return [
-        (text.strip(), top, top + height, left, left + width)
-        for text, top, height, left, width in zip(
-            data["text"], data["top"], data["height"], data["left"], data["width"], strict=True
-        )
-        if text.strip()
-    ]
-
-
-def _require(languages: str) -> None:
-    """Raise OcrUnavailable unless tesseract has data for every language (checked once)."""
-    try:
-        installed = pytesseract.get_languages(config="", cached=True)
-    except pytesseract.TesseractNotFoundError:
-        raise OcrUnavailable("tesseract is not installed") from None
-    missing = sorted(set(languages.split("+")) - set(installed))
-    if missing:
-        raise OcrUnavailable(f"tesseract language data missing: {', '.join(missing)}")
+        rows = tesseract.read(image, languages, psm)
+    except tesseract.TesseractError as exc:
+        raise OcrUnavailable(str(exc)) from None
+    return [(r.text.strip(), r.top, r.top + r.height, r.left, r.left + r.width) for r in rows]
 
 
 def _is_cjk(char: str) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import json
 import shutil
 import subprocess
 from dataclasses import dataclass, replace
 from functools import cache
 
-import pytesseract
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -45,7 +45,8 @@ ZH_ITEMS = [
 
 def needs_tesseract(test):
     skip = pytest.mark.skipif(
-        shutil.which("tesseract") is None, reason="tesseract is not installed on this machine"
+        ctypes.util.find_library("tesseract") is None,
+        reason="tesseract (libtesseract) is not installed on this machine",
     )
     return pytest.mark.ocr(skip(test))
 
@@ -280,8 +281,8 @@ def test_ocr_disabled_is_skipped_without_hint():
     assert result.hints == []
 
 
-def test_ocr_without_tesseract_is_skipped_with_a_reason(monkeypatch):
-    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+def test_ocr_without_tesseract_is_skipped_with_a_reason(settings):
+    settings.NANODECK = {**settings.NANODECK, "TESSERACT_LIBRARY": "/nonexistent/libtesseract.so.5"}
     result = assess(*draw_slide(content_slide(EN_ITEMS, "Review")), ocr=True)
     assert result.metrics["ocr_skipped"] == "tesseract is not installed"
     assert result.metrics["ocr_mismatch_boxes"] is None
