@@ -72,8 +72,9 @@ SEPARATORS = frozenset("·•・∙⋅")
 # Reading.best.
 PRUNE_SHARE = 0.5
 # A region no taller than this share of the median line height holds no character (a lowercase
-# Latin word with no ascender is about half a line): not read, see _characters.
-LOW_SHARE = 0.45
+# Latin word with no ascender is about half a line, a section page's "Part 2" 0.42 of its
+# median): not read, see _characters.
+LOW_SHARE = 0.35
 SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
@@ -130,15 +131,20 @@ def _pieces(
 
 
 def _characters(regions: list[Region]) -> list[Region]:
-    """The regions tall enough to hold a character: more than LOW_SHARE of the median line
-    height. Lower ones are dots, bars and bullets (an accent bar above a card's title read
-    "ae", a bullet "@" or "名"); read with the text, they changed what chi_sim read in the other
-    crops of the call (替代 read 蔡代 in one mode with them, 替代 without), and a line's own
-    dots and separators fold away."""
+    """The regions that can hold a character: not lower than LOW_SHARE of the median line
+    height (accent bars, rules' remains) and not a dot (no wider and no taller than DOT_SHARE of
+    it: bullets). Read with the text, they read "ae", "@" or "名" and changed what chi_sim read
+    in the other crops of the call (替代 read 蔡代 in one mode with them, 替代 without); a
+    line's own dots and separators fold away. The region's own height, not a line's: a lone 元
+    or 二 counts as two lines of half its height."""
     if not regions:
         return regions
-    limit = LOW_SHARE * statistics.median(region.h / region.lines for region in regions)
-    return [region for region in regions if region.h / region.lines > limit]
+    median = statistics.median(region.h / region.lines for region in regions)
+    return [
+        region
+        for region in regions
+        if region.h > LOW_SHARE * median and max(region.w, region.h) > DOT_SHARE * median
+    ]
 
 
 def _languages_again(
