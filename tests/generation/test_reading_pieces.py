@@ -187,3 +187,34 @@ def test_a_wrapped_box_misread_as_a_whole_passes_when_its_rows_read_right():
 def test_one_wrong_character_in_a_wrapped_box_is_caught_row_by_row_too(old, new):
     garbled = with_title(PROBLEMS_ZH, 1, old, new)
     assert failing(render(garbled, "grid", 0), PROBLEMS_ZH, "box") == [MONITORING]
+
+
+KEYWORDS = {
+    "kind": "content",
+    "title": "Takeaways",
+    "subtitle": "",
+    "items": [
+        {"title": "Go", "text": "", "children": []},
+        {"title": "快", "text": "", "children": []},
+        {"title": "Ship small, ship often", "text": "", "children": []},
+        {"title": "Q&A", "text": "", "children": []},
+    ],
+    "language": "en",
+}
+
+
+@needs_tesseract
+@pytest.mark.parametrize("path", ["slide", "slide_clean"])
+def test_short_titles_beside_numbered_badges_are_read_apart_from_them(path):
+    # Before: on degraded slides each badge and its title were one region, read at the badge's
+    # height with the badge's digit: 快 read 业, Q&A read "oxa".
+    assert failing(render(KEYWORDS, "step_list", 5), KEYWORDS, path) == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize("path", ["slide", "slide_clean"])
+@pytest.mark.parametrize(("item", "new"), [(1, "块"), (3, "Q&AA"), (0, "G")])
+def test_one_wrong_character_in_a_title_beside_a_badge_is_caught(path, item, new):
+    garbled = with_title(KEYWORDS, item, KEYWORDS["items"][item]["title"], new)
+    expected = [KEYWORDS["items"][item]["title"]]
+    assert failing(render(garbled, "step_list", 5), KEYWORDS, path) == expected
