@@ -268,9 +268,9 @@ def _rows(rgb: Image.Image, box: TextBox, line: Line, languages: str, requested:
         min(box.x + box.w + pad, rgb.width),
         min(box.y + box.h + pad, rgb.height),
     )
-    alone = Image.new("RGB", rgb.size, _ink(rgb, box)[1])
-    alone.paste(rgb.crop(area), area[:2])
-    return check_slide(alone, [line], languages, reread_languages=requested)[0]
+    area_only = Image.new("RGB", rgb.size, _ink(rgb, box)[1])
+    area_only.paste(rgb.crop(area), area[:2])
+    return check_slide(area_only, [line], languages, reread_languages=requested, alone=True)[0]
 
 
 def _ocr_skipped(reason: str) -> dict:

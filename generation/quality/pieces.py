@@ -17,7 +17,7 @@ region: such a mode can drop the character inserted into a line and read the res
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from generation.quality.ocr import join_words
@@ -46,9 +46,13 @@ def pieces(boxes: Sequence[int], texts: Sequence[str], *, later: bool = False) -
     return [piece for piece in found if fold(piece.text)]
 
 
-def combined(expected: str, readings: Sequence[Sequence[Piece]]) -> str | None:
+def combined(
+    expected: str, readings: Sequence[Sequence[Piece]], need: Collection[int] = ()
+) -> str | None:
     """The line put together from the readings' pieces that reads exactly as expected (see the
-    module), else None. readings: each reading's pieces of the line, the first reading first."""
+    module), else None. readings: each reading's pieces of the line, the first reading first;
+    need: regions the line must go through (all those read in a box's area: it holds only
+    its line)."""
     target = fold(expected)
     first = {piece.box: len(fold(piece.text)) for piece in readings[0]} if readings else {}
     options: dict[int, list[str]] = {}
@@ -60,7 +64,7 @@ def combined(expected: str, readings: Sequence[Sequence[Piece]]) -> str | None:
                 options[piece.box].append(piece.text)
     orders = dict.fromkeys(tuple(piece.box for piece in reading) for reading in readings)
     for order in orders:
-        if order:
+        if order and set(need) <= set(order):
             text = _spelled(target, order, options)
             if text is not None:
                 return text

@@ -79,12 +79,20 @@ SPLIT_SHARE = 0.55  # words further apart than this share of their median height
 
 
 def check_slide(
-    rgb: Image.Image, lines: Sequence[Line], languages: str, *, reread_languages: str
+    rgb: Image.Image,
+    lines: Sequence[Line],
+    languages: str,
+    *,
+    reread_languages: str,
+    alone: bool = False,
 ) -> list[LineResult]:
     """Each planned line against the reading of its best chain of text runs on the slide.
 
     languages: for the first reading; reread_languages: for the second when a failing line
-    has Latin letters (as text_check.check_boxes).
+    has Latin letters (as text_check.check_boxes). alone: the image holds one line only (a
+    box's area, text_check's row-by-row reading), so a line passes only through every region
+    read there: a character added at the end of a wrapped title, on a row of its own, is not
+    left out of it.
     """
     pixels = np.asarray(rgb)
     regions = _characters(find_regions(rgb))
@@ -102,6 +110,11 @@ def check_slide(
         for i, found in zip(empty, again, strict=True):
             words[i] = found
         runs, matches, results = _match(inked, words, lines)
+    need = frozenset(run.box for run in runs) if alone else frozenset()
+    results = [
+        _short(result) if need - {runs[r].box for r in chain} else result
+        for result, chain in zip(results, matches, strict=True)
+    ]
     # Each failing line's pieces in every reading, the first reading's first (pieces.combined).
     reading = Reading(runs)
     read = {
@@ -113,8 +126,14 @@ def check_slide(
         for languages_again in _languages_again(lines, results, languages, reread_languages):
             if any(result.failed for result in results):
                 first = (words, runs, matches, results)
-                results = _read_again(rgb, inked, lines, first, modes, languages_again, read)
+                how = (modes, languages_again, need)
+                results = _read_again(rgb, inked, lines, first, how, read)
     return results
+
+
+def _short(result: LineResult) -> LineResult:
+    """A result that fails: its line left out text read where only it is (check_slide's alone)."""
+    return LineResult(result.role, result.expected, result.got, result.comparison, True)
 
 
 def _pieces(
@@ -169,16 +188,17 @@ def _read_again(
     inked: list[tuple[Region, tuple[RGB, RGB]]],
     lines: Sequence[Line],
     first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
-    modes: Sequence[str],
-    languages: str,
+    how: tuple[Sequence[str], str, frozenset[int]],
     read: dict[int, list[list[Piece]]],
 ) -> list[LineResult]:
-    """The results after reading again (modes: of ocr.MODES, all in one call) every region
+    """The results after reading again (how: the modes of ocr.MODES, all in one call, the
+    languages, and the regions a line must go through, see check_slide) every region
     with text no passing line is read in: a failing line passes when its regions' pieces, each
     from one of the readings so far (read: each failing line's, added to here), put together
     read it exactly (pieces.combined; a region that reads empty in a mode keeps its first
     reading)."""
     first_words, runs, matches, results = first
+    modes, languages, need = how
     failed = [i for i, result in enumerate(results) if result.failed]
     used = {r for i, chain in enumerate(matches) if i not in failed for r in chain}
     # A region often holds an item's title and its text: read it again unless all its runs
@@ -206,7 +226,7 @@ def _read_again(
             chain = reading.best(lines[i].text, _overlapping(reread, taken))
             shrunk = mode in SHRINKING
             read[i].append(_pieces(reading, reread, chain, lines[i].text, later=shrunk))
-            text = combined(lines[i].text, read[i])
+            text = combined(lines[i].text, read[i], need)
             if text is not None:
                 results[i] = _result(lines[i], text)
                 taken += [reread[r].region for r in chain]

@@ -92,7 +92,7 @@ def render(plan: dict, layout: str, template: int):
         style=spec["style"],
         fonts=spec.get("fonts", SANS),
     )
-    return render_slide(plan, theme, SIZE, {"layout": layout})
+    return render_slide(plan, theme, SIZE, {"layout": layout} if layout else {})
 
 
 def failing(render_, plan: dict, path: str) -> list[str]:
@@ -218,3 +218,21 @@ def test_one_wrong_character_in_a_title_beside_a_badge_is_caught(path, item, new
     garbled = with_title(KEYWORDS, item, KEYWORDS["items"][item]["title"], new)
     expected = [KEYWORDS["items"][item]["title"]]
     assert failing(render(garbled, "step_list", 5), KEYWORDS, path) == expected
+
+
+COVER_ZH = {
+    "kind": "cover",
+    "title": "大模型推理加速实践",
+    "subtitle": "2025 全球人工智能技术大会 · 主题演讲",
+    "items": [],
+    "language": "zh",
+}
+
+
+@needs_tesseract
+def test_a_character_added_to_a_wrapped_title_is_caught_when_its_box_is_read_row_by_row():
+    # The added 说 wraps onto a row of its own: read row by row, the title's best chain stopped
+    # before it; a box's area holds its line only, so the line must go through every row.
+    garbled = {**COVER_ZH, "title": "大模型推理加速实践说"}
+    assert failing(render(garbled, "", 2), COVER_ZH, "box") == ["大模型推理加速实践"]
+    assert failing(render(COVER_ZH, "", 2), COVER_ZH, "box") == []
