@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from generation.quality.crops import DOT_SHARE, readable, region_box, region_ink
 from generation.quality.ocr import (
     MODES,
     RGB,
@@ -49,11 +50,7 @@ from generation.quality.pieces import Piece, combined, pieces
 from generation.quality.regions import Region, chains, find_regions, links
 from generation.quality.text_check import Line, LineResult
 from generation.quality.textdiff import compare, fit_distance, fold, levenshtein
-from generation.slides import TextBox
 
-RING_PX = 4  # the background colour is the median of a ring this wide around a region
-TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
-SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
 # The readings of the regions no passing line was found in, one tesseract call each, while a
 # line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
 READINGS_AGAIN = (("reread",), THIRD_READING)
@@ -63,18 +60,11 @@ READINGS_AGAIN = (("reread",), THIRD_READING)
 # reading found there (pieces.combined). Enlarged, stretched and taller readings drop none: the
 # first reading's own slips (才允许 read 才人允许 on a degraded slide) must not bar them.
 SHRINKING = frozenset(mode for mode in THIRD_READING if min(MODES[mode]) < 1)
-# A run no wider and no taller than this share of the median run height is a dot: read as the
-# separator a planned line has there (SEPARATORS), see Reading.
-DOT_SHARE = 0.4
 SEPARATORS = frozenset("·•・∙⋅")
 # A chain of runs is followed on only while each run is within this share of edits of the part
 # of the planned line where it would be (so a chain that reads the line exactly always is), see
 # Reading.best.
 PRUNE_SHARE = 0.5
-# A region no taller than this share of the median line height holds no character (a lowercase
-# Latin word with no ascender is about half a line, a section page's "Part 2" 0.42 of its
-# median): not read, see _characters.
-LOW_SHARE = 0.35
 SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
@@ -95,9 +85,9 @@ def check_slide(
     left out of it.
     """
     pixels = np.asarray(rgb)
-    regions = _characters(find_regions(rgb))
-    inked = [(r, ink) for r in regions if (ink := _ink(pixels, r)) is not None]
-    boxes, inks = [_box(region) for region, _ in inked], [ink for _, ink in inked]
+    regions = readable(find_regions(rgb))
+    inked = [(r, ink) for r in regions if (ink := region_ink(pixels, r)) is not None]
+    boxes, inks = [region_box(region) for region, _ in inked], [ink for _, ink in inked]
     words = read_words(rgb, boxes, inks, languages) if boxes else []
     runs, matches, results = _match(inked, words, lines)
     empty = [i for i, found in enumerate(words) if not found]
@@ -149,23 +139,6 @@ def _pieces(
     return pieces([runs[r].box for r in chain], texts, later=later)
 
 
-def _characters(regions: list[Region]) -> list[Region]:
-    """The regions that can hold a character: not lower than LOW_SHARE of the median line
-    height (accent bars, rules' remains) and not a dot (no wider and no taller than DOT_SHARE of
-    it: bullets). Read with the text, they read "ae", "@" or "名" and changed what chi_sim read
-    in the other crops of the call (替代 read 蔡代 in one mode with them, 替代 without); a
-    line's own dots and separators fold away. The region's own height, not a line's: a lone 元
-    or 二 counts as two lines of half its height."""
-    if not regions:
-        return regions
-    median = statistics.median(region.h / region.lines for region in regions)
-    return [
-        region
-        for region in regions
-        if region.h > LOW_SHARE * median and max(region.w, region.h) > DOT_SHARE * median
-    ]
-
-
 def _languages_again(
     lines: Sequence[Line], results: list[LineResult], languages: str, reread_languages: str
 ) -> list[str]:
@@ -209,7 +182,7 @@ def _read_again(
         return results
     variants = read_variants(
         rgb,
-        [_box(inked[b][0]) for b in chosen],
+        [region_box(inked[b][0]) for b in chosen],
         [inked[b][1] for b in chosen],
         languages,
         modes,
@@ -401,36 +374,3 @@ def _separator(expected: str) -> str | None:
 def _result(line: Line, got: str) -> LineResult:
     comparison = compare(line.text, got)
     return LineResult(line.role, line.text, got, comparison, comparison.distance > 0)
-
-
-def _box(region: Region) -> TextBox:
-    """A region as a text box to crop and scale: its ink height a line stands for the font
-    size (a paragraph of 12 lines read at the scale of one made its lines 12 times too small)."""
-    font_px = round(region.h / region.lines)
-    return TextBox("region", "", region.x, region.y, region.w, region.h, font_px, "#000000")
-
-
-def _ink(pixels: np.ndarray, region: Region) -> tuple[RGB, RGB] | None:
-    """(text colour, background colour) of a region: the background is the median of a ring
-    around it, the text the median of the pixels inside farthest from that. None for a solid
-    shape (most of its pixels nearer the text colour)."""
-    height, width = pixels.shape[:2]
-    x0, y0 = max(region.x - RING_PX, 0), max(region.y - RING_PX, 0)
-    x1, y1 = min(region.right + RING_PX, width), min(region.bottom + RING_PX, height)
-    outer = pixels[y0:y1, x0:x1].reshape(-1, 3)
-    inner = pixels[region.y : region.bottom, region.x : region.right].reshape(-1, 3)
-    ring = np.ones((y1 - y0, x1 - x0), dtype=bool)
-    ring[region.y - y0 : region.bottom - y0, region.x - x0 : region.right - x0] = False
-    background = np.median(outer[ring.reshape(-1)], axis=0) if ring.any() else inner[0]
-    far = np.abs(inner.astype(np.int16) - background).sum(axis=1)
-    count = max(round(len(far) * TEXT_SHARE), 1)
-    text = np.median(inner[np.argsort(far)[-count:]], axis=0)
-    nearer_text = np.abs(inner - text).sum(axis=1) < np.abs(inner - background).sum(axis=1)
-    if nearer_text.mean() > SOLID_SHARE:
-        return None
-    return _rgb(text), _rgb(background)
-
-
-def _rgb(values: np.ndarray) -> RGB:
-    red, green, blue = (round(float(v)) for v in values)
-    return red, green, blue
