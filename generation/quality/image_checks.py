@@ -42,7 +42,7 @@ from PIL import Image, ImageColor, ImageStat
 
 from generation.quality.ocr import RGB, OcrUnavailable, languages_for
 from generation.quality.slide_check import check_slide
-from generation.quality.text_check import Line, box_lines, check_boxes
+from generation.quality.text_check import Line, LineResult, box_lines, check_boxes
 from generation.slides import TextBox, px_per_pt
 from generation.wcag import contrast_ratio, min_font_pt, required_contrast
 
@@ -234,7 +234,13 @@ def _ocr_metrics(
     requested, languages = languages, languages_for([line.text for line in lines], languages)
     try:
         if inked is not None:
-            results = check_boxes(rgb, inked, lines, languages, reread_languages=requested)
+
+            def by_rows(box: TextBox, line: Line) -> LineResult:
+                return _rows(rgb, box, line, languages, requested)
+
+            results = check_boxes(
+                rgb, inked, lines, languages, reread_languages=requested, by_rows=by_rows
+            )
         else:
             results = check_slide(rgb, lines, languages, reread_languages=requested)
     except OcrUnavailable as exc:
@@ -248,6 +254,23 @@ def _ocr_metrics(
         "ocr_languages": languages,
         "ocr_skipped": None,
     }
+
+
+def _rows(rgb: Image.Image, box: TextBox, line: Line, languages: str, requested: str) -> LineResult:
+    """A line checked in its box's area read region by region, as a slide without boxes is
+    (slide_check): each row its own crop, the line passing when its rows' readings put together
+    read it exactly. The area is read where it is on a slide of its own, the rest in the box's
+    background colour (regions are judged by their share of the slide: a row is no picture)."""
+    pad = max(RING_GAP_PX, round(box.font_px / 2))
+    area = (
+        max(box.x - pad, 0),
+        max(box.y - pad, 0),
+        min(box.x + box.w + pad, rgb.width),
+        min(box.y + box.h + pad, rgb.height),
+    )
+    area_only = Image.new("RGB", rgb.size, _ink(rgb, box)[1])
+    area_only.paste(rgb.crop(area), area[:2])
+    return check_slide(area_only, [line], languages, reread_languages=requested, alone=True)[0]
 
 
 def _ocr_skipped(reason: str) -> dict:

@@ -35,6 +35,8 @@ CAP_GAP_PX = 2  # a band of rows thinner than MIN_HEIGHT_PX this close to anothe
 GAP_SHARE = 0.45  # blank columns this share of the band height split a band ...
 GAP_MIN_PX, GAP_MAX_PX = 5, 12  # ... at least and at most this wide (half-size pixels)
 MIN_HEIGHT_PX = 6  # half-size pixels: lower leaves are rules, corners or noise
+DOT_SHARE = 0.4  # ink no wider and no taller than this share of its band's height is a dot
+BADGE_SHARE = 1.25  # a mark this many times as tall as the text after it is a badge (see _cut)
 MAX_AREA_SHARE = 0.12  # leaves larger than this share of the slide a line are pictures
 # Lines of text whose descenders and ascenders touch leave no blank row between them (a bold
 # serif paragraph); a run of rows with ink on at most WEAK_SHARE of the leaf's fullest row,
@@ -283,12 +285,40 @@ def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:
     columns = mask[y0:y1, x0:x1].any(axis=0)
     pieces = _runs(columns, gap)
     if len(pieces) == 1:
+        pieces = _after_dot(mask, (x0, y0, x1, y1), columns)
+    if len(pieces) == 1:
         pieces = _beside_lines(mask, (x0, y0, x1, y1), columns)
     if len(pieces) > 1:
         for left, right in pieces:
             _cut(mask, (x0 + left, y0, x0 + right, y1), out)
         return
     out.append((x0 + pieces[0][0], y0, x0 + pieces[0][1], y1))
+
+
+def _after_dot(
+    mask: np.ndarray, box: tuple[int, int, int, int], columns: np.ndarray
+) -> list[tuple[int, int]]:
+    """A band that did not split: a mark before its text split off at a gap of GAP_MIN_PX or
+    more, the rest left whole. A dot (a bullet: DOT_SHARE of the band's height at most, both
+    ways) or a badge (about as wide as tall and BADGE_SHARE taller than the text after it, a
+    numbered circle) stands closer to its text than the usual gap; read in one crop with it, a
+    bold 吞吐 read 香吐, 知吐, 理吐, and beside a badge a line was read at the badge's height
+    (快 read 业, Q&A read "oxa"). Neither is a character of the line, so no text is cut."""
+    x0, y0, _, y1 = box
+    pieces = _runs(columns, GAP_MIN_PX)
+    if len(pieces) < 2:
+        return pieces
+    (left, right), rest = pieces[0], (pieces[1][0], pieces[-1][1])
+    mark, text = _ink_rows(mask, x0, y0, y1, pieces[0]), _ink_rows(mask, x0, y0, y1, rest)
+    dot = max(right - left, mark) <= DOT_SHARE * (y1 - y0)
+    badge = abs((right - left) - mark) <= mark / 4 and mark >= BADGE_SHARE * text
+    return [pieces[0], rest] if dot or badge else [(left, rest[1])]
+
+
+def _ink_rows(mask: np.ndarray, x0: int, y0: int, y1: int, span: tuple[int, int]) -> int:
+    """How many rows the ink of a band's columns span covers, top to bottom."""
+    rows = np.flatnonzero(mask[y0:y1, x0 + span[0] : x0 + span[1]].any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else 0
 
 
 def _beside_lines(

@@ -29,13 +29,16 @@ to match fails. A run no bigger than a dot reads as the separator a planned line
 from __future__ import annotations
 
 import statistics
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
+from generation.quality.crops import DOT_SHARE, readable, region_box, region_ink
 from generation.quality.ocr import (
+    MODES,
     RGB,
     THIRD_READING,
     Word,
@@ -43,20 +46,20 @@ from generation.quality.ocr import (
     read_variants,
     read_words,
 )
+from generation.quality.pieces import Piece, combined, pieces
 from generation.quality.regions import Region, chains, find_regions, links
-from generation.quality.text_check import Line, LineResult, not_shorter
+from generation.quality.text_check import Line, LineResult
 from generation.quality.textdiff import compare, fit_distance, fold, levenshtein
-from generation.slides import TextBox
 
-RING_PX = 4  # the background colour is the median of a ring this wide around a region
-TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
-SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
 # The readings of the regions no passing line was found in, one tesseract call each, while a
 # line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
 READINGS_AGAIN = (("reread",), THIRD_READING)
-# A run no wider and no taller than this share of the median run height is a dot: read as the
-# separator a planned line has there (SEPARATORS), see Reading.
-DOT_SHARE = 0.4
+# The third reading's modes that make the glyphs smaller one way or both: they can drop the
+# character inserted into a line (人工我智能 read 人工智能 at 0.8 across) and read the rest
+# exactly, so a region's piece from them counts only with no fewer characters than the first
+# reading found there (pieces.combined). Enlarged, stretched and taller readings drop none: the
+# first reading's own slips (才允许 read 才人允许 on a degraded slide) must not bar them.
+SHRINKING = frozenset(mode for mode in THIRD_READING if min(MODES[mode]) < 1)
 SEPARATORS = frozenset("·•・∙⋅")
 # A chain of runs is followed on only while each run is within this share of edits of the part
 # of the planned line where it would be (so a chain that reads the line exactly always is), see
@@ -66,16 +69,25 @@ SPLIT_SHARE = 0.55  # words further apart than this share of their median height
 
 
 def check_slide(
-    rgb: Image.Image, lines: Sequence[Line], languages: str, *, reread_languages: str
+    rgb: Image.Image,
+    lines: Sequence[Line],
+    languages: str,
+    *,
+    reread_languages: str,
+    alone: bool = False,
 ) -> list[LineResult]:
     """Each planned line against the reading of its best chain of text runs on the slide.
 
     languages: for the first reading; reread_languages: for the second when a failing line
-    has Latin letters (as text_check.check_boxes).
+    has Latin letters (as text_check.check_boxes). alone: the image holds one line only (a
+    box's area, text_check's row-by-row reading), so a line passes only through every region
+    read there: a character added at the end of a wrapped title, on a row of its own, is not
+    left out of it.
     """
     pixels = np.asarray(rgb)
-    inked = [(r, ink) for r in find_regions(rgb) if (ink := _ink(pixels, r)) is not None]
-    boxes, inks = [_box(region) for region, _ in inked], [ink for _, ink in inked]
+    regions = readable(find_regions(rgb))
+    inked = [(r, ink) for r in regions if (ink := region_ink(pixels, r)) is not None]
+    boxes, inks = [region_box(region) for region, _ in inked], [ink for _, ink in inked]
     words = read_words(rgb, boxes, inks, languages) if boxes else []
     runs, matches, results = _match(inked, words, lines)
     empty = [i for i, found in enumerate(words) if not found]
@@ -88,22 +100,60 @@ def check_slide(
         for i, found in zip(empty, again, strict=True):
             words[i] = found
         runs, matches, results = _match(inked, words, lines)
+    need = frozenset(run.box for run in runs) if alone else frozenset()
+    results = [
+        _short(result) if need - {runs[r].box for r in chain} else result
+        for result, chain in zip(results, matches, strict=True)
+    ]
+    # Each failing line's pieces in every reading, the first reading's first (pieces.combined).
+    reading = Reading(runs)
+    read = {
+        i: [_pieces(reading, runs, matches[i], lines[i].text)]
+        for i, result in enumerate(results)
+        if result.failed
+    }
     for modes in READINGS_AGAIN:
-        if any(result.failed for result in results):
-            languages_again = _languages_again(lines, results, languages, reread_languages)
-            results = _read_again(
-                rgb, inked, lines, (words, runs, matches, results), modes, languages_again
-            )
+        for languages_again in _languages_again(lines, results, languages, reread_languages):
+            if any(result.failed for result in results):
+                first = (words, runs, matches, results)
+                how = (modes, languages_again, need)
+                results = _read_again(rgb, inked, lines, first, how, read)
     return results
+
+
+def _short(result: LineResult) -> LineResult:
+    """A result that fails: its line left out text read where only it is (check_slide's alone)."""
+    return LineResult(result.role, result.expected, result.got, result.comparison, True)
+
+
+def _pieces(
+    reading: Reading,
+    runs: Sequence[Run],
+    chain: Sequence[int],
+    expected: str,
+    *,
+    later: bool = False,
+) -> list[Piece]:
+    """A line's chain of runs as pieces, one per region (separator dots read as expected's)."""
+    texts = [reading.text((r,), expected) for r in chain]
+    return pieces([runs[r].box for r in chain], texts, later=later)
 
 
 def _languages_again(
     lines: Sequence[Line], results: list[LineResult], languages: str, reread_languages: str
-) -> str:
-    """reread_languages when a failing line has Latin letters, else languages."""
+) -> list[str]:
+    """The languages of each reading of the regions again: reread_languages when a failing
+    line has Latin letters (chi_sim+eng reads "Supply chain" that chi_sim read "chaim"), and
+    then languages too when a failing line has CJK characters. One failing line with Latin
+    letters made every region be read in chi_sim+eng, where a Chinese title (吞吐) read as
+    "+ Fil:" and "° FFIH" in every mode: the lines still failing are read in the languages that
+    fit the slide as well (only they are: a line that passed stays passed)."""
     failed = [line for line, result in zip(lines, results, strict=True) if result.failed]
     latin = any(ch.isascii() and ch.isalpha() for line in failed for ch in line.text)
-    return reread_languages if latin else languages
+    if not latin or reread_languages == languages:
+        return [languages]
+    cjk = any(unicodedata.east_asian_width(ch) in "WF" for line in failed for ch in line.text)
+    return [reread_languages, languages] if cjk else [reread_languages]
 
 
 def _read_again(
@@ -111,13 +161,17 @@ def _read_again(
     inked: list[tuple[Region, tuple[RGB, RGB]]],
     lines: Sequence[Line],
     first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
-    modes: Sequence[str],
-    languages: str,
+    how: tuple[Sequence[str], str, frozenset[int]],
+    read: dict[int, list[list[Piece]]],
 ) -> list[LineResult]:
-    """The results after reading again (modes: of ocr.MODES, all in one call) every region
-    with text no passing line is read in: a failing line whose best chain reads right in one
-    of the modes passes (a region that reads empty in a mode keeps its first reading)."""
+    """The results after reading again (how: the modes of ocr.MODES, all in one call, the
+    languages, and the regions a line must go through, see check_slide) every region
+    with text no passing line is read in: a failing line passes when its regions' pieces, each
+    from one of the readings so far (read: each failing line's, added to here), put together
+    read it exactly (pieces.combined; a region that reads empty in a mode keeps its first
+    reading)."""
     first_words, runs, matches, results = first
+    modes, languages, need = how
     failed = [i for i, result in enumerate(results) if result.failed]
     used = {r for i, chain in enumerate(matches) if i not in failed for r in chain}
     # A region often holds an item's title and its text: read it again unless all its runs
@@ -128,7 +182,7 @@ def _read_again(
         return results
     variants = read_variants(
         rgb,
-        [_box(inked[b][0]) for b in chosen],
+        [region_box(inked[b][0]) for b in chosen],
         [inked[b][1] for b in chosen],
         languages,
         modes,
@@ -136,17 +190,17 @@ def _read_again(
     results = list(results)
     # Where the passing lines were read: each run is read as part of one line (_best_chains).
     taken = [runs[r].region for i, chain in enumerate(matches) if i not in failed for r in chain]
-    third = modes != READINGS_AGAIN[0]
-    for again in variants:
+    for mode, again in zip(modes, variants, strict=True):
         reread, _, _ = _match(inked, _in_mode(first_words, chosen, again), [])
         reading = Reading(reread)
         for i in _longest_first(lines):
             if not results[i].failed:
                 continue
             chain = reading.best(lines[i].text, _overlapping(reread, taken))
-            text = reading.text(chain, lines[i].text)
-            shorter = third and not not_shorter(text, results[i].got)
-            if compare(lines[i].text, text).distance == 0 and not shorter:
+            shrunk = mode in SHRINKING
+            read[i].append(_pieces(reading, reread, chain, lines[i].text, later=shrunk))
+            text = combined(lines[i].text, read[i], need)
+            if text is not None:
                 results[i] = _result(lines[i], text)
                 taken += [reread[r].region for r in chain]
     return results
@@ -320,36 +374,3 @@ def _separator(expected: str) -> str | None:
 def _result(line: Line, got: str) -> LineResult:
     comparison = compare(line.text, got)
     return LineResult(line.role, line.text, got, comparison, comparison.distance > 0)
-
-
-def _box(region: Region) -> TextBox:
-    """A region as a text box to crop and scale: its ink height a line stands for the font
-    size (a paragraph of 12 lines read at the scale of one made its lines 12 times too small)."""
-    font_px = round(region.h / region.lines)
-    return TextBox("region", "", region.x, region.y, region.w, region.h, font_px, "#000000")
-
-
-def _ink(pixels: np.ndarray, region: Region) -> tuple[RGB, RGB] | None:
-    """(text colour, background colour) of a region: the background is the median of a ring
-    around it, the text the median of the pixels inside farthest from that. None for a solid
-    shape (most of its pixels nearer the text colour)."""
-    height, width = pixels.shape[:2]
-    x0, y0 = max(region.x - RING_PX, 0), max(region.y - RING_PX, 0)
-    x1, y1 = min(region.right + RING_PX, width), min(region.bottom + RING_PX, height)
-    outer = pixels[y0:y1, x0:x1].reshape(-1, 3)
-    inner = pixels[region.y : region.bottom, region.x : region.right].reshape(-1, 3)
-    ring = np.ones((y1 - y0, x1 - x0), dtype=bool)
-    ring[region.y - y0 : region.bottom - y0, region.x - x0 : region.right - x0] = False
-    background = np.median(outer[ring.reshape(-1)], axis=0) if ring.any() else inner[0]
-    far = np.abs(inner.astype(np.int16) - background).sum(axis=1)
-    count = max(round(len(far) * TEXT_SHARE), 1)
-    text = np.median(inner[np.argsort(far)[-count:]], axis=0)
-    nearer_text = np.abs(inner - text).sum(axis=1) < np.abs(inner - background).sum(axis=1)
-    if nearer_text.mean() > SOLID_SHARE:
-        return None
-    return _rgb(text), _rgb(background)
-
-
-def _rgb(values: np.ndarray) -> RGB:
-    red, green, blue = (round(float(v)) for v in values)
-    return red, green, blue

@@ -16,7 +16,7 @@ shown than planned) fails.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image
@@ -33,6 +33,9 @@ from generation.quality.textdiff import Comparison, compare, fold, normalize
 from generation.slides import TextBox
 
 SHORT_LINE_CHARS = 2
+# A box at least this many font sizes tall holds a line wrapped onto several rows: read row by
+# row (by_rows) when every reading of it as a whole is wrong.
+ROWS_EM = 1.8
 Inked = tuple[TextBox, tuple[RGB, RGB]]  # a box with its (text colour, background colour)
 
 
@@ -96,8 +99,14 @@ def check_boxes(
     languages: str,
     *,
     reread_languages: str,
+    by_rows: Callable[[TextBox, Line], LineResult] | None = None,
 ) -> list[LineResult]:
     """Each planned line against the OCR reading of its box.
+
+    by_rows: the result of a line read row by row in its box (as slides without boxes are
+    read, slide_check), for lines wrapped onto several rows that every reading of the box as
+    a whole finds wrong: one crop of five rows read 缓存 as 组存 in all seven readings, and its
+    rows read one by one were right. The line passes only when that reading is exact too.
 
     languages: for the first reading (those that fit the text); reread_languages: for the
     second when a failing line has Latin letters (all requested: chi_sim+eng rereads "Supply
@@ -136,6 +145,11 @@ def check_boxes(
             for i, text in zip(still, third, strict=True):
                 if text is not None and not_shorter(text, results[i].got):
                     results[i] = _result(lines[i], text, failed=False)
+        for i in again if by_rows else ():
+            box = boxes[owners[i]]
+            if results[i].failed and box.h >= ROWS_EM * box.font_px:
+                rows = by_rows(box, lines[i])
+                results[i] = rows if not rows.failed else results[i]
     return results
 
 

@@ -120,6 +120,23 @@ def test_the_command_prints_one_json_line_with_figures_per_path():
         "ms_per_garbled_slide",
     ):
         assert key in box
+    assert len(box["clean_flagged_slides"]) == box["clean_flagged"]
+
+
+@pytest.mark.ocr
+def test_clean_only_checks_the_clean_slides_and_lists_each_flagged_one():
+    out = io.StringIO()
+
+    call_command("bench_text_check", "--limit=2", "--clean-only", "--paths=box", stdout=out)
+
+    box = json.loads(out.getvalue())["paths"]["box"]
+    assert box["clean_slides"] == 2
+    assert box["garbles"] == 0
+    assert box["ms_per_garbled_slide"] is None
+    for slide in box["clean_flagged_slides"]:
+        assert slide["n"] in (0, 1)
+        assert slide["lines"]
+        assert all(len(line) == 2 for line in slide["lines"])
 
 
 def test_lines_the_slide_shows_more_often_than_planned_are_not_garbled():

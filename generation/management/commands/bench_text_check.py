@@ -30,7 +30,7 @@ import random
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -129,13 +129,27 @@ class Tally:
         self.ms: dict[tuple, list[float]] = defaultdict(list)
         # clean slides, continuation pages among them, slides with text outside the safe box
         self.slides = Counter()
+        # each flagged clean slide: its index among all, and its failing lines (expected, got)
+        self.flagged: dict[str, list[dict]] = defaultdict(list)
 
-    def add_clean(self, path: str, flagged: bool, overflow: bool, ms: float) -> None:
+    def add_clean(
+        self,
+        path: str,
+        flagged: bool,
+        overflow: bool,
+        ms: float,
+        *,
+        n: int = -1,
+        rows: Sequence[dict] = (),
+    ) -> None:
         counts = self.clean[path]
         counts[0] += flagged
         counts[1] += flagged and overflow
         counts[2] += 1
         self.ms[path, "clean"].append(ms)
+        if flagged:
+            failing = [[row["expected"], row["got"]] for row in rows if row["failed"]]
+            self.flagged[path].append({"n": n, "overflow": overflow, "lines": failing})
 
     def add_garble(self, path: str, keys: dict, caught: bool, corrected: bool, ms: float) -> None:
         for group, value in keys.items():
@@ -164,6 +178,7 @@ class Tally:
             "clean_flag_rate": _rate(flagged, clean),
             "clean_flagged": flagged,
             "clean_flagged_with_overflow": overflow,
+            "clean_flagged_slides": self.flagged[path],
             "garbles": total[1],
             "caught": _rate(*total),
             "by_kind": groups["kind"],
@@ -201,6 +216,11 @@ class Command(BaseCommand):
             "--paths", default=",".join(PATHS), help=f"comma-separated, of {', '.join(PATHS)}"
         )
         parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of outlines")
+        parser.add_argument(
+            "--clean-only",
+            action="store_true",
+            help="check the clean slides only, no garbles (the clean flag rate on more slides)",
+        )
 
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
@@ -213,7 +233,13 @@ class Command(BaseCommand):
             # Seeded per slide (its index among all): the garbles and degradations of a slide
             # do not depend on what the check flagged before it or on the sample it is in, so
             # two versions of the check, and runs side by side, see the same images.
-            self._case(case, paths, f"{options['seed']}:{case['n']}", tally)
+            self._case(
+                case,
+                paths,
+                f"{options['seed']}:{case['n']}",
+                tally,
+                garbles=not options["clean_only"],
+            )
         figures = {
             "seed": options["seed"],
             "every": options["every"],
@@ -224,7 +250,9 @@ class Command(BaseCommand):
         }
         self.stdout.write(json.dumps(figures, ensure_ascii=False))
 
-    def _case(self, case: dict, paths: list[str], seed: str, tally: Tally) -> None:
+    def _case(
+        self, case: dict, paths: list[str], seed: str, tally: Tally, *, garbles: bool = True
+    ) -> None:
         plan, lines = case["plan"], plan_lines(case["plan"])
         language = plan.get("language", "en")
         clean = render_slide(plan, case["theme"], SIZE, case["params"])
@@ -238,8 +266,9 @@ class Command(BaseCommand):
         for path in paths:
             result, ms = _check(path, clean, lines, random.Random(f"{seed}:clean"))
             flagged = "ocr_mismatch" in result.hints
-            tally.add_clean(path, flagged, cut_off, ms)
-            if not flagged:
+            rows = result.metrics["ocr_boxes"] or ()
+            tally.add_clean(path, flagged, cut_off, ms, n=case["n"], rows=rows)
+            if not flagged and garbles:
                 passing.append(path)
         skip = shown_elsewhere(lines, clean.boxes)
         rng = random.Random(seed)
