@@ -363,13 +363,14 @@ class Page(models.Model):
         self.current_step = self.resume_step or self.current_step
         self.write(["status", "error", "started_at", "current_step"], lease=lease)
 
-    def advance(self, *, lease: str) -> None:
-        """The resume step is done: on to the next, and its instruction is used up."""
+    def advance(self, *, lease: str, also: list[str] | None = None) -> None:
+        """The resume step is done: on to the next, and its instruction is used up. `also`:
+        fields the step's commit set, written in the same UPDATE."""
         step = self.resume_step
         self.resume_step = self.step_after(step)
         self.current_step = self.resume_step or step
         self.instruction = self.instruction_source = ""
-        fields = ["resume_step", "current_step", "instruction", "instruction_source"]
+        fields = [*(also or ()), "resume_step", "current_step", "instruction", "instruction_source"]
         if step == Step.RENDER and self.regeneration:
             self.regeneration = {}
             fields.append("regeneration")

@@ -10,24 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from PIL import Image
 
 from generation.errors import AttemptPending, LeaseLost, StepFailed, StepHeld
-from generation.images import encode_png, open_rgb
+from generation.images import open_rgb
 from generation.models import NoPassRule, StepPolicy, StepRun
+from generation.pipeline.attempt_records import save_attempt, store_output
+from generation.pipeline.review_requests import ask_for_review
 from generation.policies import POLICY_DEFAULTS
 from generation.providers.base import ProviderError, ProviderPending
-from generation.signals import attempts_for_review
 
 if TYPE_CHECKING:
     from generation.models import Batch, Page
@@ -79,10 +78,24 @@ class StepContext:
     # and raises when the lease was lost or the batch was cancelled.
     checkpoint: Callable[[], None] = field(default=lambda: None)
     # Called in the transaction that selects a step's output when the run goes on after it
-    # (the step passed, or its policy continues): a page moves to its next step in the same
-    # commit, so a crash never leaves a selected step to be run again, and a worker that lost
-    # its lease (LeaseLost here) selects nothing.
-    advance: Callable[[], None] = field(default=lambda: None)
+    # (the step passed, or its policy continues), with the page fields the step's commit set
+    # (save_page): a page moves to its next step in the same commit and the same UPDATE, so
+    # a crash never leaves a selected step to be run again, and a worker that lost its lease
+    # (LeaseLost here) selects nothing. None: the fields are saved, and nothing advances.
+    advance: Callable[[list[str]], None] | None = None
+    # Read once when a page's run begins (page_run): its steps' policies, and every attempt
+    # of its steps by step, which run_step takes (once a step) instead of reading them again.
+    policies: dict[str, StepPolicy] = field(default_factory=dict)
+    attempts: dict[str, list[StepRun]] = field(default_factory=dict)
+    # While a selection's commit that advances the page is open: the fields to write with it.
+    page_fields: list[str] | None = None
+
+    def save_page(self, fields: list[str]) -> None:
+        """Write page `fields` a step's commit set: at once, or with the page's advance."""
+        if self.page_fields is None:
+            self.page.save(update_fields=fields)
+        else:
+            self.page_fields.extend(fields)
 
 
 class Step(Protocol):
@@ -111,6 +124,12 @@ def step_policy(step: str) -> StepPolicy:
     return policy
 
 
+def step_policies(steps: list[str]) -> dict[str, StepPolicy]:
+    """The policies of `steps` in one query (made on first use, as step_policy does)."""
+    found = {policy.step: policy for policy in StepPolicy.objects.filter(step__in=steps)}
+    return {step: found.get(step) or step_policy(step) for step in steps}
+
+
 def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> StepRun:
     """Run attempts of `step` until one passes or the policy's attempts are spent.
 
@@ -121,9 +140,11 @@ def run_step(step: Step, ctx: StepContext, *, params: dict | None = None) -> Ste
     says fail; StepHeld when none passed and the policy says hold; AttemptPending while an
     asynchronous provider has not answered.
     """
-    policy = step_policy(step.name)
+    policy = ctx.policies.get(step.name) or step_policy(step.name)
     # Every attempt of the step, closed rounds included: the next attempt's number comes after them.
-    earlier = list(StepRun.objects.filter(step=step.name, **_scope(ctx)).order_by("attempt"))
+    earlier = ctx.attempts.pop(step.name, None)
+    if earlier is None:
+        earlier = list(StepRun.objects.filter(step=step.name, **_scope(ctx)).order_by("attempt"))
     runs = [run for run in earlier if not run.round_closed]
     adjustments: dict = {}
     if runs:
@@ -203,7 +224,7 @@ def _attempt(
     except ProviderPending as pending:
         run.provider, run.model = pending.provider, pending.model
         run.external_id, run.external_state = pending.task_id, "pending"
-        _save_attempt(run)
+        save_attempt(run)
         raise AttemptPending(pending.provider, pending.task_id) from None
     except ProviderError as exc:
         run.error_kind, run.error_message = exc.kind.value, exc.message
@@ -214,7 +235,7 @@ def _attempt(
     run.finished_at = timezone.now()
     image = output.image if assessment is not None else None
     if not run.passed:
-        _save_attempt(run)
+        save_attempt(run)
         if image is not None:
             ctx.images[run.pk] = image
     logger.info(
@@ -231,37 +252,9 @@ def _attempt(
     return run, assessment, image
 
 
-def _save_attempt(run: StepRun) -> None:
-    """Record a new attempt. Its number is taken when another worker (whose lease replaced an
-    expired one) recorded that attempt first: the page is that worker's now."""
-    try:
-        with transaction.atomic():
-            run.save()
-    except IntegrityError:
-        raise LeaseLost(
-            f"{run.step} attempt {run.attempt} of page {run.page_id} was recorded by another worker"
-        ) from None
-
-
 def _fill(run: StepRun, output: StepOutput, assessment: Assessment, threshold: float) -> None:
     store_output(run, output)
     _score(run, assessment, threshold)
-
-
-def store_output(run: StepRun, output: StepOutput) -> None:
-    """Put a step's output on its StepRun (the image goes to storage; nothing is saved yet)."""
-    run.output_text = output.text
-    run.output_data = output.data
-    run.provider, run.model, run.cache_hit = output.provider, output.model, output.cache_hit
-    run.cost_usd = 0.0 if output.cache_hit else output.cost_usd
-    run.call_ms = output.call_ms
-    run.hedge_after_ms = output.hedge_after_ms
-    run.hedged, run.hedge_won = output.hedged, output.hedge_won
-    run.hedge_cost_usd = output.hedge_cost_usd
-    if output.image is not None:
-        name = f"{run.page.index if run.page else 'batch'}-{run.step}-{run.attempt}.png"
-        data = output.image_png or encode_png(output.image)
-        run.output_image.save(name, ContentFile(data), save=False)
 
 
 def _score(run: StepRun, assessment: Assessment, threshold: float) -> None:
@@ -280,25 +273,6 @@ def _changes(run: StepRun, old: dict, new: dict, assessment: Assessment) -> dict
     }
 
 
-def _ask_for_review(
-    usable: list[StepRun], best: StepRun, policy: StepPolicy, *, held: bool
-) -> None:
-    """Every attempt of a round no attempt passed goes to people; of a passing round, the
-    selected attempt goes when someone asked for the re-run (requested), otherwise with
-    probability `review_sample_rate` (sampled)."""
-    if not best.passed:
-        runs, reason = usable, "below_threshold"
-    elif best.requested_by:
-        runs, reason = [best], "requested"
-    elif policy.review_sample_rate and random.random() < policy.review_sample_rate:
-        runs, reason = [best], "sampled"
-    else:
-        return
-    transaction.on_commit(
-        lambda: attempts_for_review.send(sender=StepRun, runs=runs, reason=reason, held=held)
-    )
-
-
 def output_select(
     step: Step,
     ctx: StepContext,
@@ -307,22 +281,26 @@ def output_select(
     apply: bool = True,
     first: bool = False,
     close: list[int] | None = None,
+    inserted: bool = False,
 ) -> None:
     """Make `run` the one selected output of its step (for the page, or the batch) and apply
     it to the page or batch (`step.commit`) in the same transaction; a failing step selects
     its best attempt without applying it. `first`: the caller has read every attempt of the
     page's step and none was selected, so there is nothing to unselect (a selection made
     meanwhile by another worker fails the one-selected constraint: IntegrityError).
-    `close`: the ids of the round's attempts (`run` among them), closed in the same UPDATE."""
+    `close`: the ids of the round's attempts (`run` among them), closed in the same UPDATE.
+    `inserted` (with `first`): `run` was inserted selected and closed in this transaction."""
     # Within a caller's transaction, no savepoint: a failure here fails the caller's block too.
     with transaction.atomic(savepoint=False):
         if not (first and ctx.page is not None):
             unselect = StepRun.objects.filter(step=step.name, selected=True, **_scope(ctx))
             unselect.update(selected=False)
         closing = {"round_closed": True} if close else {}
-        StepRun.objects.filter(pk__in={run.pk, *(close or ())}).update(
-            selected=Case(When(pk=run.pk, then=Value(True)), default=F("selected")), **closing
-        )
+        rows = {run.pk, *(close or ())} - ({run.pk} if inserted else set())
+        if rows:  # nothing left to write when `run` was inserted as the round's only attempt
+            StepRun.objects.filter(pk__in=rows).update(
+                selected=Case(When(pk=run.pk, then=Value(True)), default=F("selected")), **closing
+            )
         run.selected = True
         if apply:
             step.commit(ctx, run)
@@ -358,9 +336,7 @@ def _select(
     _commit_selection(step, ctx, runs, best, policy, reason=reason, first=first, unsaved=unsaved)
     if unsaved and image is not None:
         ctx.images[unsaved[-1].pk] = image
-    _ask_for_review(
-        usable, best, policy, held=bool(reason) and policy.on_no_pass == NoPassRule.HOLD
-    )
+    ask_for_review(usable, best, policy, held=bool(reason) and policy.on_no_pass == NoPassRule.HOLD)
     if reason and policy.on_no_pass == NoPassRule.FAIL:
         raise StepFailed(reason)
     if reason and policy.on_no_pass == NoPassRule.HOLD:
@@ -382,25 +358,32 @@ def _commit_selection(
     """One commit: the passing attempt not recorded yet, the page's flag, the selection (and
     the round's close), and the page's advance to its next step when the run goes on."""
     goes_on = not reason or policy.on_no_pass == NoPassRule.CONTINUE
+    # The first selection of a page's step inserts its best attempt selected and closed.
+    inserted = first and ctx.page is not None and best.pk is None
     try:
         with transaction.atomic():
             for run in unsaved:  # its number taken: another worker's now (IntegrityError)
+                run.selected = run.round_closed = inserted and run is best
                 run.save()
+            ctx.page_fields = [] if goes_on and ctx.advance else None
             if reason and goes_on and ctx.page is not None:
                 ctx.page.flagged = True
                 ctx.page.flag_reason = reason[:300]
-                ctx.page.save(update_fields=["flagged", "flag_reason"])
+                ctx.save_page(["flagged", "flag_reason"])
             apply = not reason or policy.on_no_pass != NoPassRule.FAIL
             close = [run.pk for run in runs]  # the round is closed with the selection
-            output_select(step, ctx, best, apply=apply, first=first, close=close)
-            if goes_on:
-                ctx.advance()
+            output_select(step, ctx, best, apply=apply, first=first, close=close, inserted=inserted)
+            if ctx.page_fields is not None:
+                ctx.advance(ctx.page_fields)  # the page's own fields with its advance: one UPDATE
     except IntegrityError:  # another worker recorded or selected this step's output first
         raise LeaseLost(
             f"{step.name} of page {ctx.page.pk if ctx.page else '-'} was selected by another worker"
         ) from None
     except LeaseLost:  # the page is another worker's: it selects the attempt made, not a new one
         for run in unsaved:
-            run.pk, run.selected, run._state.adding = None, False, True  # rolled back
-            _save_attempt(run)
+            run.pk, run.selected, run.round_closed = None, False, False  # rolled back
+            run._state.adding = True
+            save_attempt(run)
         raise
+    finally:
+        ctx.page_fields = None

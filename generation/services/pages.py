@@ -29,8 +29,8 @@ from generation.errors import (
     StepHeld,
 )
 from generation.events.publish import batch_changed
-from generation.models import Batch, BatchStatus, Page, PageStatus, Step
-from generation.pipeline.engine import StepContext, run_step
+from generation.models import Batch, BatchStatus, Page, PageStatus, Step, StepRun
+from generation.pipeline.engine import StepContext, run_step, step_policies
 from generation.pipeline.steps import page_steps
 from generation.pipeline.steps.common import load_theme
 from generation.selectors import batch_cost
@@ -142,6 +142,7 @@ def page_run(*, page: Page, worker: str = "inline", claimed: bool = False) -> Pa
 
 def _context(page: Page, worker: str, *, claimed: bool) -> StepContext:
     fresh_until = [time.monotonic() + CLAIM_FRESH_SECONDS if claimed else 0.0]
+    steps = page_steps(page.batch)
     return StepContext(
         batch=page.batch,
         page=page,
@@ -155,8 +156,20 @@ def _context(page: Page, worker: str, *, claimed: bool) -> StepContext:
         requested_by=page.instruction_source,
         worker=worker,
         checkpoint=lambda: _checkpoint(page, worker, fresh_until),
-        advance=lambda: page.advance(lease=page.lease_owner),
+        advance=lambda fields: page.advance(lease=page.lease_owner, also=fields),
+        policies=step_policies(list(steps)),
+        attempts=_attempts(page, steps),
     )
+
+
+def _attempts(page: Page, steps: dict) -> dict[str, list[StepRun]]:
+    """Every attempt of the page's steps, by step, in one query. Read under the lease just
+    taken: another worker can add attempts only once that lease is lost, which the next
+    checkpoint (before any attempt) or the selection's advance notices (LeaseLost)."""
+    attempts: dict[str, list[StepRun]] = {name: [] for name in steps}
+    for run in StepRun.objects.filter(page=page).order_by("attempt"):
+        attempts.setdefault(run.step, []).append(run)
+    return attempts
 
 
 def _run_steps(page: Page, ctx: StepContext) -> None:

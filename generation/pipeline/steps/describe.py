@@ -61,4 +61,4 @@ class DescribeStep:
             snapshot=ctx.batch.template_snapshot,
             size=ctx.batch.size,
         )
-        page.save(update_fields=["description", "image_prompt"])
+        ctx.save_page(["description", "image_prompt"])  # with the page's advance, if any

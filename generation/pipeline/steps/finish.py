@@ -65,4 +65,4 @@ class FinishStep:
         page = ctx.page
         page.image.name = run.output_data["image"]
         page.thumbnail.name = run.output_image.name
-        page.save(update_fields=["image", "thumbnail"])
+        ctx.save_page(["image", "thumbnail"])  # with the page's advance, if any
