@@ -269,7 +269,8 @@ def _rows(rgb: Image.Image, box: TextBox, line: Line, languages: str, requested:
         min(box.y + box.h + pad, rgb.height),
     )
     area_only = Image.new("RGB", rgb.size, _ink(rgb, box)[1])
-    area_only.paste(rgb.crop(area), area[:2])
+    if area[0] < area[2] and area[1] < area[3]:  # else the box lies off the image: nothing to read
+        area_only.paste(rgb.crop(area), area[:2])
     return check_slide(area_only, [line], languages, reread_languages=requested, alone=True)[0]
 
 

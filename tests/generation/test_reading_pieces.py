@@ -4,6 +4,7 @@ whole; and one wrong character in any row still fails, on both paths."""
 
 import random
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -236,3 +237,26 @@ def test_a_character_added_to_a_wrapped_title_is_caught_when_its_box_is_read_row
     garbled = {**COVER_ZH, "title": "大模型推理加速实践说"}
     assert failing(render(garbled, "", 2), COVER_ZH, "box") == ["大模型推理加速实践"]
     assert failing(render(COVER_ZH, "", 2), COVER_ZH, "box") == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize("where", ["below", "right"])
+def test_a_box_drawn_off_the_slide_fails_its_line_and_the_check_still_runs(where):
+    # An overflowing page's last box may lie wholly past the image's edge; a box of several
+    # rows that reads wrong is read row by row, which had an empty area to crop there and
+    # failed the render step with a Pillow error.
+    plan = {**KEYWORDS, "items": KEYWORDS["items"][2:3]}
+    render_ = render(plan, "bullets", 0)
+    boxes = list(render_.boxes)
+    k = next(i for i, box in enumerate(boxes) if box.text == "Ship small, ship often")
+    moved = {"below": {"y": SIZE[1] + 40}, "right": {"x": SIZE[0] + 40}}[where]
+    boxes[k] = replace(boxes[k], h=3 * boxes[k].font_px, **moved)  # three rows' height
+    result = assess_slide(
+        render_.image,
+        expected_size=SIZE,
+        boxes=boxes,
+        safe_box=render_.safe_box,
+        expected_lines=plan_lines(plan),
+    )
+    failed = [row["expected"] for row in result.metrics["ocr_boxes"] if row["failed"]]
+    assert failed == ["Ship small, ship often"]
