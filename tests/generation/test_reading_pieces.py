@@ -15,6 +15,7 @@ from generation.quality.text_check import plan_lines
 from generation.render.renderer import render_slide
 from generation.slides import Theme
 from templates_app.starter import SANS, STARTERS
+from tests.generation.test_text_check import COVER_ZH
 
 SIZE = (1536, 864)
 # Pages of the sample talk (generation/samples/long-talk-zh.md) that were flagged clean.
@@ -219,15 +220,6 @@ def test_one_wrong_character_in_a_title_beside_a_badge_is_caught(path, item, new
     garbled = with_title(KEYWORDS, item, KEYWORDS["items"][item]["title"], new)
     expected = [KEYWORDS["items"][item]["title"]]
     assert failing(render(garbled, "step_list", 5), KEYWORDS, path) == expected
-
-
-COVER_ZH = {
-    "kind": "cover",
-    "title": "大模型推理加速实践",
-    "subtitle": "2025 全球人工智能技术大会 · 主题演讲",
-    "items": [],
-    "language": "zh",
-}
 
 
 @needs_tesseract
