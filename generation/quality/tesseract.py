@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import ctypes
-import ctypes.util
 import os
 import threading
 from collections import OrderedDict
@@ -61,8 +60,7 @@ def read(image: Image.Image, languages: str, psm: int) -> list[Row]:
 class _Engine:
     def __init__(self, lib: ctypes.CDLL, languages: str) -> None:
         self.lib, self.lock = lib, threading.Lock()
-        self.handle = lib.TessBaseAPICreate()
-        lib.TessBaseAPISetVariable(self.handle, b"debug_file", MESSAGES.encode())
+        self.handle = _new_handle(lib)
         failed = lib.TessBaseAPIInit3(self.handle, None, languages.encode()) != 0
         loaded = (
             [] if failed else _strings(lib, lib.TessBaseAPIGetLoadedLanguagesAsVector(self.handle))
@@ -163,9 +161,7 @@ def _library() -> ctypes.CDLL:
         # the limit once, when the library is loaded.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         try:
-            lib = ctypes.CDLL(
-                name if "/" in name else ctypes.util.find_library("tesseract") or name
-            )
+            lib = ctypes.CDLL(name)  # a bare name: as the dynamic loader finds it
         except OSError:
             raise TesseractError("tesseract is not installed") from None
         _prototype(lib)
@@ -197,10 +193,16 @@ def _prototype(lib: ctypes.CDLL) -> None:
         function.restype, function.argtypes = result, arguments
 
 
-def _loads(lib: ctypes.CDLL, code: str) -> bool:
-    """Whether one language's data loads (asked only after a set failed to)."""
+def _new_handle(lib: ctypes.CDLL) -> int:
+    """An engine not initialised yet, its messages sent to MESSAGES (Init's own included)."""
     handle = lib.TessBaseAPICreate()
     lib.TessBaseAPISetVariable(handle, b"debug_file", MESSAGES.encode())
+    return handle
+
+
+def _loads(lib: ctypes.CDLL, code: str) -> bool:
+    """Whether one language's data loads (asked only after a set failed to)."""
+    handle = _new_handle(lib)
     try:
         return lib.TessBaseAPIInit3(handle, None, code.encode()) == 0
     finally:
