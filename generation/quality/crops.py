@@ -9,16 +9,16 @@ import statistics
 import numpy as np
 
 from generation.quality.ocr import RGB
-from generation.quality.regions import Region
+
+# DOT_SHARE: ink no wider and no taller than this share of the median height is a dot: such a
+# region is not read (readable), and such a run reads as the separator a planned line has
+# there (slide_check's SEPARATORS and Reading); regions splits such a dot off its line.
+from generation.quality.regions import DOT_SHARE, Region
 from generation.slides import TextBox
 
 RING_PX = 4  # the background colour is the median of a ring this wide around a region
 TEXT_SHARE = 0.1  # the text colour: median of this share of the region's pixels farthest from it
 SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is a shape
-# Ink no wider and no taller than this share of the median height is a dot: such a region is
-# not read (readable), and such a run reads as the separator a planned line has there
-# (slide_check's SEPARATORS and Reading).
-DOT_SHARE = 0.4
 # A region no taller than this share of the median line height holds no character (a lowercase
 # Latin word with no ascender is about half a line, a section page's "Part 2" 0.42 of its
 # median): not read, see readable.

@@ -3,7 +3,6 @@ bullet is no part of its line's crop, a wrapped box is read row by row when it r
 whole; and one wrong character in any row still fails, on both paths."""
 
 import random
-import shutil
 from dataclasses import replace
 
 import pytest
@@ -15,6 +14,7 @@ from generation.quality.text_check import plan_lines
 from generation.render.renderer import render_slide
 from generation.slides import Theme
 from templates_app.starter import SANS, STARTERS
+from tests.generation.test_quality_checks import needs_tesseract
 from tests.generation.test_text_check import COVER_ZH
 
 SIZE = (1536, 864)
@@ -77,13 +77,6 @@ PROBLEMS_ZH = {
     ],
     "language": "zh",
 }
-
-
-def needs_tesseract(test):
-    skip = pytest.mark.skipif(
-        shutil.which("tesseract") is None, reason="tesseract is not installed on this machine"
-    )
-    return pytest.mark.ocr(skip(test))
 
 
 def render(plan: dict, layout: str, template: int):
