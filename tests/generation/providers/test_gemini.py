@@ -10,7 +10,8 @@ from PIL import Image
 from generation.planning.planner import compose_pages
 from generation.providers.base import ErrorKind, ImageRequest
 from generation.providers.gate import MAX_WAIT_SECONDS
-from generation.providers.gemini import MAX_REFERENCE_BYTES, GeminiProvider, aspect_ratio
+from generation.providers.gemini import GeminiProvider
+from generation.providers.gemini_requests import MAX_REFERENCE_BYTES, aspect_ratio
 from tests.generation.providers.conftest import API_KEY, closed_port, png, raises
 
 IMAGE_MODEL = "gemini-3-pro-image"
