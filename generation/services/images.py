@@ -199,8 +199,7 @@ def _copy_images(batch: Batch, uploads: list[Upload]) -> None:
         files = [("photo", file) for file in uploads_as_files(uploads)]
         batch.reference_images = batch_images_store(images=files, copy_to=folder)
     except Exception:
-        for image in batch.template_snapshot.get("reference_images", []):
-            default_storage.delete(image["path"])
+        _copies_delete(batch)  # the template's: none of the uploads was stored
         raise
 
 
