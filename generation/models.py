@@ -24,66 +24,6 @@ class Step(models.TextChoices):
     FINISH = "finish"
 
 
-class NoPassRule(models.TextChoices):
-    CONTINUE = "continue", "Continue with the best attempt and flag it"
-    HOLD = "hold", "Hold the page for review"
-    FAIL = "fail", "Fail the page"
-
-
-class StepPolicy(models.Model):
-    """How the engine judges one step: threshold, attempts, what to do when nothing passes."""
-
-    step = models.CharField(max_length=20, choices=Step.choices, unique=True)
-    threshold = models.FloatField(help_text="Auto score (0-10) an attempt needs to pass.")
-    max_attempts = models.PositiveSmallIntegerField(default=3)
-    review_sample_rate = models.FloatField(
-        default=0.0, help_text="Share (0-1) of passing attempts sent to human review."
-    )
-    human_pass_mark = models.FloatField(
-        default=7.0, help_text="Human overall (1-10) that counts as a pass."
-    )
-    on_no_pass = models.CharField(
-        max_length=10, choices=NoPassRule.choices, default=NoPassRule.CONTINUE
-    )
-    review_overlap = models.PositiveSmallIntegerField(
-        default=1, help_text="Evaluations wanted for each output sent to review (1-5)."
-    )
-    auto_calibrate = models.BooleanField(
-        default=False,
-        help_text="Let the hourly calibration apply a better threshold on its own "
-        "(enough samples and a kappa gain of at least CALIBRATION_MIN_GAIN).",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "step policies"
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(threshold__gte=0, threshold__lte=10), name="steppolicy_threshold_0_10"
-            ),
-            models.CheckConstraint(
-                condition=Q(max_attempts__gte=1, max_attempts__lte=10),
-                name="steppolicy_max_attempts_1_10",
-            ),
-            models.CheckConstraint(
-                condition=Q(review_sample_rate__gte=0, review_sample_rate__lte=1),
-                name="steppolicy_sample_rate_0_1",
-            ),
-            models.CheckConstraint(
-                condition=Q(human_pass_mark__gte=1, human_pass_mark__lte=10),
-                name="steppolicy_human_pass_mark_1_10",
-            ),
-            models.CheckConstraint(
-                condition=Q(review_overlap__gte=1, review_overlap__lte=5),
-                name="steppolicy_review_overlap_1_5",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.step} ≥ {self.threshold:g} ({self.max_attempts} attempts)"
-
-
 class BatchStatus(models.TextChoices):
     PENDING = "pending"
     PLANNING = "planning"
@@ -393,199 +333,20 @@ class Page(models.Model):
         self.write(["status", "error", "finished_at", *self.release_lease()], lease=lease)
 
 
-class StepRunQuerySet(models.QuerySet):
-    def selected(self) -> "StepRunQuerySet":
-        """The attempts chosen as their step's output."""
-        return self.filter(selected=True)
-
-    def batch_level(self) -> "StepRunQuerySet":
-        """Attempts of the batch's own steps (outline, plan)."""
-        return self.filter(page__isnull=True)
-
-
-class StepRun(models.Model):
-    """One attempt of one step, for one page or (page null) for the batch."""
-
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="step_runs")
-    page = models.ForeignKey(
-        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="step_runs"
-    )
-    step = models.CharField(max_length=20, choices=Step.choices)
-    attempt = models.PositiveSmallIntegerField()
-    params = models.JSONField(default=dict)
-    adjustments = models.JSONField(
-        default=dict, blank=True, help_text="What changed from the previous attempt and why."
-    )
-    input_digest = models.CharField(max_length=64, blank=True)
-    output_text = models.TextField(blank=True)
-    output_data = models.JSONField(default=dict, blank=True)
-    output_image = models.ImageField(upload_to=_steprun_upload, blank=True)
-    score = models.FloatField(null=True, blank=True)
-    metrics = models.JSONField(default=dict, blank=True)
-    hints = models.JSONField(default=list, blank=True)
-    threshold = models.FloatField()
-    passed = models.BooleanField(default=False)
-    selected = models.BooleanField(default=False)
-    provider = models.CharField(max_length=40, blank=True)
-    model = models.CharField(max_length=100, blank=True)
-    latency_ms = models.PositiveIntegerField(default=0)
-    cache_hit = models.BooleanField(default=False)
-    external_id = models.CharField(
-        max_length=120, blank=True, db_index=True, help_text="An asynchronous provider's task id."
-    )
-    external_state = models.CharField(
-        max_length=12,
-        blank=True,
-        choices=[(s, s) for s in ("pending", "succeeded", "failed", "done")],
-        help_text="pending → succeeded | failed (webhook or polling) → done (assessed by the engine).",
-    )
-    round_closed = models.BooleanField(
-        default=False,
-        help_text="The engine has selected (or given up) among this round's attempts.",
-    )
-    cost_usd = models.FloatField(
-        default=0.0,
-        help_text="Estimated price of the provider call (USD), a hedged duplicate's included.",
-    )
-    call_ms = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        help_text="The provider call's own time to the answer used (no wait for a slot).",
-    )
-    hedged = models.BooleanField(
-        default=False, help_text="A duplicate call was sent because the first one was slow."
-    )
-    hedge_after_ms = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        help_text="How long the call could run before a duplicate (hedge on).",
-    )
-    hedge_won = models.BooleanField(default=False, help_text="The duplicate answered first.")
-    hedge_cost_usd = models.FloatField(
-        default=0.0, help_text="The duplicate call's price (USD), part of cost_usd."
-    )
-    requested_by = models.CharField(
-        max_length=60,
-        blank=True,
-        db_index=True,
-        help_text="Who asked for this re-run with an instruction or edits (e.g. evaluation:42).",
-    )
-    error_kind = models.CharField(max_length=30, blank=True)
-    error_message = models.TextField(blank=True)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = StepRunQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["batch", "page__index", "step", "attempt"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["page", "step", "attempt"],
-                condition=Q(page__isnull=False),
-                name="steprun_attempt_unique_per_page_step",
-            ),
-            models.UniqueConstraint(
-                fields=["batch", "step", "attempt"],
-                condition=Q(page__isnull=True),
-                name="steprun_attempt_unique_per_batch_step",
-            ),
-            models.UniqueConstraint(
-                fields=["page", "step"],
-                condition=Q(selected=True, page__isnull=False),
-                name="steprun_one_selected_per_page_step",
-            ),
-            models.CheckConstraint(
-                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=10),
-                name="steprun_score_0_10",
-            ),
-            models.CheckConstraint(
-                condition=Q(threshold__gte=0, threshold__lte=10), name="steprun_threshold_0_10"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["step", "passed"]),
-            # A provider's recent call times (the hedge delay).
-            models.Index(fields=["provider", "step", "finished_at"]),
-            # The render cache: an identical request's stored image, looked up before every
-            # provider call (without it, a scan of every render the database holds).
-            models.Index(fields=["step", "input_digest"]),
-        ]
-
-    def __str__(self) -> str:
-        where = f"page {self.page.index}" if self.page_id else "batch"
-        return f"{self.step} #{self.attempt} ({where})"
-
-
-class ProviderCall(models.Model):
-    """A provider call in flight. Counting the live rows bounds calls per provider across
-    every worker process; a row whose holder died stops counting once it expires.
-
-    A `reserved` row is a hedged duplicate waiting for the next free slot: other calls count it
-    as taken, so the duplicate of a slow call goes before pages that have not started yet."""
-
-    provider = models.CharField(max_length=40)
-    holder = models.CharField(max_length=100)
-    reserved = models.BooleanField(default=False)
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["provider", "expires_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.provider} call by {self.holder}"
-
-
-class ProviderGate(models.Model):
-    """One row per provider, locked while a slot is counted and taken. It also keeps the
-    provider's circuit breaker and its requests-per-minute window, shared by every worker."""
-
-    provider = models.CharField(max_length=40, unique=True)
-    failures = models.PositiveIntegerField(default=0, help_text="Consecutive transient failures.")
-    open_until = models.DateTimeField(null=True, blank=True, help_text="Circuit open: calls wait.")
-    probe_until = models.DateTimeField(
-        null=True, blank=True, help_text="A half-open probe is in flight."
-    )
-    window_start = models.DateTimeField(null=True, blank=True)
-    window_count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "provider"
-        verbose_name_plural = "providers"
-
-    def __str__(self) -> str:
-        return self.provider
-
-
-class BatchApiRequest(models.Model):
-    """A render attempt's request waiting to go out in (or answered by) a Gemini Batch API
-    job: options.delivery = "batch". `key` is the request's metadata key in the job and the
-    waiting StepRun's external_id; `job_name` is empty until the request is submitted."""
-
-    key = models.CharField(max_length=120, unique=True)
-    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="batch_api_requests")
-    model = models.CharField(max_length=100)
-    body = models.JSONField(help_text="GenerateContentRequest without the reference images.")
-    image_size = models.CharField(max_length=4)
-    tries = models.PositiveSmallIntegerField(
-        default=1, help_text="Jobs this request went into (a transient error retries it)."
-    )
-    job_name = models.CharField(max_length=120, blank=True, db_index=True)
-    job_state = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.key} in {self.job_name or 'no job yet'}"
-
-
-# Credits live in their own module (models.py is long enough); imported here so that Django
-# finds them with the app's other models.
+# Groups of models live in their own modules (one job each); imported here so that Django finds
+# them with the app's other models and `from generation.models import X` keeps working. They
+# import Batch, Page and Step from here, so these lines come last.
 from generation.credit_models import (  # noqa: E402, F401
     CreditBalance,
     CreditEntry,
     CreditKind,
     IdempotentRequest,
 )
-from generation.upload_models import SingleImage, Upload  # noqa: E402, F401  (models.py is long)
+from generation.policy_models import NoPassRule, StepPolicy  # noqa: E402, F401
+from generation.provider_models import (  # noqa: E402, F401
+    BatchApiRequest,
+    ProviderCall,
+    ProviderGate,
+)
+from generation.steprun_models import StepRun  # noqa: E402
+from generation.upload_models import SingleImage, Upload  # noqa: E402, F401

@@ -154,23 +154,7 @@ def evaluation_submit(
     criteria = list(Criterion.objects.filter(step=item.step, active=True))
     overall = _overall(criteria, scores)
     _check_bounds(instruction=instruction, comment=comment, seconds_spent=seconds_spent)
-    if verdict not in Verdict.values:
-        raise InvalidInput(
-            f"verdict must be one of {', '.join(Verdict.values)}", details={"verdict": verdict}
-        )
-    if verdict == Verdict.REGENERATE and not (instruction.strip() or edits):
-        local = item.step_run.page_id is not None and renders_locally(item.step_run.page)
-        raise InvalidInput(
-            "say what to change: regenerate needs an instruction"
-            + (f" or, for the local renderer, edits ({', '.join(LOCAL_EDITS)})" if local else ""),
-            details={"edits" if local else "instruction": ""},
-        )
-    if verdict == Verdict.REGENERATE and item.step_run.page_id is None:
-        raise InvalidInput(
-            f"{item.step} output belongs to the whole batch and cannot be regenerated here: "
-            "reject it (and start a new batch if needed)",
-            details={"verdict": verdict},
-        )
+    _check_verdict(item=item, verdict=verdict, instruction=instruction, edits=edits)
     evaluation = Evaluation.objects.create(
         step_run=item.step_run,
         evaluator=evaluator,
@@ -190,6 +174,27 @@ def evaluation_submit(
         ReviewItem.objects.filter(pk=item.pk).update(status="done")
     _act_on_page(item, evaluation, edits if verdict == Verdict.REGENERATE else None)
     return evaluation
+
+
+def _check_verdict(*, item: ReviewItem, verdict: str, instruction: str, edits: dict | None) -> None:
+    """A known verdict; "regenerate" says what to change and is for a page's output."""
+    if verdict not in Verdict.values:
+        raise InvalidInput(
+            f"verdict must be one of {', '.join(Verdict.values)}", details={"verdict": verdict}
+        )
+    if verdict == Verdict.REGENERATE and not (instruction.strip() or edits):
+        local = item.step_run.page_id is not None and renders_locally(item.step_run.page)
+        raise InvalidInput(
+            "say what to change: regenerate needs an instruction"
+            + (f" or, for the local renderer, edits ({', '.join(LOCAL_EDITS)})" if local else ""),
+            details={"edits" if local else "instruction": ""},
+        )
+    if verdict == Verdict.REGENERATE and item.step_run.page_id is None:
+        raise InvalidInput(
+            f"{item.step} output belongs to the whole batch and cannot be regenerated here: "
+            "reject it (and start a new batch if needed)",
+            details={"verdict": verdict},
+        )
 
 
 def _check_bounds(*, instruction: str, comment: str, seconds_spent: int) -> None:

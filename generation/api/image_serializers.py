@@ -8,7 +8,8 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from config.fields import StrictCharField
-from generation.api.serializers import CreditsSerializer, TemplateSlugField
+from generation.api.batch_input_serializers import TemplateSlugField
+from generation.api.serializers import CreditsSerializer
 from generation.credit_selectors import credits_of
 from generation.models import Batch, BatchStatus, Page, Upload
 from generation.options import QUALITIES

@@ -22,29 +22,30 @@ from config.api import (
     error_responses,
 )
 from config.parsers import JSONParser, MultiPartParser
+from generation.api.batch_input_serializers import (
+    BatchCreateSerializer,
+    BatchFilterSerializer,
+    ExportQuerySerializer,
+)
 from generation.api.edit_serializers import (
     PageEditSerializer,
     PageInsertSerializer,
     PagesReorderSerializer,
 )
 from generation.api.idempotency import IDEMPOTENCY_PARAMETER, served_once
+from generation.api.outline_serializers import OutlineDraftAnswerSerializer, OutlineDraftSerializer
 from generation.api.page_serializers import (
     PageDetailSerializer,
     PageFlagSerializer,
     PageVersionSerializer,
 )
+from generation.api.progress_serializers import BatchProgressSerializer
+from generation.api.provider_serializers import ProvidersSerializer
 from generation.api.regenerate_serializers import PageRegenerateSerializer
 from generation.api.serializers import (
-    BatchCreateSerializer,
     BatchDetailSerializer,
-    BatchFilterSerializer,
-    BatchProgressSerializer,
     BatchSerializer,
-    ExportQuerySerializer,
-    OutlineDraftAnswerSerializer,
-    OutlineDraftSerializer,
     PageSummarySerializer,
-    ProvidersSerializer,
     RetryFailedSerializer,
 )
 from generation.credit_selectors import with_credits

@@ -98,16 +98,7 @@ def batch_create(
     (generation/services/batch_images.py). `payer` (the API's user) is charged what the deck
     can cost (services/credit_charges.py): InsufficientCredits (402) stores nothing. Without a
     payer (the command line) nothing is charged."""
-    outline = (outline or "").strip()
-    if not outline:
-        raise InvalidInput(_("the outline is empty"), details={"outline": "empty"})
-    limit = settings.NANODECK["MAX_OUTLINE_CHARS"]
-    if len(outline) > limit:
-        raise InvalidInput(
-            _("the outline has %(chars)s characters; the limit is %(limit)s")
-            % {"chars": len(outline), "limit": limit},
-            details={"outline": "too long"},
-        )
+    outline = _outline_clean(outline)
     parsed = BatchOptions.parse(options)
     outline_check_size(
         outline=outline,
@@ -135,6 +126,43 @@ def batch_create(
     chosen = uploads_resolve(owner=owner, ids=list(references or []))
     photos = [*(reference_images or []), *uploads_as_files(chosen)]
     uploads = batch_images_prepare(logo=logo, photos=photos)
+    _batch_save_with_images(
+        batch=batch, template=template, uploads=uploads, payer=payer, charge=charge
+    )
+    uploads_mark_used(uploads=chosen)
+    logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)
+    if enqueue:
+        batch_enqueue(batch=batch)
+    return batch
+
+
+def _outline_clean(outline: str) -> str:
+    """The outline without surrounding blanks; an empty one or one over MAX_OUTLINE_CHARS is
+    refused."""
+    outline = (outline or "").strip()
+    if not outline:
+        raise InvalidInput(_("the outline is empty"), details={"outline": "empty"})
+    limit = settings.NANODECK["MAX_OUTLINE_CHARS"]
+    if len(outline) > limit:
+        raise InvalidInput(
+            _("the outline has %(chars)s characters; the limit is %(limit)s")
+            % {"chars": len(outline), "limit": limit},
+            details={"outline": "too long"},
+        )
+    return outline
+
+
+def _batch_save_with_images(
+    *,
+    batch: Batch,
+    template: SlideTemplate,
+    uploads: list[tuple[str, File]],
+    payer: AbstractBaseUser | None,
+    charge: int,
+) -> None:
+    """Copy the template's images and the batch's own (`uploads`, prepared) into the batch's
+    folder, save the batch and reserve `charge` credits of `payer`; when any of it fails, the
+    copied files are deleted again and the error goes on."""
     folder = f"batches/{batch.pk}"
     batch.template_snapshot = template_snapshot(template=template, copy_to=folder)
     try:
@@ -145,11 +173,6 @@ def batch_create(
         for image in [*batch.template_snapshot["reference_images"], *batch.reference_images]:
             default_storage.delete(image["path"])
         raise
-    uploads_mark_used(uploads=chosen)
-    logger.info("batch_created batch=%s template=%s", batch.pk, template.slug)
-    if enqueue:
-        batch_enqueue(batch=batch)
-    return batch
 
 
 def batch_enqueue(*, batch: Batch) -> None:

@@ -199,8 +199,7 @@ def _copy_images(batch: Batch, uploads: list[Upload]) -> None:
         files = [("photo", file) for file in uploads_as_files(uploads)]
         batch.reference_images = batch_images_store(images=files, copy_to=folder)
     except Exception:
-        for image in batch.template_snapshot.get("reference_images", []):
-            default_storage.delete(image["path"])
+        _copies_delete(batch)  # the template's: none of the uploads was stored
         raise
 
 
@@ -251,25 +250,36 @@ def image_create(
     try:
         batch.save()
         reserve_for_batch(batch=batch, user=payer, amount=price, key=f"reserve:batch:{batch.pk}")
-        page = Page.objects.create(
-            batch=batch,
-            index=0,
-            kind="image",
-            title=prompt[:300],
-            plan=plan,
-            image_prompt=_image_prompt(prompt, mode, batch.template_snapshot, plan["language"]),
-            resume_step=Step.RENDER,
-            current_step=Step.RENDER,
-        )
+        page = _image_page_create(batch=batch, plan=plan)
         uploads_mark_used(uploads=uploads)
         if enqueue:
             pages_enqueue(page_ids=[page.pk])
     except Exception:
-        for image in [
-            *batch.template_snapshot.get("reference_images", []),
-            *batch.reference_images,
-        ]:
-            default_storage.delete(image["path"])
+        _copies_delete(batch)
         raise
     logger.info("image_created batch=%s mode=%s provider=%s", batch.pk, mode, options.provider)
     return batch
+
+
+def _image_page_create(*, batch: Batch, plan: dict) -> Page:
+    """The single image's one page, its render step next."""
+    prompt = plan["prompt"]
+    return Page.objects.create(
+        batch=batch,
+        index=0,
+        kind="image",
+        title=prompt[:300],
+        plan=plan,
+        image_prompt=_image_prompt(prompt, plan["mode"], batch.template_snapshot, plan["language"]),
+        resume_step=Step.RENDER,
+        current_step=Step.RENDER,
+    )
+
+
+def _copies_delete(batch: Batch) -> None:
+    """Delete the images copied into the batch's folder (the template's and the uploads)."""
+    for image in [
+        *batch.template_snapshot.get("reference_images", []),
+        *batch.reference_images,
+    ]:
+        default_storage.delete(image["path"])

@@ -16,7 +16,7 @@ from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config.settings import s3_storage
+from config.storage_settings import s3_storage
 from generation.services.batches import batch_run
 from generation.signing import signed_media_url
 from tests.factories import UserFactory, make_batch

@@ -20,7 +20,7 @@ from generation.cluster import ROOT
 from generation.models import Batch, BatchStatus
 from generation.services.sweeper import sweep
 from tests.factories import EN_OUTLINE, SlideTemplateFactory, UserFactory, make_batch
-from tests.generation.test_api_batches import BATCHES, error_of, token_client
+from tests.generation.batch_api import BATCHES, error_of, token_client
 from tests.processes import isolated_env, manage
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from generation.admin.batches import BatchCreateForm
-from generation.api.serializers import BatchOptionsSerializer
+from generation.api.batch_input_serializers import BatchOptionsSerializer
 from generation.options import LANGUAGES, QUALITIES, SIZES, BatchOptions
 from tests.factories import make_batch
 

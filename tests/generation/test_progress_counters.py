@@ -15,7 +15,7 @@ from generation.services.pages import page_claim, page_run
 from generation.services.sweeper import sweep
 from generation.tasks import run_page
 from tests.factories import make_batch
-from tests.generation.test_api_batches import BATCHES, token_client
+from tests.generation.batch_api import BATCHES, token_client
 
 pytestmark = pytest.mark.django_db
 

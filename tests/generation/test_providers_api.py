@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from generation.models import ProviderGate, StepRun
 from generation.providers.health import provider_health
 from tests.factories import UserFactory, make_batch
-from tests.generation.test_api_batches import error_of, token_client
+from tests.generation.batch_api import error_of, token_client
 
 pytestmark = pytest.mark.django_db
 

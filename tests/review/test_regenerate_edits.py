@@ -13,7 +13,7 @@ from generation.services.page_actions import page_flag
 from generation.services.pages import page_run
 from review.models import Evaluation
 from tests.factories import make_batch
-from tests.review.test_views import client_for, form_data, lease, make_evaluator
+from tests.review.review_site import client_for, form_data, lease, make_evaluator
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,12 @@ import pytest
 from PIL import Image
 
 from generation.providers.base import ErrorKind, ProviderError
+from generation.providers.gemini import GeminiProvider
 
 API_KEY = "test-key-7f3a9c1e5b"
+# The Gemini models of the fixtures below (test_gemini_*.py).
+IMAGE_MODEL = "gemini-3-pro-image"
+TEXT_MODEL = "gemini-3.8-flash"
 
 
 def gemini_settings(server: Loopback) -> dict:
@@ -161,3 +165,29 @@ def raises(
     assert caught.value.kind == kind
     assert_no_key(caught.value, caplog)
     return caught.value
+
+
+# The Gemini provider against the loopback server (test_gemini_*.py; other modules here define
+# their own `configure` and `provider`).
+
+
+@pytest.fixture
+def configure(server, settings):
+    def configure(*, timeout: float = 2, api_key: str = API_KEY, base_url: str = "") -> None:
+        settings.PROVIDER_SETTINGS = {
+            "gemini": {
+                "api_key": api_key,
+                "base_url": base_url or server.url,
+                "image_model": IMAGE_MODEL,
+                "text_model": TEXT_MODEL,
+            }
+        }
+        settings.PROVIDER_TIMEOUT_SECONDS = timeout
+
+    return configure
+
+
+@pytest.fixture
+def provider(configure) -> GeminiProvider:
+    configure()
+    return GeminiProvider()

@@ -22,8 +22,8 @@ from generation.providers.health import provider_health
 from generation.providers.pricing import image_cost
 from generation.providers.registry import image_provider, text_provider
 from tests.factories import SlideTemplateFactory, UserFactory
+from tests.generation.batch_api import BATCHES, error_of, token_client
 from tests.generation.providers.conftest import API_KEY, png, raises
-from tests.generation.test_api_batches import BATCHES, error_of, token_client
 
 EN_OUTLINE = "# Tides\n\n### Why\n- the moon\n- the sun\n"
 NOT_FOUND = {
