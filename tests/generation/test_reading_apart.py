@@ -1,0 +1,64 @@
+"""Marks that are no text kept out of a line's reading (an accent bar beside a card's title),
+and the regions of a line still failing after every reading read once more one by one (a
+crop's reading changes with the crops stacked with it) and, beside each other on a row,
+joined (a character the region finder cut a line at); one wrong character still fails, on
+both image-model paths."""
+
+import random
+
+import pytest
+
+from generation.quality.garble import degrade
+from generation.quality.image_checks import assess_slide
+from generation.quality.text_check import plan_lines
+from tests.generation.test_quality_checks import needs_tesseract
+from tests.generation.test_reading_pieces import SIZE, render, with_title
+
+FRIENDLY = 2  # the starter template with rounded cards and an accent bar on each one's left
+# bench_text_check's slide 525 (search-talk-en.md, template 2, problem_solution)
+TAKEAWAYS = {
+    "kind": "content",
+    "title": "Takeaways",
+    "subtitle": "",
+    "items": [
+        {"title": title, "text": "", "children": []}
+        for title in ("Go", "Measure first", "Ship small, ship often", "Q&A")
+    ],
+    "language": "en",
+}
+
+
+def failing(render_, plan: dict, path: str, degradation: str) -> list[str]:
+    """The planned lines a path without boxes flags: slide (degraded as the bench degrades the
+    slide named by degradation, its seed), slide_clean (the render itself)."""
+    rng = random.Random(degradation)
+    image = degrade(render_.image, rng) if path == "slide" else render_.image
+    result = assess_slide(
+        image, expected_size=SIZE, boxes=None, safe_box=None, expected_lines=plan_lines(plan)
+    )
+    return [row["expected"] for row in result.metrics["ocr_boxes"] if row["failed"]]
+
+
+@needs_tesseract
+@pytest.mark.parametrize("path", ["slide", "slide_clean"])
+def test_an_accent_bar_left_of_a_cards_title_is_not_read_as_part_of_it(path):
+    # Before: on the bench's degradation of this slide the bars were not taken out as rules
+    # (too thick) and each card's bar and title were one region: "| Ship small, ship often",
+    # "| Q&A", an inserted character.
+    slide = render(TAKEAWAYS, "problem_solution", FRIENDLY)
+    assert failing(slide, TAKEAWAYS, path, "12:525:clean") == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize("path", ["slide", "slide_clean"])
+@pytest.mark.parametrize(
+    ("item", "old", "new"),
+    [(3, "Q&A", "IQ&A"), (2, "Ship", "I Ship"), (2, "often", "oftten")],
+    ids=["letter-after-bar", "word-after-bar", "insert"],
+)
+def test_a_character_added_beside_an_accent_bar_is_caught(path, item, old, new):
+    # A capital I is as thin as the bar but no taller than its line: it stays in the region.
+    garbled = with_title(TAKEAWAYS, item, old, new)
+    slide = render(garbled, "problem_solution", FRIENDLY)
+    expected = [TAKEAWAYS["items"][item]["title"]]
+    assert failing(slide, TAKEAWAYS, path, "12:525:clean") == expected
