@@ -17,8 +17,10 @@ slide twice, and a short line is not found inside a longer one. A region of seve
 that read empty are read once more as blocks (lone characters), and then every region no
 passing line was found in is read once more at a smaller scale, then (lines still wrong) in
 five more modes in one call (larger, narrower, stretched, taller, squeezed: chi_sim's misreads
-change with the glyphs' size and proportions), and the failing lines are matched again in
-each: a line fails unless one of those readings is right, exactly (a wrong character drawn on
+change with the glyphs' size and proportions), then (lines still wrong) each of those regions
+in a call of its own, and two of a failing line's regions side by side on a row joined
+(_read_apart), and the failing lines are matched again in each: a line fails unless one of
+those readings is right, exactly (a wrong character drawn on
 the slide must be misread as the planned one to pass). (The per-box path lets a line of one or
 two characters pass when two readings of its box disagree; here the two best matches need not
 be the same region, and a missing lone character would pass that way.) A line with nothing read
@@ -34,12 +36,13 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from generation.quality.crops import readable, region_box, region_ink
+from generation.quality.crops import joined_regions, readable, region_box, region_ink
 from generation.quality.ocr import (
     MODES,
     RGB,
     THIRD_READING,
     Word,
+    read_apart,
     read_variants,
     read_words,
 )
@@ -52,6 +55,7 @@ from generation.quality.textdiff import compare, fold
 # The readings of the regions no passing line was found in, one tesseract call each, while a
 # line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
 READINGS_AGAIN = (("reread",), THIRD_READING)
+APART = ("block",)  # the last reading's mode: each region read alone (_read_apart)
 # The third reading's modes that make the glyphs smaller one way or both: they can drop the
 # character inserted into a line (人工我智能 read 人工智能 at 0.8 across) and read the rest
 # exactly, so a region's piece from them counts only with no fewer characters than the first
@@ -110,6 +114,9 @@ def check_slide(
                 first = (words, runs, matches, results)
                 how = (modes, languages_again, need)
                 results = _read_again(rgb, inked, lines, first, how, read)
+    if not alone and any(result.failed for result in results):
+        first = (words, runs, matches, results)
+        results = _read_apart(rgb, inked, lines, first, languages, read)
     return results
 
 
@@ -158,20 +165,14 @@ def _read_again(
 ) -> list[LineResult]:
     """The results after reading again (how: the modes of ocr.MODES, all in one call, the
     languages, and the regions a line must go through, see check_slide) every region
-    with text no passing line is read in: a failing line passes when its regions' pieces, each
-    from one of the readings so far (read: each failing line's, added to here), put together
-    read it exactly (pieces.combined; a region that reads empty in a mode keeps its first
-    reading)."""
-    first_words, runs, matches, results = first
+    with text no passing line is read in (_unsettled): a failing line passes when its regions'
+    pieces, each from one of the readings so far (read: each failing line's, added to here),
+    put together read it exactly (pieces.combined; a region that reads empty in a mode keeps
+    its first reading)."""
     modes, languages, need = how
-    failed = [i for i, result in enumerate(results) if result.failed]
-    used = {r for i, chain in enumerate(matches) if i not in failed for r in chain}
-    # A region often holds an item's title and its text: read it again unless all its runs
-    # are passing lines.
-    done = {run.box for run in runs} - {run.box for r, run in enumerate(runs) if r not in used}
-    chosen = [b for b in range(len(inked)) if b not in done]
+    chosen = _unsettled(len(inked), first)
     if not chosen:
-        return results
+        return first[3]
     variants = read_variants(
         rgb,
         [region_box(inked[b][0]) for b in chosen],
@@ -179,11 +180,80 @@ def _read_again(
         languages,
         modes,
     )
+    return _matched_again(inked, lines, first, (chosen, modes, variants), need, read)
+
+
+def _read_apart(
+    rgb: Image.Image,
+    inked: list[tuple[Region, tuple[RGB, RGB]]],
+    lines: Sequence[Line],
+    first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
+    languages: str,
+    read: dict[int, list[list[Piece]]],
+) -> list[LineResult]:
+    """The results after the last reading of the lines still failing: every region with text
+    no passing line is read in (_unsettled) read in a call of its own (ocr.read_apart), two
+    regions a failing line's chain goes through side by side on a row as one (joined_regions),
+    matched as in _read_again. What a crop reads as changes with the crops stacked with it: a
+    section page's small "Part 2" read empty in every stacked reading beside its big badge
+    and title, right alone; a region finder that lost a faint 一 cut 第一部分 in two, each half
+    read with a piece of it ("第 -", "-部分")."""
+    words, runs, matches, results = first
+    failing = [
+        [runs[r].box for r in matches[i]] for i, result in enumerate(results) if result.failed
+    ]
+    pixels = np.asarray(rgb)
+    extra = [
+        (region, ink, pair)
+        for region, pair in joined_regions([region for region, _ in inked], failing)
+        if (ink := region_ink(pixels, region)) is not None
+    ]
+    members = {b for _, _, pair in extra for b in pair}
+    inked = inked + [(region, ink) for region, ink, _ in extra]
+    chosen = [b for b in _unsettled(len(inked), first) if b not in members]
+    variants = [
+        read_apart(
+            rgb,
+            [region_box(inked[b][0]) for b in chosen],
+            [inked[b][1] for b in chosen],
+            languages,
+        )
+    ]
+    first = ([*words, *([] for _ in extra)], runs, matches, results)
+    return _matched_again(inked, lines, first, (chosen, APART, variants), frozenset(), read)
+
+
+def _unsettled(
+    count: int,
+    first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
+) -> list[int]:
+    """The regions (of count) not wholly read in passing lines: a region often holds an item's
+    title and its text, and the text passing must not keep the title from being read again."""
+    _, runs, matches, results = first
+    used = {r for i, chain in enumerate(matches) if not results[i].failed for r in chain}
+    done = {run.box for run in runs} - {run.box for r, run in enumerate(runs) if r not in used}
+    return [b for b in range(count) if b not in done]
+
+
+def _matched_again(
+    inked: list[tuple[Region, tuple[RGB, RGB]]],
+    lines: Sequence[Line],
+    first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
+    again: tuple[list[int], Sequence[str], list[list[list[Word]]]],
+    need: frozenset[int],
+    read: dict[int, list[list[Piece]]],
+) -> list[LineResult]:
+    """The results after matching the failing lines in the readings again (again: the regions
+    read, the modes and each mode's words of each), see _read_again."""
+    first_words, runs, matches, results = first
+    chosen, modes, variants = again
     results = list(results)
     # Where the passing lines were read: each run is read as part of one line (_best_chains).
-    taken = [runs[r].region for i, chain in enumerate(matches) if i not in failed for r in chain]
-    for mode, again in zip(modes, variants, strict=True):
-        reread, _, _ = _match(inked, _in_mode(first_words, chosen, again), [])
+    taken = [
+        runs[r].region for i, chain in enumerate(matches) if not results[i].failed for r in chain
+    ]
+    for mode, words in zip(modes, variants, strict=True):
+        reread, _, _ = _match(inked, _in_mode(first_words, chosen, words), [])
         reading = Reading(reread)
         for i in _longest_first(lines):
             if not results[i].failed:

@@ -62,3 +62,52 @@ def test_a_character_added_beside_an_accent_bar_is_caught(path, item, old, new):
     slide = render(garbled, "problem_solution", FRIENDLY)
     expected = [TAKEAWAYS["items"][item]["title"]]
     assert failing(slide, TAKEAWAYS, path, "12:525:clean") == expected
+
+
+def section(title: str, subtitle: str, index: int, language: str) -> dict:
+    return {
+        "kind": "transition",
+        "title": title,
+        "subtitle": subtitle,
+        "section": title,
+        "section_index": index,
+        "items": [],
+        "language": language,
+    }
+
+
+# bench_text_check's slides 375 (academic serif, seed 12) and 579 (bold circles, seed 13)
+PART_ONE = (section("背景与挑战", "第一部分", 1, "zh"), 6, "12:375:clean")
+PART_TWO = (section("What we changed", "Part 2", 2, "en"), 7, "13:579:clean")
+
+
+@needs_tesseract
+@pytest.mark.parametrize("path", ["slide", "slide_clean"])
+@pytest.mark.parametrize(("plan", "template", "degradation"), [PART_ONE, PART_TWO])
+def test_a_section_pages_small_subtitle_is_read(path, plan, template, degradation):
+    # Before, degraded: 第一部分 read "第 - -部分" (its faint 一 lost, the line cut in two
+    # there, each half read with a piece of it), "Part 2" read empty in every stacked reading
+    # beside the big badge "02" and the title (the badge was matched instead).
+    slide = render(plan, "", template)
+    assert failing(slide, plan, path, degradation) == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize("path", ["slide", "slide_clean"])
+@pytest.mark.parametrize(
+    ("plan", "template", "degradation", "new"),
+    [
+        (*PART_ONE, "第部分"),
+        (*PART_ONE, "第二部分"),
+        (*PART_ONE, "第一部部分"),
+        (*PART_TWO, "Part"),
+        (*PART_TWO, "Part 3"),
+        (*PART_TWO, "Parts 2"),
+    ],
+    ids=["zh-delete", "zh-look-alike", "zh-insert", "en-delete", "en-digit", "en-insert"],
+)
+def test_one_wrong_character_in_a_section_pages_subtitle_is_caught(
+    path, plan, template, degradation, new
+):
+    slide = render({**plan, "subtitle": new}, "", template)
+    assert failing(slide, plan, path, degradation) == [plan["subtitle"]]
