@@ -111,3 +111,37 @@ def test_one_wrong_character_in_a_section_pages_subtitle_is_caught(
 ):
     slide = render({**plan, "subtitle": new}, "", template)
     assert failing(slide, plan, path, degradation) == [plan["subtitle"]]
+
+
+# bench_text_check's slide 39 (ai-classroom-zh.md, template 3, problem_solution)
+TEACHER_ZH = {
+    "kind": "content",
+    "title": "什么是教育人工智能",
+    "subtitle": "",
+    "items": [
+        {"title": "基本含义", "text": "让机器完成识别、推理和生成等任务的技术", "children": []},
+        {"title": "常见形态", "text": "智能批改、学习分析和对话助手", "children": []},
+        {"title": "与教师的关系", "text": "辅助教学，而不是替代教师", "children": []},
+    ],
+    "language": "zh",
+}
+
+
+@needs_tesseract
+def test_a_glyph_misread_in_every_stacked_reading_passes_when_read_alone():
+    # Before: 替代 read 蔡代 in all seven stacked readings of the clean render.
+    slide = render(TEACHER_ZH, "problem_solution", 3)
+    assert failing(slide, TEACHER_ZH, "slide_clean", "") == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("替代", "蔡代"), ("替代", "代替"), ("替代", "替替代"), ("替代", "代")],
+    ids=["look-alike", "swap", "insert", "delete"],
+)
+def test_one_wrong_character_beside_a_glyph_read_alone_is_caught(old, new):
+    garbled = {**TEACHER_ZH, "items": [dict(item) for item in TEACHER_ZH["items"]]}
+    garbled["items"][2]["text"] = garbled["items"][2]["text"].replace(old, new)
+    slide = render(garbled, "problem_solution", 3)
+    assert failing(slide, TEACHER_ZH, "slide_clean", "") == ["辅助教学，而不是替代教师"]
