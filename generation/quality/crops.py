@@ -1,9 +1,11 @@
 """How the text regions found on a slide (regions.find_regions) are prepared for reading:
-which of them are read at all, each one's text and background colours, and its size as a text
-box to crop and scale (slide_check reads them; ocr crops them)."""
+which of them are read at all, each one's text and background colours, its size as a text
+box to crop and scale (slide_check reads them; ocr crops them), and which two are read joined
+when a line through them fails."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 
 import numpy as np
@@ -13,7 +15,7 @@ from generation.quality.ocr import RGB
 # DOT_SHARE: ink no wider and no taller than this share of the median height is a dot: such a
 # region is not read (readable), and such a run reads as the separator a planned line has
 # there (slide_check's SEPARATORS and Reading); regions splits such a dot off its line.
-from generation.quality.regions import DOT_SHARE, Region
+from generation.quality.regions import DOT_SHARE, ROW_OVERLAP, Region
 from generation.slides import TextBox
 
 RING_PX = 4  # the background colour is the median of a ring this wide around a region
@@ -23,6 +25,7 @@ SOLID_SHARE = 0.55  # a region with more of its pixels nearer the text colour is
 # Latin word with no ascender is about half a line, a section page's "Part 2" 0.42 of its
 # median): not read, see readable.
 LOW_SHARE = 0.35
+JOIN_EM = 1.0  # two regions of a failing line this close on a row are read joined too
 
 
 def readable(regions: list[Region]) -> list[Region]:
@@ -73,3 +76,26 @@ def region_ink(pixels: np.ndarray, region: Region) -> tuple[RGB, RGB] | None:
 def _rgb(values: np.ndarray) -> RGB:
     red, green, blue = (round(float(v)) for v in values)
     return red, green, blue
+
+
+def joined_regions(
+    regions: list[Region], chains: list[list[int]]
+) -> list[tuple[Region, tuple[int, int]]]:
+    """Each two regions one after the other in a chain (of region indices) that lie side by
+    side on a row, at most JOIN_EM of their height apart, as one region (with the pair): a
+    stroke too faint for the ink mask (the 一 of a light serif 第一部分 on a degraded slide)
+    leaves a gap that cuts its line in two there."""
+    joined: dict[Region, tuple[int, int]] = {}
+    for chain in chains:
+        for a, b in itertools.pairwise(chain):
+            s, t = regions[a], regions[b]
+            beside = (
+                a != b
+                and t.x >= s.right - 2
+                and (min(s.bottom, t.bottom) - max(s.y, t.y)) >= ROW_OVERLAP * min(s.h, t.h)
+            )
+            if beside and t.x - s.right <= JOIN_EM * max(s.h, t.h):
+                top, bottom = min(s.y, t.y), max(s.bottom, t.bottom)
+                union = Region(s.x, top, t.right - s.x, bottom - top, max(s.lines, t.lines))
+                joined.setdefault(union, (a, b))
+    return list(joined.items())

@@ -152,6 +152,17 @@ def read_variants(
     return words
 
 
+def read_apart(
+    image: Image.Image, boxes: Sequence[TextBox], inks: Sequence[tuple[RGB, RGB]], languages: str
+) -> list[list[Word]]:
+    """The words of each box read in a tesseract call of its own (psm 6, read_words' size):
+    what a crop reads as changes with the crops stacked with it in one call."""
+    return [
+        read_variants(image, [box], [ink], languages, ("block",))[0][0]
+        for box, ink in zip(boxes, inks, strict=True)
+    ]
+
+
 def reread_boxes(
     image: Image.Image, boxes: Sequence[TextBox], inks: Sequence[tuple[RGB, RGB]], languages: str
 ) -> list[str]:

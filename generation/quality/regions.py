@@ -37,6 +37,7 @@ GAP_MIN_PX, GAP_MAX_PX = 5, 12  # ... at least and at most this wide (half-size 
 MIN_HEIGHT_PX = 6  # half-size pixels: lower leaves are rules, corners or noise
 DOT_SHARE = 0.4  # ink no wider and no taller than this share of its band's height is a dot
 BADGE_SHARE = 1.25  # a mark this many times as tall as the text after it is a badge (see _cut)
+BAR_SHARE = 0.2  # ... and one no wider than this share of its height is an accent bar
 MAX_AREA_SHARE = 0.12  # leaves larger than this share of the slide a line are pictures
 # Lines of text whose descenders and ascenders touch leave no blank row between them (a bold
 # serif paragraph); a run of rows with ink on at most WEAK_SHARE of the leaf's fullest row,
@@ -286,6 +287,9 @@ def _cut(mask: np.ndarray, box: tuple[int, int, int, int], out: list) -> None:
     pieces = _runs(columns, gap)
     if len(pieces) == 1:
         pieces = _after_dot(mask, (x0, y0, x1, y1), columns)
+        if len(pieces) == 1 and pieces[0][0] > np.argmax(columns):  # a bar left out: the rest
+            _cut(mask, (x0 + pieces[0][0], y0, x0 + pieces[0][1], y1), out)  # at its own height
+            return
     if len(pieces) == 1:
         pieces = _beside_lines(mask, (x0, y0, x1, y1), columns)
     if len(pieces) > 1:
@@ -303,7 +307,8 @@ def _after_dot(
     ways) or a badge (about as wide as tall and BADGE_SHARE taller than the text after it, a
     numbered circle) stands closer to its text than the usual gap; read in one crop with it, a
     bold 吞吐 read 香吐, 知吐, 理吐, and beside a badge a line was read at the badge's height
-    (快 read 业, Q&A read "oxa"). Neither is a character of the line, so no text is cut."""
+    (快 read 业, Q&A read "oxa"). Neither is a character of the line, so no text is cut; an
+    accent bar (_bar) is dropped."""
     x0, y0, _, y1 = box
     pieces = _runs(columns, GAP_MIN_PX)
     if len(pieces) < 2:
@@ -312,7 +317,18 @@ def _after_dot(
     mark, text = _ink_rows(mask, x0, y0, y1, pieces[0]), _ink_rows(mask, x0, y0, y1, rest)
     dot = max(right - left, mark) <= DOT_SHARE * (y1 - y0)
     badge = abs((right - left) - mark) <= mark / 4 and mark >= BADGE_SHARE * text
+    if _bar(right - left, mark, text):
+        return [rest]
     return [pieces[0], rest] if dot or badge else [(left, rest[1])]
+
+
+def _bar(width: int, height: int, text: int) -> bool:
+    """A mark before a line's text is an accent bar: no wider than BAR_SHARE of its height and
+    BADGE_SHARE taller than the text after it (a card's coloured edge beside its title, too
+    thick for a rule). Read with the text it was "|", an inserted character (slide 525 of the
+    bench: "| Ship small, ship often"); no character is that thin and taller than its line
+    ("I", "l", "1" are as tall as their line), so it is left out of the region."""
+    return width <= BAR_SHARE * height and height >= BADGE_SHARE * text
 
 
 def _ink_rows(mask: np.ndarray, x0: int, y0: int, y1: int, span: tuple[int, int]) -> int:

@@ -17,8 +17,10 @@ slide twice, and a short line is not found inside a longer one. A region of seve
 that read empty are read once more as blocks (lone characters), and then every region no
 passing line was found in is read once more at a smaller scale, then (lines still wrong) in
 five more modes in one call (larger, narrower, stretched, taller, squeezed: chi_sim's misreads
-change with the glyphs' size and proportions), and the failing lines are matched again in
-each: a line fails unless one of those readings is right, exactly (a wrong character drawn on
+change with the glyphs' size and proportions), then (lines still wrong) each of those regions
+in a call of its own, and two of a failing line's regions side by side on a row joined
+(_read_apart), and the failing lines are matched again in each: a line fails unless one of
+those readings is right, exactly (a wrong character drawn on
 the slide must be misread as the planned one to pass). (The per-box path lets a line of one or
 two characters pass when two readings of its box disagree; here the two best matches need not
 be the same region, and a missing lone character would pass that way.) A line with nothing read
@@ -28,44 +30,38 @@ to match fails. A run no bigger than a dot reads as the separator a planned line
 
 from __future__ import annotations
 
-import statistics
 import unicodedata
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
 
-from generation.quality.crops import DOT_SHARE, readable, region_box, region_ink
+from generation.quality.crops import joined_regions, readable, region_box, region_ink
 from generation.quality.ocr import (
     MODES,
     RGB,
     THIRD_READING,
     Word,
-    join_words,
+    read_apart,
     read_variants,
     read_words,
 )
 from generation.quality.pieces import Piece, combined, pieces
-from generation.quality.regions import Region, chains, find_regions, links
+from generation.quality.regions import Region, find_regions
+from generation.quality.runs import Reading, Run, split_runs
 from generation.quality.text_check import Line, LineResult
-from generation.quality.textdiff import compare, fit_distance, fold, levenshtein
+from generation.quality.textdiff import compare, fold
 
 # The readings of the regions no passing line was found in, one tesseract call each, while a
 # line fails: at a smaller scale, then in the other modes of ocr.MODES at once.
 READINGS_AGAIN = (("reread",), THIRD_READING)
+APART = ("block",)  # the last reading's mode: each region read alone (_read_apart)
 # The third reading's modes that make the glyphs smaller one way or both: they can drop the
 # character inserted into a line (人工我智能 read 人工智能 at 0.8 across) and read the rest
 # exactly, so a region's piece from them counts only with no fewer characters than the first
 # reading found there (pieces.combined). Enlarged, stretched and taller readings drop none: the
 # first reading's own slips (才允许 read 才人允许 on a degraded slide) must not bar them.
 SHRINKING = frozenset(mode for mode in THIRD_READING if min(MODES[mode]) < 1)
-SEPARATORS = frozenset("·•・∙⋅")
-# A chain of runs is followed on only while each run is within this share of edits of the part
-# of the planned line where it would be (so a chain that reads the line exactly always is), see
-# Reading.best.
-PRUNE_SHARE = 0.5
-SPLIT_SHARE = 0.55  # words further apart than this share of their median height: two runs
 
 
 def check_slide(
@@ -118,6 +114,9 @@ def check_slide(
                 first = (words, runs, matches, results)
                 how = (modes, languages_again, need)
                 results = _read_again(rgb, inked, lines, first, how, read)
+    if not alone and any(result.failed for result in results):
+        first = (words, runs, matches, results)
+        results = _read_apart(rgb, inked, lines, first, languages, read)
     return results
 
 
@@ -166,20 +165,14 @@ def _read_again(
 ) -> list[LineResult]:
     """The results after reading again (how: the modes of ocr.MODES, all in one call, the
     languages, and the regions a line must go through, see check_slide) every region
-    with text no passing line is read in: a failing line passes when its regions' pieces, each
-    from one of the readings so far (read: each failing line's, added to here), put together
-    read it exactly (pieces.combined; a region that reads empty in a mode keeps its first
-    reading)."""
-    first_words, runs, matches, results = first
+    with text no passing line is read in (_unsettled): a failing line passes when its regions'
+    pieces, each from one of the readings so far (read: each failing line's, added to here),
+    put together read it exactly (pieces.combined; a region that reads empty in a mode keeps
+    its first reading)."""
     modes, languages, need = how
-    failed = [i for i, result in enumerate(results) if result.failed]
-    used = {r for i, chain in enumerate(matches) if i not in failed for r in chain}
-    # A region often holds an item's title and its text: read it again unless all its runs
-    # are passing lines.
-    done = {run.box for run in runs} - {run.box for r, run in enumerate(runs) if r not in used}
-    chosen = [b for b in range(len(inked)) if b not in done]
+    chosen = _unsettled(len(inked), first)
     if not chosen:
-        return results
+        return first[3]
     variants = read_variants(
         rgb,
         [region_box(inked[b][0]) for b in chosen],
@@ -187,11 +180,80 @@ def _read_again(
         languages,
         modes,
     )
+    return _matched_again(inked, lines, first, (chosen, modes, variants), need, read)
+
+
+def _read_apart(
+    rgb: Image.Image,
+    inked: list[tuple[Region, tuple[RGB, RGB]]],
+    lines: Sequence[Line],
+    first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
+    languages: str,
+    read: dict[int, list[list[Piece]]],
+) -> list[LineResult]:
+    """The results after the last reading of the lines still failing: every region with text
+    no passing line is read in (_unsettled) read in a call of its own (ocr.read_apart), two
+    regions a failing line's chain goes through side by side on a row as one (joined_regions),
+    matched as in _read_again. What a crop reads as changes with the crops stacked with it: a
+    section page's small "Part 2" read empty in every stacked reading beside its big badge
+    and title, right alone; a region finder that lost a faint 一 cut 第一部分 in two, each half
+    read with a piece of it ("第 -", "-部分")."""
+    words, runs, matches, results = first
+    failing = [
+        [runs[r].box for r in matches[i]] for i, result in enumerate(results) if result.failed
+    ]
+    pixels = np.asarray(rgb)
+    extra = [
+        (region, ink, pair)
+        for region, pair in joined_regions([region for region, _ in inked], failing)
+        if (ink := region_ink(pixels, region)) is not None
+    ]
+    members = {b for _, _, pair in extra for b in pair}
+    inked = inked + [(region, ink) for region, ink, _ in extra]
+    chosen = [b for b in _unsettled(len(inked), first) if b not in members]
+    variants = [
+        read_apart(
+            rgb,
+            [region_box(inked[b][0]) for b in chosen],
+            [inked[b][1] for b in chosen],
+            languages,
+        )
+    ]
+    first = ([*words, *([] for _ in extra)], runs, matches, results)
+    return _matched_again(inked, lines, first, (chosen, APART, variants), frozenset(), read)
+
+
+def _unsettled(
+    count: int,
+    first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
+) -> list[int]:
+    """The regions (of count) not wholly read in passing lines: a region often holds an item's
+    title and its text, and the text passing must not keep the title from being read again."""
+    _, runs, matches, results = first
+    used = {r for i, chain in enumerate(matches) if not results[i].failed for r in chain}
+    done = {run.box for run in runs} - {run.box for r, run in enumerate(runs) if r not in used}
+    return [b for b in range(count) if b not in done]
+
+
+def _matched_again(
+    inked: list[tuple[Region, tuple[RGB, RGB]]],
+    lines: Sequence[Line],
+    first: tuple[list[list[Word]], list[Run], list[tuple[int, ...]], list[LineResult]],
+    again: tuple[list[int], Sequence[str], list[list[list[Word]]]],
+    need: frozenset[int],
+    read: dict[int, list[list[Piece]]],
+) -> list[LineResult]:
+    """The results after matching the failing lines in the readings again (again: the regions
+    read, the modes and each mode's words of each), see _read_again."""
+    first_words, runs, matches, results = first
+    chosen, modes, variants = again
     results = list(results)
     # Where the passing lines were read: each run is read as part of one line (_best_chains).
-    taken = [runs[r].region for i, chain in enumerate(matches) if i not in failed for r in chain]
-    for mode, again in zip(modes, variants, strict=True):
-        reread, _, _ = _match(inked, _in_mode(first_words, chosen, again), [])
+    taken = [
+        runs[r].region for i, chain in enumerate(matches) if not results[i].failed for r in chain
+    ]
+    for mode, words in zip(modes, variants, strict=True):
+        reread, _, _ = _match(inked, _in_mode(first_words, chosen, words), [])
         reading = Reading(reread)
         for i in _longest_first(lines):
             if not results[i].failed:
@@ -232,7 +294,7 @@ def _match(
     inked: list[tuple[Region, tuple[RGB, RGB]]], words: list[list[Word]], lines: Sequence[Line]
 ) -> tuple[list[Run], list[tuple[int, ...]], list[LineResult]]:
     """(runs, each line's best chain of runs, each line's result) from the words read."""
-    runs = [run for i, (region, _) in enumerate(inked) for run in _split(i, region, words[i])]
+    runs = [run for i, (region, _) in enumerate(inked) for run in split_runs(i, region, words[i])]
     reading = Reading(runs)
     matches = _best_chains(reading, lines)
     results = [
@@ -259,116 +321,6 @@ def _best_chains(reading: Reading, lines: Sequence[Line]) -> list[tuple[int, ...
 def _longest_first(lines: Sequence[Line]) -> list[int]:
     """The lines' indices, the longest (compared characters) first, else in plan order."""
     return sorted(range(len(lines)), key=lambda i: -len(fold(lines[i].text)))
-
-
-@dataclass(frozen=True)
-class Run:
-    """Words read close together on one line of one region (box: the region's index;
-    region: where the words are)."""
-
-    box: int
-    region: Region
-    words: tuple[Word, ...]
-
-    @property
-    def text(self) -> str:
-        return _joined(self.words)
-
-
-def _split(box: int, region: Region, words: list[Word]) -> list[Run]:
-    """A region's words in runs: a new run at each new line (a word left of the last one or
-    centred below it) and where the gap is wider than SPLIT_SHARE of the median word height (a
-    bullet or badge before the text, an item's title before its text on one row)."""
-    runs: list[list[Word]] = []
-    gap = SPLIT_SHARE * statistics.median(word.height for word in words) if words else 0
-    for word in words:
-        last = runs[-1][-1] if runs else None
-        if (
-            last is None
-            or word.left < last.left  # back to the left: the next line
-            or (word.top + word.bottom) / 2 > last.bottom
-            or word.left - last.right > gap
-        ):
-            runs.append([])
-        runs[-1].append(word)
-    return [Run(box, _bounds(run, region), tuple(run)) for run in runs if fold(_joined(run))]
-
-
-def _bounds(words: Sequence[Word], region: Region) -> Region:
-    """Where the words are, within their region (tesseract's boxes for Chinese words reach
-    above and below the ink)."""
-    left, right = min(word.left for word in words), max(word.right for word in words)
-    top = max(min(word.top for word in words), region.y)
-    bottom = min(max(word.bottom for word in words), region.bottom)
-    return Region(round(left), round(top), max(round(right - left), 1), max(round(bottom - top), 1))
-
-
-def _joined(words: Sequence[Word]) -> str:
-    return join_words(word.text for word in words)
-
-
-class Reading:
-    """The runs of text read on a slide and the reading links between them."""
-
-    def __init__(self, runs: Sequence[Run]) -> None:
-        self.texts = [run.text for run in runs]
-        self.folded = [fold(text) for text in self.texts]
-        self.following = links([run.region for run in runs])
-        limit = DOT_SHARE * statistics.median(run.region.h for run in runs) if runs else 0
-        self.dots = [max(run.region.w, run.region.h) <= limit for run in runs]
-
-    def text(self, chain: Sequence[int], expected: str = "") -> str:
-        """The reading of a chain of runs, as one line (dots read as expected's separator)."""
-        texts = self._dotted(self.texts, _separator(expected))
-        return join_words(texts[i] for i in chain if texts[i])
-
-    def _dotted(self, texts: list[str], separator: str | None) -> list[str]:
-        """texts, with the runs no bigger than a dot read as separator when a planned line has
-        one there to match: OCR reads a lone "·" as "e", "和@" or "大". A real character is
-        as tall as its line, so no character, right or wrong, is ever read this way."""
-        if separator is None:
-            return texts
-        return [separator if dot else text for dot, text in zip(self.dots, texts, strict=True)]
-
-    def best(self, expected: str, exclude: Collection[int] = ()) -> tuple[int, ...]:
-        """The chain whose reading is closest to expected over its whole length (ties: the
-        first found, top to bottom), of runs not in exclude; () when nothing was read."""
-        target = fold(expected)
-        folded = self._dotted(self.folded, "" if _separator(expected) else None)
-        sizes = [len(text) for text in folded]
-        candidates = []
-
-        def viable(chain: tuple[int, ...]) -> bool:
-            # A chain whose last run reads far from the line where it would be is not followed
-            # on (long lines over many runs made millions of chains). It only changes which
-            # wrong chain is shown for a failing line: an exact one is never cut.
-            if chain[-1] in exclude:
-                return False
-            run = folded[chain[-1]]
-            at, slack = sum(sizes[i] for i in chain[:-1]), len(run) // 2 + 2
-            window = target[max(at - slack, 0) : at + len(run) + slack]
-            return fit_distance(run, window) <= PRUNE_SHARE * len(run)
-
-        for start in range(len(folded)):
-            chained = chains(self.following, sizes, start=start, limit=len(target), viable=viable)
-            for chain in chained:
-                got = "".join(folded[i] for i in chain)
-                if got == target:
-                    return chain
-                candidates.append((abs(len(got) - len(target)), start, chain, got))
-        best, best_distance = (), len(target) + 1
-        for bound, _, chain, got in sorted(candidates, key=lambda c: (c[0], c[1])):
-            if bound >= best_distance:
-                break
-            edits = levenshtein(target, got)
-            if edits < best_distance:
-                best, best_distance = chain, edits
-        return best
-
-
-def _separator(expected: str) -> str | None:
-    """The first separator glyph (SEPARATORS) of a planned line, if any."""
-    return next((ch for ch in expected if ch in SEPARATORS), None)
 
 
 def _result(line: Line, got: str) -> LineResult:
