@@ -51,24 +51,31 @@ def pages_enqueue(*, page_ids: list[int]) -> None:
         return
     broker_check()
     Page.objects.filter(pk__in=page_ids).update(queued_at=timezone.now())
-    transaction.on_commit(lambda: tasks_send(func=PAGE_TASK, ids=page_ids, label="page"))
+    transaction.on_commit(
+        lambda: tasks_send(func=PAGE_TASK, ids=page_ids, label="page", keep_success=False)
+    )
 
 
-def tasks_send(*, func: str, ids: list, label: str) -> None:
+def tasks_send(*, func: str, ids: list, label: str, keep_success: bool = True) -> None:
     """Hand tasks to the broker in the order of `ids`, in at most two operations (an insert
     for the ORM broker, an RPUSH for Redis): first as many as one cluster's pusher takes ahead
     of its workers, then the rest. A deck's 100 page tasks no longer take 100 writes that hold
     up its first pages, and its first pages no longer wait for the other tasks to be signed
     (~0.25 ms each). Runs after the commit, so a failure here must not raise: the rows are
     stored with their queued_at, and the sweeper sends them again after
-    REQUEUE_AFTER_SECONDS."""
+    REQUEUE_AFTER_SECONDS.
+
+    `keep_success=False`: a task that succeeds leaves no row in django-q2's task history (its
+    failures still do). A page task's outcome is the page's own record (its status, error and
+    attempts); the history row cost the cluster's monitor a read and an insert per page, a
+    write queuing with the pages' own on SQLite."""
     broker = get_broker()
     first = settings.Q_CLUSTER.get("queue_limit") or len(ids)
     try:
         for part in (ids[:first], ids[first:]):
             held = _Held(broker)
             for item in part:  # async_task signs each one; with Q_CLUSTER sync it runs it here
-                async_task(func, item, task_name=f"{label} {item}", broker=held)
+                async_task(func, item, task_name=f"{label} {item}", broker=held, save=keep_success)
             _send_all(broker, held.packages)
     except BROKER_ERRORS as exc:
         logger.warning("enqueue_failed task=%s ids=%s error=%s", func, ids[:10], exc)

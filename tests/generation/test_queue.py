@@ -14,11 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
-from django_q.models import OrmQ
+from django_q.models import OrmQ, Task
+from django_q.monitor import save_task
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
-from generation.services.queue import PAGE_TASK, SqliteBroker, tasks_send
+from generation.services.queue import PAGE_TASK, PLAN_TASK, SqliteBroker, pages_enqueue, tasks_send
 from tests.generation.test_broker_outage import closed_port
 from tests.stacks import REDIS_URL
 
@@ -115,6 +116,36 @@ def test_a_broker_that_fails_at_the_send_raises_nothing_and_logs_the_tasks(
 
     assert "enqueue_failed" in caplog.text
     assert "ids=[1, 2]" in caplog.text
+
+
+def _finished(broker, *, success: bool) -> list[dict]:
+    """The queued tasks as the cluster's monitor gets them back from its workers."""
+    tasks = []
+    while task_set := broker.dequeue():
+        for ack_id, payload in task_set:
+            task = SignedPackage.loads(payload)
+            now = timezone.now()
+            task.update(success=success, result="done", started=now, stopped=now, ack_id=ack_id)
+            tasks.append(task)
+    return tasks
+
+
+@pytest.mark.parametrize("success", [True, False])
+def test_a_page_task_leaves_a_task_history_row_only_when_it_fails(orm_broker, own_queue, success):
+    with transaction.atomic():
+        pages_enqueue(page_ids=[41, 42])  # no such pages: only the tasks are looked at
+    for task in _finished(own_queue, success=success):
+        save_task(task, own_queue)
+
+    assert Task.objects.filter(func=PAGE_TASK).count() == (0 if success else 2)
+
+
+def test_a_plan_task_that_succeeds_keeps_its_task_history_row(orm_broker, own_queue):
+    tasks_send(func=PLAN_TASK, ids=["b1"], label="plan")
+    for task in _finished(own_queue, success=True):
+        save_task(task, own_queue)
+
+    assert list(Task.objects.values_list("func", "success")) == [(PLAN_TASK, True)]
 
 
 def test_no_ids_send_nothing(orm_broker, own_queue):
