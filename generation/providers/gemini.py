@@ -20,16 +20,7 @@ from generation.providers.gemini_models import (
     text_model_problem,
     usable_image_models,
 )
-
-# ImageCall, aspect_ratio and prepare_references are imported from here by kie.py and
-# gemini_batch.py.
-from generation.providers.gemini_requests import (  # noqa: F401
-    ImageCall,
-    aspect_ratio,
-    image_call,
-    prepare_references,
-    text_request_body,
-)
+from generation.providers.gemini_requests import image_call, text_request_body
 from generation.providers.http import HttpClient, answer_json, answer_png, fit_image, open_image
 from generation.providers.pricing import image_cost
 from generation.providers.textprompts import ModelPlanning

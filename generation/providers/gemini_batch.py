@@ -30,15 +30,9 @@ from django.conf import settings
 from PIL import Image
 
 from generation.providers.base import ErrorKind, ImageRequest, ProviderError
-from generation.providers.gemini import (
-    ImageCall,
-    classify_error,
-    final_image,
-    image_call,
-    prepare_references,
-    usage,
-)
+from generation.providers.gemini_answers import classify_error, final_image, usage
 from generation.providers.gemini_models import IMAGE_MODELS
+from generation.providers.gemini_requests import ImageCall, image_call, prepare_references
 from generation.providers.http import HttpClient, answer_json, open_image, short
 from generation.providers.pricing import image_cost
 

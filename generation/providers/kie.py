@@ -25,7 +25,7 @@ from generation.providers.base import (
     ProviderPending,
     requested_image_size,
 )
-from generation.providers.gemini import aspect_ratio
+from generation.providers.gemini_requests import aspect_ratio
 from generation.providers.http import HttpClient, answer_json, fit_image, open_image, short
 from generation.providers.pricing import image_cost
 
