@@ -3,11 +3,10 @@ user with a token client and a template (the fixtures `user`, `api` and `templat
 each module binds by name), a finished batch and an error's body."""
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from generation.models import Batch
 from generation.services.batches import batch_run
+from tests.config.api_helpers import token_client
 from tests.factories import SlideTemplateFactory, UserFactory, make_batch
 
 BATCHES = "/api/v1/batches/"
@@ -28,13 +27,6 @@ def api(user):
 @pytest.fixture
 def template():
     return SlideTemplateFactory(slug="business")
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def finished_batch(owner, outline: str = SHORT_OUTLINE, **kwargs) -> Batch:
