@@ -1,0 +1,1 @@
+"""The SQLite database backend with a fair write lock (see base.py)."""
