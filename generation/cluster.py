@@ -18,9 +18,11 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from django_q.cluster import Sentinel, get_mp_context
+from django_q.conf import Conf
 from django_q.signals import post_spawn
 
 from generation import shutdown
@@ -89,6 +91,19 @@ def start_cluster(env: dict, log: Path) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: the whole cluster can be signalled
         )
+
+
+@contextlib.contextmanager
+def cluster_queue(name: str) -> Iterator[None]:
+    """Tasks this process sends meanwhile go to the cluster called `name` (one started with
+    Q_CLUSTER_NAME=`name`, which settings make its Q_CLUSTER name) instead of this process's
+    own: django-q2 sends to Conf.CLUSTER_NAME's queue, signed with Conf.PREFIX as the salt."""
+    before = Conf.CLUSTER_NAME, Conf.PREFIX
+    Conf.CLUSTER_NAME = Conf.PREFIX = name
+    try:
+        yield
+    finally:
+        Conf.CLUSTER_NAME, Conf.PREFIX = before
 
 
 def stop_cluster(cluster: subprocess.Popen, sig: int = signal.SIGINT) -> None:

@@ -12,8 +12,6 @@ import hashlib
 import json
 import math
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,9 +29,17 @@ from generation.bench import (
     queries_per_page,
     summary,
 )
-from generation.cluster import ROOT, group_cpu_seconds, group_rss_mb, start_cluster, stop_cluster
+from generation.cluster import (
+    cluster_queue,
+    group_cpu_seconds,
+    group_rss_mb,
+    start_cluster,
+    stop_cluster,
+)
+from generation.errors import BrokerUnavailable, InvalidInput
 from generation.models import Batch
 from generation.providers.latency import Z95
+from generation.services.batches import batch_create
 from templates_app.models import SlideTemplate
 from templates_app.starter import load_starter_templates
 
@@ -99,13 +105,12 @@ class Command(BaseCommand):
         for token in [warm_up, *tokens]:  # an earlier run's decks with these texts
             Batch.objects.filter(outline__contains=token).delete()
         with tempfile.TemporaryDirectory() as folder, override_settings(NANODECK=nanodeck):
-            outline = Path(folder) / "outline.md"
             log = Path(folder) / "cluster.log"
             cluster = start_cluster(env, log)
             try:
-                self._run(outline, options["warm_up_pages"], warm_up, options)
+                self._run(options["warm_up_pages"], warm_up, options)
                 cpu_before = group_cpu_seconds(cluster.pid)
-                decks = [self._run(outline, pages, token, options, cluster.pid) for token in tokens]
+                decks = [self._run(pages, token, options, cluster.pid) for token in tokens]
                 cpu_s = group_cpu_seconds(cluster.pid) - cpu_before
             except CommandError:
                 self.stderr.write(log.read_text(errors="replace")[-2000:])
@@ -198,20 +203,22 @@ class Command(BaseCommand):
         }
 
     def _run(
-        self, outline: Path, pages: int, token: str, options: dict, measure_rss: int | None = None
+        self, pages: int, token: str, options: dict, measure_rss: int | None = None
     ) -> tuple[Batch, float]:
-        outline.write_text(bench_outline(pages, token), encoding="utf-8")
         template = SlideTemplate.objects.active().first()
-        # Queued from a process with the cluster's environment, so the task reaches its queue.
-        command = [sys.executable, "manage.py", "generate_deck", str(outline), "--async"]
-        command += ["--provider=latency", f"--template={template.slug}"]
-        command += ["--hedge" if options["hedge"] else "--no-hedge"]
-        created = subprocess.run(
-            command, cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
-        )
-        if created.returncode:
-            raise CommandError(created.stderr.strip())
-        batch = Batch.objects.get(pk=created.stdout.strip())
+        # Made here, as a web process makes a deck, and queued for the cluster started above.
+        # (A `generate_deck --async` process made them before: its interpreter's exit, ~0.3 s
+        # of CPU, ran beside the deck's first pages and was measured as the deck's own start.)
+        try:
+            with cluster_queue(self.env["Q_CLUSTER_NAME"]):
+                batch = batch_create(
+                    template=template,
+                    outline=bench_outline(pages, token),
+                    options={"provider": "latency", "hedge": options["hedge"]},
+                    enqueue=True,
+                )
+        except (InvalidInput, BrokerUnavailable) as exc:
+            raise CommandError(exc.message) from None
         peak = [0.0]
         done = threading.Event()
 
