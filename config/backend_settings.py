@@ -10,7 +10,7 @@ from config.env import env_int, env_str
 
 
 def databases(database_url: str, *, sqlite_default: Path) -> dict:
-    """SQLite (WAL, IMMEDIATE transactions behind a fair write lock) unless `database_url` is set."""
+    """SQLite (WAL, busy timeout, IMMEDIATE transactions) unless `database_url` is set."""
     if database_url:
         return {
             "default": dj_database_url.parse(
@@ -19,7 +19,7 @@ def databases(database_url: str, *, sqlite_default: Path) -> dict:
         }
     return {
         "default": {
-            "ENGINE": "config.sqlite",  # Django's, writers taking turns (config/sqlite)
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH") or str(sqlite_default),
             # Kept open between tasks too: a worker opened one per task (~3 ms of CPU each).
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.db import connection
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("nanodeck.providers")
@@ -55,7 +54,7 @@ def _redis() -> redis.Redis | None:
 def _pipe(name: str) -> int | None:
     """This process's end of the wake pipe `name` of this database: SQLite without Redis only."""
     database = settings.DATABASES["default"]
-    if settings.REDIS_URL or connection.vendor != "sqlite":
+    if settings.REDIS_URL or database["ENGINE"] != "django.db.backends.sqlite3":
         return None
     digest = hashlib.sha256(f"{database['NAME']}:{name}".encode()).hexdigest()[:20]
     return _open_pipe(str(Path(tempfile.gettempdir()) / f"nanodeck-wake-{digest}"))

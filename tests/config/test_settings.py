@@ -38,7 +38,7 @@ def probe(**env: str) -> dict:
 
 def test_the_embedded_defaults_are_sqlite_orm_broker_and_local_files():
     assert probe() == {
-        "db": "config.sqlite",
+        "db": "django.db.backends.sqlite3",
         "db_name": str(ROOT / "db.sqlite3"),
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "broker": "orm",

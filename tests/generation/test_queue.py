@@ -159,7 +159,7 @@ def test_no_ids_send_nothing(orm_broker, own_queue):
 @pytest.fixture
 def sqlite_broker(settings, monkeypatch, tmp_path, orm_broker):
     """SQLite's broker with a poll of 2 s: a dequeue that returns sooner was woken."""
-    if connection.vendor != "sqlite":
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("the pipe is SQLite's wake")
     settings.REDIS_URL = ""
     monkeypatch.setattr("generation.providers.wake.tempfile.gettempdir", lambda: str(tmp_path))

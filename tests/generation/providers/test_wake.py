@@ -66,7 +66,7 @@ def test_releases_nobody_waited_for_keep_at_most_one_token_per_slot(with_redis, 
 @pytest.fixture
 def sqlite_pipe(settings, tmp_path, monkeypatch):
     """SQLite without Redis, the pipes in a folder of the test's own."""
-    if connection.vendor != "sqlite":
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         pytest.skip("the named pipe is SQLite's wake")
     settings.REDIS_URL = ""
     monkeypatch.setattr("generation.providers.wake.tempfile.gettempdir", lambda: str(tmp_path))

@@ -1,1 +1,0 @@
-"""The SQLite database backend with a fair write lock (see base.py)."""
