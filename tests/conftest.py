@@ -37,3 +37,17 @@ def no_ocr(settings):
     versions, the admin, workers): the check reads each page for ~0.2 s of CPU and has its
     own tests (tests/generation/test_text_check.py, test_text_regions.py, the `ocr` marker)."""
     settings.NANODECK = {**settings.NANODECK, "OCR_ENABLED": False}
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """The SQLite test database is a file in WAL mode, as in production, not Django's default
+    shared-cache in-memory database: there, threads that write at once (a hedged call and its
+    duplicate, a page's worker thread and the test) get "database table is locked" at once,
+    which SQLite's busy timeout does not wait out, where a file database makes them take turns."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test_file = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_file)
